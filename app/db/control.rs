@@ -1,0 +1,632 @@
+//! Control-plane queries (schema `control`), run on the `ts_app` pool or the owner pool, never inside
+//! a tenant transaction (the tenant role may not read these tables).
+//!
+//! Written as bound SQL so that each statement shows its `tenant_id` filter where the table holds
+//! tenant rows; a test reads this file to check that (tests/api/tenancy.rs).
+
+#![allow(clippy::disallowed_methods)]
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, TransactionSession as _, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use crate::domain::account::{EmailAddress, RoleSet};
+use crate::domain::tenant::{TenantId, TenantSlug};
+
+fn stmt(sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+async fn all<T: FromQueryResult>(db: &impl ConnectionTrait, statement: Statement) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(statement).all(db).await
+}
+
+async fn one<T: FromQueryResult>(db: &impl ConnectionTrait, statement: Statement) -> Result<Option<T>, DbErr> {
+    T::find_by_statement(statement).one(db).await
+}
+
+fn is_unique_violation(err: &DbErr, constraint: &str) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) if msg.contains(constraint))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tenants
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct TenantRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub schema_version: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TenantRow {
+    pub fn tenant_id(&self) -> TenantId {
+        TenantId::from_uuid(self.id)
+    }
+}
+
+pub async fn list_tenants(db: &impl ConnectionTrait) -> Result<Vec<TenantRow>, DbErr> {
+    all(
+        db,
+        stmt(
+            "SELECT id, slug, name, schema_version, created_at FROM control.tenants ORDER BY slug",
+            [],
+        ),
+    )
+    .await
+}
+
+pub async fn find_tenant_by_slug(db: &impl ConnectionTrait, slug: &TenantSlug) -> Result<Option<TenantRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT id, slug, name, schema_version, created_at FROM control.tenants WHERE slug = $1",
+            [slug.as_str().into()],
+        ),
+    )
+    .await
+}
+
+/// Tenants whose schema is not at `latest` (for `/readyz`).
+pub async fn count_tenants_behind(db: &impl ConnectionTrait, latest: &str) -> Result<i64, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let row: Option<Count> = one(
+        db,
+        stmt(
+            "SELECT count(*) AS n FROM control.tenants WHERE schema_version IS DISTINCT FROM $1",
+            [latest.into()],
+        ),
+    )
+    .await?;
+    Ok(row.map_or(0, |c| c.n))
+}
+
+/// Whether every control migration is applied. Reads `control.seaql_migrations` in a transaction whose
+/// search_path is `control`: on the empty-path pool sea-orm would report every migration pending.
+pub async fn control_migrations_current(db: &sea_orm::DatabaseConnection) -> Result<bool, DbErr> {
+    use migration::MigratorTrait as _;
+    let txn = db.begin().await?;
+    txn.execute_unprepared("SELECT set_config('search_path', 'control', true)")
+        .await?;
+    let pending = migration::ControlMigrator::get_pending_migrations_read_only(&txn).await?;
+    txn.rollback().await?;
+    Ok(pending.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("no account has this email")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub async fn find_account_by_email(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+) -> Result<Option<AccountRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT id, email, display_name, password_hash, disabled_at FROM control.accounts WHERE lower(email) = $1",
+            [email.as_str().into()],
+        ),
+    )
+    .await
+}
+
+pub async fn find_account(db: &impl ConnectionTrait, account_id: Uuid) -> Result<Option<AccountRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT id, email, display_name, password_hash, disabled_at FROM control.accounts WHERE id = $1",
+            [account_id.into()],
+        ),
+    )
+    .await
+}
+
+pub async fn create_account(
+    db: &impl ConnectionTrait,
+    email: &EmailAddress,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<Uuid, AccountError> {
+    let id = Uuid::now_v7();
+    db.execute_raw(stmt(
+        "INSERT INTO control.accounts (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)",
+        [
+            id.into(),
+            email.as_str().into(),
+            display_name.into(),
+            password_hash.into(),
+        ],
+    ))
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e, "accounts_email_key") {
+            AccountError::EmailTaken
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(id)
+}
+
+/// Replaces a password hash and ends every session of the account except `keep` (the one that changed
+/// it, if any). A rehash on sign-in passes `end_sessions = false`.
+pub async fn set_password_hash<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    account_id: Uuid,
+    password_hash: &str,
+    end_sessions: bool,
+    keep: Option<Uuid>,
+) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    let changed_at = if end_sessions {
+        "password_changed_at = now(),"
+    } else {
+        ""
+    };
+    txn.execute_raw(stmt(
+        &format!("UPDATE control.accounts SET password_hash = $2, {changed_at} updated_at = now() WHERE id = $1"),
+        [account_id.into(), password_hash.into()],
+    ))
+    .await?;
+    if end_sessions {
+        end_sessions_of_account(&txn, account_id, keep, "password_changed").await?;
+    }
+    txn.commit().await
+}
+
+/// Disables an account and ends its sessions at once. Only the operator does this (CLI).
+pub async fn disable_account<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    email: &EmailAddress,
+) -> Result<Uuid, AccountError> {
+    let txn = db.begin().await?;
+    let account = find_account_by_email(&txn, email)
+        .await?
+        .ok_or(AccountError::NotFound)?;
+    txn.execute_raw(stmt(
+        "UPDATE control.accounts SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE id = $1",
+        [account.id.into()],
+    ))
+    .await?;
+    end_sessions_of_account(&txn, account.id, None, "account_disabled").await?;
+    txn.commit().await?;
+    Ok(account.id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memberships
+
+/// Adds a membership, or replaces the roles of an existing one.
+pub async fn upsert_membership(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    account_id: Uuid,
+    roles: &RoleSet,
+) -> Result<Uuid, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: Uuid,
+    }
+    let row: Option<Id> = one(
+        db,
+        stmt(
+            "INSERT INTO control.memberships (id, tenant_id, account_id, roles) VALUES ($1, $2, $3, $4)
+             ON CONFLICT ON CONSTRAINT memberships_tenant_account_key
+             DO UPDATE SET roles = EXCLUDED.roles, updated_at = now()
+             RETURNING id",
+            [
+                Uuid::now_v7().into(),
+                tenant.as_uuid().into(),
+                account_id.into(),
+                roles.names().into(),
+            ],
+        ),
+    )
+    .await?;
+    row.map(|r| r.id)
+        .ok_or_else(|| DbErr::Custom("upsert returned no row".into()))
+}
+
+/// The tenants an account belongs to, for the tenant picker.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AccountTenant {
+    pub slug: String,
+    pub name: String,
+    pub roles: Vec<String>,
+}
+
+pub async fn tenants_of_account(db: &impl ConnectionTrait, account_id: Uuid) -> Result<Vec<AccountTenant>, DbErr> {
+    all(
+        db,
+        stmt(
+            "SELECT t.slug, t.name, m.roles FROM control.memberships m JOIN control.tenants t ON t.id = m.tenant_id
+             WHERE m.account_id = $1 ORDER BY t.name, t.slug",
+            [account_id.into()],
+        ),
+    )
+    .await
+}
+
+/// A tenant as seen by one of its members: the membership's roles and scope, read on every request.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MemberAccess {
+    pub tenant_id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub membership_id: Uuid,
+    pub roles: Vec<String>,
+    pub scope_group_ids: Option<Vec<Uuid>>,
+}
+
+/// The tenant named `slug` if `account_id` is a member of it; `None` otherwise (the caller answers 404
+/// either way, so a non-member cannot tell which tenants exist).
+pub async fn member_access(
+    db: &impl ConnectionTrait,
+    slug: &TenantSlug,
+    account_id: Uuid,
+) -> Result<Option<MemberAccess>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT t.id AS tenant_id, t.slug, t.name, m.id AS membership_id, m.roles, m.scope_group_ids
+             FROM control.tenants t JOIN control.memberships m ON m.tenant_id = t.id
+             WHERE t.slug = $1 AND m.account_id = $2",
+            [slug.as_str().into(), account_id.into()],
+        ),
+    )
+    .await
+}
+
+/// A member of a tenant, as the tenant admin sees them.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MemberRow {
+    pub membership_id: Uuid,
+    pub account_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<String>,
+    pub scope_group_ids: Option<Vec<Uuid>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+const MEMBER_COLUMNS: &str = "m.id AS membership_id, a.id AS account_id, a.email, a.display_name, m.roles, \
+                              m.scope_group_ids, a.disabled_at";
+
+pub async fn list_members(db: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<MemberRow>, DbErr> {
+    all(
+        db,
+        stmt(
+            &format!(
+                "SELECT {MEMBER_COLUMNS} FROM control.memberships m JOIN control.accounts a ON a.id = m.account_id
+                 WHERE m.tenant_id = $1 ORDER BY lower(a.display_name), a.email"
+            ),
+            [tenant.as_uuid().into()],
+        ),
+    )
+    .await
+}
+
+pub async fn find_member(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    membership_id: Uuid,
+) -> Result<Option<MemberRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            &format!(
+                "SELECT {MEMBER_COLUMNS} FROM control.memberships m JOIN control.accounts a ON a.id = m.account_id
+                 WHERE m.tenant_id = $1 AND m.id = $2"
+            ),
+            [tenant.as_uuid().into(), membership_id.into()],
+        ),
+    )
+    .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MembershipError {
+    #[error("no such member")]
+    NotFound,
+    #[error("the tenant must keep at least one admin")]
+    LastAdmin,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Changes a member's roles and scope. Refuses to leave the tenant without an admin.
+pub async fn update_member<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    tenant: TenantId,
+    membership_id: Uuid,
+    roles: &RoleSet,
+    scope_group_ids: Option<Vec<Uuid>>,
+) -> Result<(), MembershipError> {
+    let txn = db.begin().await?;
+    let remains_admin = roles.contains(crate::domain::account::Role::Admin);
+    guard_last_admin(&txn, tenant, membership_id, remains_admin).await?;
+    txn.execute_raw(stmt(
+        "UPDATE control.memberships SET roles = $3, scope_group_ids = $4, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2",
+        [
+            tenant.as_uuid().into(),
+            membership_id.into(),
+            roles.names().into(),
+            Value::Array(
+                sea_orm::sea_query::ArrayType::Uuid,
+                scope_group_ids.map(|ids| Box::new(ids.into_iter().map(Value::from).collect())),
+            ),
+        ],
+    ))
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a membership (never the account). Refuses to remove the last admin.
+pub async fn remove_member<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    tenant: TenantId,
+    membership_id: Uuid,
+) -> Result<(), MembershipError> {
+    let txn = db.begin().await?;
+    guard_last_admin(&txn, tenant, membership_id, false).await?;
+    txn.execute_raw(stmt(
+        "DELETE FROM control.memberships WHERE tenant_id = $1 AND id = $2",
+        [tenant.as_uuid().into(), membership_id.into()],
+    ))
+    .await?;
+    // Sessions are per account, not per tenant: the removed member keeps their other tenants and loses
+    // this one on the very next request, because access is read from the membership every time.
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Locks the tenant's memberships and fails if `membership_id` is missing, or is the last admin and
+/// would stop being one.
+async fn guard_last_admin(
+    txn: &impl ConnectionTrait,
+    tenant: TenantId,
+    membership_id: Uuid,
+    remains_admin: bool,
+) -> Result<(), MembershipError> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: Uuid,
+        is_admin: bool,
+    }
+    let rows: Vec<Row> = all(
+        txn,
+        stmt(
+            "SELECT id, 'admin' = ANY (roles) AS is_admin FROM control.memberships WHERE tenant_id = $1 FOR UPDATE",
+            [tenant.as_uuid().into()],
+        ),
+    )
+    .await?;
+    let target = rows
+        .iter()
+        .find(|r| r.id == membership_id)
+        .ok_or(MembershipError::NotFound)?;
+    let other_admins = rows.iter().filter(|r| r.is_admin && r.id != membership_id).count();
+    if target.is_admin && !remains_admin && other_admins == 0 {
+        return Err(MembershipError::LastAdmin);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/// The signed-in person behind a live session.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SessionAccount {
+    pub session_id: Uuid,
+    pub account_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    needs_touch: bool,
+}
+
+pub async fn create_session(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    expires_at: DateTime<Utc>,
+    client_ip: Option<String>,
+) -> Result<Uuid, DbErr> {
+    // Random, not time-ordered: a session id must not be guessable.
+    let id = Uuid::new_v4();
+    db.execute_raw(stmt(
+        "INSERT INTO control.sessions (id, account_id, expires_at, client_ip) VALUES ($1, $2, $3, $4)",
+        [id.into(), account_id.into(), expires_at.into(), client_ip.into()],
+    ))
+    .await?;
+    Ok(id)
+}
+
+/// The live session `session_id`, or `None` if it ended, expired (absolute or idle) or its account is
+/// disabled. Slides the idle timeout, writing at most once a minute per session.
+pub async fn live_session(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    idle_timeout_secs: i64,
+) -> Result<Option<SessionAccount>, DbErr> {
+    let found: Option<SessionAccount> = one(
+        db,
+        stmt(
+            "SELECT s.id AS session_id, a.id AS account_id, a.email, a.display_name,
+                    s.last_seen_at < now() - interval '60 seconds' AS needs_touch
+             FROM control.sessions s JOIN control.accounts a ON a.id = s.account_id
+             WHERE s.id = $1 AND s.ended_at IS NULL AND a.disabled_at IS NULL
+               AND s.expires_at > now()
+               AND s.last_seen_at > now() - make_interval(secs => $2)",
+            [session_id.into(), (idle_timeout_secs as f64).into()],
+        ),
+    )
+    .await?;
+    if let Some(session) = &found
+        && session.needs_touch
+    {
+        db.execute_raw(stmt(
+            "UPDATE control.sessions SET last_seen_at = now() WHERE id = $1 AND ended_at IS NULL",
+            [session_id.into()],
+        ))
+        .await?;
+    }
+    Ok(found)
+}
+
+pub async fn end_session(db: &impl ConnectionTrait, session_id: Uuid, reason: &str) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE control.sessions SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL",
+        [session_id.into(), reason.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+async fn end_sessions_of_account(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE control.sessions SET ended_at = now(), end_reason = $3
+         WHERE account_id = $1 AND ended_at IS NULL AND id IS DISTINCT FROM $2",
+        [account_id.into(), keep.into(), reason.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in throttle (per typed email, known or not)
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ThrottleState {
+    pub window_started_at: DateTime<Utc>,
+    pub failures_in_window: i32,
+    pub consecutive_failures: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+pub async fn throttle_state(db: &impl ConnectionTrait, email_key: &str) -> Result<Option<ThrottleState>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT window_started_at, failures_in_window, consecutive_failures, locked_until
+             FROM control.login_throttle WHERE email_key = $1",
+            [email_key.into()],
+        ),
+    )
+    .await
+}
+
+/// Counts a failed sign-in (the hour window restarts after an hour) and returns the new counts.
+pub async fn record_login_failure(db: &impl ConnectionTrait, email_key: &str) -> Result<ThrottleState, DbErr> {
+    let row: Option<ThrottleState> = one(
+        db,
+        stmt(
+            "INSERT INTO control.login_throttle AS t
+                 (email_key, window_started_at, failures_in_window, consecutive_failures)
+             VALUES ($1, now(), 1, 1)
+             ON CONFLICT (email_key) DO UPDATE SET
+                 window_started_at  = CASE WHEN t.window_started_at < now() - interval '1 hour'
+                                           THEN now() ELSE t.window_started_at END,
+                 failures_in_window = CASE WHEN t.window_started_at < now() - interval '1 hour'
+                                           THEN 1 ELSE t.failures_in_window + 1 END,
+                 consecutive_failures = t.consecutive_failures + 1
+             RETURNING window_started_at, failures_in_window, consecutive_failures, locked_until",
+            [email_key.into()],
+        ),
+    )
+    .await?;
+    row.ok_or_else(|| DbErr::Custom("upsert returned no row".into()))
+}
+
+pub async fn lock_login(db: &impl ConnectionTrait, email_key: &str, until: DateTime<Utc>) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE control.login_throttle SET locked_until = $2 WHERE email_key = $1",
+        [email_key.into(), until.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+pub async fn clear_login_failures(db: &impl ConnectionTrait, email_key: &str) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "DELETE FROM control.login_throttle WHERE email_key = $1",
+        [email_key.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform audit
+
+pub async fn record_platform_event(
+    db: &impl ConnectionTrait,
+    actor: &str,
+    action: &str,
+    tenant: Option<TenantId>,
+    account_id: Option<Uuid>,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "INSERT INTO control.platform_audit (actor, action, tenant_id, account_id, details) VALUES ($1, $2, $3, $4, $5)",
+        [actor.into(), action.into(), tenant.map(|t| t.as_uuid()).into(), account_id.into(), details.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Startup checks
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ConnectedRole {
+    pub name: String,
+    pub is_superuser: bool,
+    pub bypasses_rls: bool,
+}
+
+/// The role a pool connects as: `serve` refuses to run as anything but `ts_app`.
+pub async fn connected_role(db: &impl ConnectionTrait) -> Result<ConnectedRole, DbErr> {
+    let role: Option<ConnectedRole> = one(
+        db,
+        stmt(
+            "SELECT rolname AS name, rolsuper AS is_superuser, rolbypassrls AS bypasses_rls
+             FROM pg_catalog.pg_roles WHERE rolname = current_user",
+            [],
+        ),
+    )
+    .await?;
+    role.ok_or_else(|| DbErr::Custom("current_user has no pg_roles row".into()))
+}

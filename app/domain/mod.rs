@@ -1,0 +1,4 @@
+//! Pure types and rules (no actix, no sea-orm): values are parsed once at the edge and trusted after.
+
+pub mod account;
+pub mod tenant;

@@ -1,0 +1,229 @@
+//! The `truestock` command line. Each subcommand is a thin wrapper over a library function.
+
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret as _, SecretString};
+
+use truestock::auth::password::PasswordHasher;
+use truestock::config::Settings;
+use truestock::{demo, operator, startup, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "truestock",
+    version,
+    about = "Inventory governance for retailers that run Odoo"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Database setup that needs a superuser
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Apply control-plane migrations, then every tenant's (bounded parallel, resumable)
+    Migrate {
+        /// How many tenants to migrate at once
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        parallel: u16,
+    },
+    /// Run the web server
+    Serve,
+    /// Manage tenants
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage accounts (operator only)
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Start a demo: its own database, a demo tenant with one user per role, then serve (dev mode)
+    Demo {
+        /// Drop the demo database first and start over
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Exit 0 if the local server answers /healthz (for container health checks)
+    Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Create the roles ts_owner and ts_app, the database of TRUESTOCK_DATABASE_URL and its grants (idempotent)
+    Init {
+        /// Superuser connection URL (default: TRUESTOCK_SUPERUSER_URL)
+        #[arg(long)]
+        superuser_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant: its control row, schema and role, migrated
+    Create {
+        /// URL name: 2-40 of a-z, 0-9 and -
+        slug: String,
+        /// Display name
+        name: String,
+    },
+    /// List tenants
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account (if new) and its membership of a tenant
+    Add {
+        email: String,
+        /// Tenant slug
+        #[arg(long)]
+        tenant: String,
+        /// Roles, comma-separated: viewer, manager, steward, finance, admin
+        #[arg(long)]
+        role: String,
+        /// Display name (default: the part of the email before @)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Disable an account; its sessions end at once
+    Disable { email: String },
+}
+
+fn main() -> ExitCode {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<ExitCode, String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    if let Command::Demo { reset } = command {
+        telemetry::init(truestock::config::LogFormat::Text);
+        demo::run(reset).await.map_err(|e| err(&e))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut settings = Settings::from_env().map_err(|e| err(&e))?;
+    telemetry::init(settings.log_format);
+    match command {
+        Command::Db(DbCommand::Init { superuser_url }) => {
+            if let Some(url) = superuser_url {
+                settings.superuser_url = SecretString::from(url);
+            }
+            let name = operator::init_database(&settings).await.map_err(|e| err(&e))?;
+            println!("database {name} is ready (roles ts_owner, ts_app; schema ext with pg_trgm)");
+        }
+        Command::Migrate { parallel } => {
+            let owner = operator::owner_pool(&settings, u32::from(parallel) + 1)
+                .await
+                .map_err(|e| err(&e))?;
+            let report = operator::migrate_all(&owner, usize::from(parallel))
+                .await
+                .map_err(|e| err(&e))?;
+            println!("control schema migrated; {} tenant(s) migrated", report.migrated.len());
+            for (slug, error) in &report.failed {
+                eprintln!("tenant {slug} failed: {error}");
+            }
+            if !report.all_succeeded() {
+                eprintln!(
+                    "{} tenant(s) failed; fix the cause and run `truestock migrate` again (it resumes)",
+                    report.failed.len()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Serve => {
+            let app = startup::Application::build(&settings).await.map_err(|e| err(&e))?;
+            app.run_until_stopped().await.map_err(|e| err(&e))?;
+        }
+        Command::Tenant(TenantCommand::Create { slug, name }) => {
+            let owner = operator::owner_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            let tenant = operator::create_tenant(&owner, &slug, &name)
+                .await
+                .map_err(|e| err(&e))?;
+            println!("tenant {slug} created (id {tenant})");
+        }
+        Command::Tenant(TenantCommand::List) => {
+            let owner = operator::owner_pool(&settings, 1).await.map_err(|e| err(&e))?;
+            let tenants = truestock::db::control::list_tenants(&owner)
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{:<40} {:<36} {:<30} schema version", "slug", "id", "name");
+            for t in tenants {
+                println!(
+                    "{:<40} {:<36} {:<30} {}",
+                    t.slug,
+                    t.id,
+                    t.name,
+                    t.schema_version.unwrap_or_else(|| "-".into())
+                );
+            }
+        }
+        Command::User(UserCommand::Add {
+            email,
+            tenant,
+            role,
+            name,
+        }) => {
+            let owner = operator::owner_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            let hasher = PasswordHasher::new(settings.password_cost, 1).map_err(|e| err(&e))?;
+            // On a terminal, ask for the password; otherwise generate one and print it once.
+            let password = if std::io::stdin().is_terminal() {
+                let typed = rpassword::prompt_password("Password for a new account (empty: generate one): ")
+                    .map_err(|e| err(&e))?;
+                (!typed.is_empty()).then(|| SecretString::from(typed))
+            } else {
+                None
+            };
+            let added = operator::add_user(&owner, &hasher, &email, name.as_deref(), &tenant, &role, password)
+                .await
+                .map_err(|e| err(&e))?;
+            if added.created_account {
+                eprintln!("account created; membership of {tenant} added");
+            } else {
+                eprintln!("account exists (its password is unchanged); membership of {tenant} set");
+            }
+            if let Some(password) = added.generated_password {
+                println!("password: {}", password.expose_secret());
+            }
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let owner = operator::owner_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            operator::disable_user(&owner, &email).await.map_err(|e| err(&e))?;
+            println!("account {email} disabled; its sessions have ended");
+        }
+        Command::Healthcheck => {
+            let mut addr = settings.bind;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(3))
+                .build()
+                .map_err(|e| err(&e))?;
+            let healthy = client
+                .get(format!("http://{addr}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            return Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        Command::Demo { .. } => unreachable!("handled above"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

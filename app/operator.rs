@@ -1,0 +1,168 @@
+//! The platform operator's commands (`db init`, `migrate`, `tenant`, `user`) as library functions,
+//! so the CLI, `demo` and the tests share one implementation.
+
+use sea_orm::DatabaseConnection;
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::auth::password::{PasswordHasher, check_new_password, generate_password};
+use crate::config::Settings;
+use crate::db::control::{self, AccountError};
+use crate::db::tenancy::bootstrap::{self, InitError, InitPlan};
+use crate::db::tenancy::migrate::{self, MigrationReport};
+use crate::db::tenancy::{self, CreateTenantError};
+use crate::db::{self};
+use crate::domain::account::{EmailAddress, InvalidRoleSet, RoleSet};
+use crate::domain::tenant::{InvalidSlug, TenantId, TenantSlug};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error(transparent)]
+    Init(#[from] InitError),
+    #[error("could not connect with TRUESTOCK_OWNER_DATABASE_URL: {0} (has `truestock db init` run?)")]
+    OwnerConnect(sea_orm::DbErr),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Slug(#[from] InvalidSlug),
+    #[error(transparent)]
+    Tenant(#[from] CreateTenantError),
+    #[error("no tenant has the slug {0:?} (see `truestock tenant list`)")]
+    UnknownTenant(String),
+    #[error(transparent)]
+    Email(#[from] crate::domain::account::InvalidEmail),
+    #[error(transparent)]
+    Roles(#[from] InvalidRoleSet),
+    #[error("{0}")]
+    Account(#[from] AccountError),
+    #[error("the password is not acceptable: {0}")]
+    WeakPassword(String),
+    #[error("a tenant name is 1 to 200 characters")]
+    BadTenantName,
+    #[error(transparent)]
+    Password(#[from] crate::auth::password::PasswordError),
+}
+
+/// `db init`: roles, database, grants, `ext` schema. Returns the database name.
+pub async fn init_database(settings: &Settings) -> Result<String, OperatorError> {
+    Ok(bootstrap::init_database(InitPlan {
+        superuser_url: &settings.superuser_url,
+        database_url: &settings.database_url,
+        owner_database_url: &settings.owner_database_url,
+    })
+    .await?)
+}
+
+/// Opens the owner pool (`TRUESTOCK_OWNER_DATABASE_URL`).
+pub async fn owner_pool(settings: &Settings, max_connections: u32) -> Result<DatabaseConnection, OperatorError> {
+    db::connect(&settings.owner_database_url, max_connections)
+        .await
+        .map_err(OperatorError::OwnerConnect)
+}
+
+/// `migrate`: the control schema, then every tenant (at most `parallel` at once).
+pub async fn migrate_all(owner: &DatabaseConnection, parallel: usize) -> Result<MigrationReport, OperatorError> {
+    bootstrap::migrate_control(owner).await?;
+    Ok(migrate::migrate_all_tenants(owner, parallel).await?)
+}
+
+pub async fn create_tenant(owner: &DatabaseConnection, slug: &str, name: &str) -> Result<TenantId, OperatorError> {
+    let slug = TenantSlug::parse(slug)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(OperatorError::BadTenantName);
+    }
+    let tenant = tenancy::create_tenant(owner, &slug, name).await?;
+    control::record_platform_event(
+        owner,
+        "operator",
+        "tenant.created",
+        Some(tenant),
+        None,
+        serde_json::json!({ "slug": slug.as_str() }),
+    )
+    .await?;
+    Ok(tenant)
+}
+
+/// What `user add` did.
+#[derive(Debug)]
+pub struct AddedUser {
+    pub account_id: Uuid,
+    /// Set when a new account got a generated password, to be shown once.
+    pub generated_password: Option<SecretString>,
+    pub created_account: bool,
+}
+
+/// `user add`: creates the account if the email is new (with `password`, or a generated one), and
+/// adds or updates its membership of `tenant_slug`. An existing account's password is never touched.
+pub async fn add_user(
+    owner: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    email: &str,
+    display_name: Option<&str>,
+    tenant_slug: &str,
+    roles: &str,
+    password: Option<SecretString>,
+) -> Result<AddedUser, OperatorError> {
+    let email = EmailAddress::parse(email)?;
+    let roles = RoleSet::parse(roles.split(','))?;
+    let slug = TenantSlug::parse(tenant_slug)?;
+    let tenant = control::find_tenant_by_slug(owner, &slug)
+        .await?
+        .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?;
+    let (account_id, generated_password, created_account) = match control::find_account_by_email(owner, &email).await? {
+        Some(account) => (account.id, None, false),
+        None => {
+            let (password, generated) = match password {
+                Some(p) => {
+                    check_new_password(secrecy::ExposeSecret::expose_secret(&p))
+                        .map_err(OperatorError::WeakPassword)?;
+                    (p, None)
+                }
+                None => {
+                    let p = generate_password();
+                    (p.clone(), Some(p))
+                }
+            };
+            let hash = hasher.hash(&password).await?;
+            let name = display_name
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or(email.as_str()));
+            let id = control::create_account(owner, &email, name, &hash).await?;
+            (id, generated, true)
+        }
+    };
+    control::upsert_membership(owner, tenant.tenant_id(), account_id, &roles).await?;
+    control::record_platform_event(
+        owner,
+        "operator",
+        "membership.added",
+        Some(tenant.tenant_id()),
+        Some(account_id),
+        serde_json::json!({ "roles": roles.names(), "created_account": created_account }),
+    )
+    .await?;
+    Ok(AddedUser {
+        account_id,
+        generated_password,
+        created_account,
+    })
+}
+
+/// `user disable`: the account can no longer sign in and its sessions end at once.
+pub async fn disable_user(owner: &DatabaseConnection, email: &str) -> Result<Uuid, OperatorError> {
+    let email = EmailAddress::parse(email)?;
+    let account_id = control::disable_account(owner, &email).await?;
+    control::record_platform_event(
+        owner,
+        "operator",
+        "account.disabled",
+        None,
+        Some(account_id),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok(account_id)
+}

@@ -1,0 +1,286 @@
+//! Sign-in, sign-out and password change.
+//!
+//! Sign-in answers identically (status and body) for an unknown email, a disabled account and a wrong
+//! password, and costs one argon2 verification in each case.
+
+use actix_web::http::header;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use askama::Template;
+use askama_web::WebTemplate;
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::auth::csrf::{self, Binding};
+use crate::auth::password::check_new_password;
+use crate::auth::session::ABSOLUTE_LIFETIME_SECS;
+use crate::auth::throttle::locked_until_after_failure;
+use crate::db::control;
+use crate::domain::account::EmailAddress;
+
+use super::AppState;
+use super::errors::AppError;
+use super::extractors::{SignedIn, parse_form};
+use super::paths;
+use super::shell::{Section, Shell};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/auth/login.html")]
+pub struct LoginPage {
+    pub shell: Shell,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// The pre-session value that binds the sign-in form's CSRF token, minted if the browser has none.
+fn pre_session(state: &AppState, req: &HttpRequest) -> (String, bool) {
+    match req.cookie(state.cookies.pre_session) {
+        Some(cookie) if !cookie.value().is_empty() && cookie.value().len() <= 64 => (cookie.value().to_string(), false),
+        _ => (csrf::new_pre_session_value(), true),
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    next: &str,
+    error: Option<String>,
+) -> HttpResponse {
+    let (value, fresh) = pre_session(state, req);
+    let page = LoginPage {
+        shell: Shell::with_csrf(state.csrf.token(&Binding::PreSession(value.clone()))),
+        next: paths::safe_next(next).unwrap_or_default().to_string(),
+        error,
+    };
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8");
+    if fresh {
+        res.cookie(state.cookies.pre_session_cookie(value));
+    }
+    match page.render() {
+        Ok(body) => res.body(body),
+        Err(e) => actix_web::ResponseError::error_response(&AppError::internal(e)),
+    }
+}
+
+#[get("/login")]
+async fn login_form(state: web::Data<AppState>, req: HttpRequest, query: web::Query<LoginQuery>) -> HttpResponse {
+    login_page(
+        &state,
+        &req,
+        actix_web::http::StatusCode::OK,
+        query.next.as_deref().unwrap_or_default(),
+        None,
+    )
+}
+
+const WRONG_CREDENTIALS: &str = "The email or password is incorrect.";
+
+#[post("/login")]
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    use actix_web::http::StatusCode;
+    let form: LoginForm = parse_form(&body)?;
+    let refuse = |status, message: String| Ok(login_page(&state, &req, status, &form.next, Some(message)));
+
+    if let Some(ip) = state.client_ip(&req)
+        && !state.login_limiter.check(ip)
+    {
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-in attempts from your network. Wait a minute and try again.".into(),
+        );
+    }
+    // Throttling is keyed by what was typed, so unknown addresses are treated exactly like known ones.
+    let email_key: String = form.email.trim().to_lowercase().chars().take(254).collect();
+    if let Some(throttle) = control::throttle_state(&state.db, &email_key).await?
+        && let Some(until) = throttle.locked_until.filter(|until| *until > Utc::now())
+    {
+        let minutes = ((until - Utc::now()).num_seconds() + 59) / 60;
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed attempts for this email. Try again in {} minute(s).",
+                minutes.max(1)
+            ),
+        );
+    }
+    let account = match EmailAddress::parse(&form.email) {
+        Ok(email) => control::find_account_by_email(&state.db, &email).await?,
+        Err(_) => None,
+    };
+    let password = SecretString::from(form.password.clone());
+    let verification = state
+        .passwords
+        .verify(&password, account.as_ref().map(|a| a.password_hash.as_str()))
+        .await?;
+    let account = account.filter(|a| verification.matches && a.disabled_at.is_none());
+    let Some(account) = account else {
+        let counts = control::record_login_failure(&state.db, &email_key).await?;
+        if let Some(until) = locked_until_after_failure(
+            counts.consecutive_failures,
+            counts.failures_in_window,
+            counts.window_started_at,
+            Utc::now(),
+        ) {
+            control::lock_login(&state.db, &email_key, until).await?;
+        }
+        return refuse(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS.into());
+    };
+
+    control::clear_login_failures(&state.db, &email_key).await?;
+    if verification.needs_rehash {
+        let hash = state.passwords.hash(&password).await?;
+        control::set_password_hash(&state.db, account.id, &hash, false, None).await?;
+    }
+    // A new session id at every sign-in (no fixation); the browser's previous session ends.
+    if let Some(previous) = state.session_id_from_cookie(&req) {
+        control::end_session(&state.db, previous, "replaced_by_sign_in").await?;
+    }
+    let expires_at = Utc::now() + chrono::Duration::seconds(ABSOLUTE_LIFETIME_SECS);
+    let ip = state.client_ip(&req).map(|ip| ip.to_string());
+    let session_id = control::create_session(&state.db, account.id, expires_at, ip).await?;
+    let tenants = control::tenants_of_account(&state.db, account.id).await?;
+    let target = match (paths::safe_next(&form.next), tenants.as_slice()) {
+        (Some(next), _) => next.to_string(),
+        (None, [only]) => paths::tenant_home(&only.slug),
+        (None, _) => paths::TENANT_PICKER.to_string(),
+    };
+    tracing::info!(account = %account.id, "signed in");
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, target))
+        .cookie(state.cookies.session_cookie(state.tokens.issue(session_id, expires_at)))
+        .cookie(state.cookies.removal(state.cookies.pre_session))
+        .finish())
+}
+
+#[post("/logout")]
+async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(session_id) = state.session_id_from_cookie(&req) {
+        control::end_session(&state.db, session_id, "signed_out").await?;
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, paths::login(None)))
+        .cookie(state.cookies.removal(state.cookies.session))
+        .finish())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/auth/password.html")]
+pub struct PasswordPage {
+    pub shell: Shell,
+    pub error: Option<String>,
+    pub done: bool,
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+#[get("/account/password")]
+async fn password_form(user: SignedIn) -> PasswordPage {
+    PasswordPage {
+        shell: Shell::signed_in(&user, Section::Account),
+        error: None,
+        done: false,
+    }
+}
+
+#[post("/account/password")]
+async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: SignedIn,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: PasswordForm = parse_form(&body)?;
+    let refuse = |message: &str| {
+        let page = PasswordPage {
+            shell: Shell::signed_in(&user, Section::Account),
+            error: Some(message.into()),
+            done: false,
+        };
+        render(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let account = control::find_account(&state.db, user.account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let current = SecretString::from(form.current_password);
+    if !state
+        .passwords
+        .verify(&current, Some(&account.password_hash))
+        .await?
+        .matches
+    {
+        return refuse("The current password is incorrect.");
+    }
+    if let Err(why) = check_new_password(&form.new_password) {
+        return refuse(&why);
+    }
+    if form.new_password != form.confirm_password {
+        return refuse("The new password and its confirmation differ.");
+    }
+    let hash = state.passwords.hash(&SecretString::from(form.new_password)).await?;
+    // Every session ends, this one included; this browser continues on a fresh session.
+    control::set_password_hash(&state.db, user.account_id, &hash, true, None).await?;
+    let expires_at = Utc::now() + chrono::Duration::seconds(ABSOLUTE_LIFETIME_SECS);
+    let session_id = control::create_session(
+        &state.db,
+        user.account_id,
+        expires_at,
+        state.client_ip(&req).map(|ip| ip.to_string()),
+    )
+    .await?;
+    let fresh = SignedIn {
+        session_id,
+        csrf_token: state.csrf.token(&Binding::Session(session_id)),
+        ..user
+    };
+    let page = PasswordPage {
+        shell: Shell::signed_in(&fresh, Section::Account),
+        error: None,
+        done: true,
+    };
+    let mut res = render(actix_web::http::StatusCode::OK, &page)?;
+    res.add_cookie(&state.cookies.session_cookie(state.tokens.issue(session_id, expires_at)))
+        .map_err(AppError::internal)?;
+    Ok(res)
+}
+
+/// Renders a page with a status of the handler's choosing.
+pub fn render(status: actix_web::http::StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    let body = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(login_form)
+        .service(login)
+        .service(logout)
+        .service(password_form)
+        .service(change_password);
+}

@@ -1,0 +1,125 @@
+//! The web layer: turns HTTP into domain values, calls `db`, picks a template. One module per screen
+//! area, each ending with `routes`.
+
+pub mod assets;
+pub mod auth;
+pub mod errors;
+pub mod extractors;
+pub mod health;
+pub mod members;
+pub mod metrics;
+pub mod middleware;
+pub mod paths;
+pub mod shell;
+pub mod tenants;
+
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::web::{self, ServiceConfig};
+use ipnet::IpNet;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::auth::csrf::CsrfKey;
+use crate::auth::password::PasswordHasher;
+use crate::auth::session::{ABSOLUTE_LIFETIME_SECS, SessionTokens};
+use crate::auth::throttle::IpLimiter;
+
+/// The largest request body accepted (forms are small; larger bodies answer 413).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler shares. Built once by `startup`.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: SessionTokens,
+    pub csrf: CsrfKey,
+    pub passwords: PasswordHasher,
+    pub login_limiter: IpLimiter,
+    pub cookies: CookiePolicy,
+    pub trusted_proxies: Vec<IpNet>,
+    /// `scheme://host[:port]` that browsers send as `Origin` (CSRF check).
+    pub origin: String,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// Cookie names and attributes: `__Host-` and `Secure` normally; dev mode over plain HTTP drops both.
+#[derive(Debug, Clone)]
+pub struct CookiePolicy {
+    pub session: &'static str,
+    pub pre_session: &'static str,
+    pub secure: bool,
+}
+
+impl CookiePolicy {
+    pub fn new(dev: bool) -> Self {
+        if dev {
+            Self {
+                session: "truestock_dev",
+                pre_session: "truestock_dev_csrf",
+                secure: false,
+            }
+        } else {
+            Self {
+                session: "__Host-truestock",
+                pre_session: "__Host-truestock-csrf",
+                secure: true,
+            }
+        }
+    }
+
+    fn build(&self, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+        Cookie::build(name, value)
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::seconds(max_age_secs))
+            .finish()
+    }
+
+    pub fn session_cookie(&self, token: String) -> Cookie<'static> {
+        self.build(self.session, token, ABSOLUTE_LIFETIME_SECS)
+    }
+
+    pub fn pre_session_cookie(&self, value: String) -> Cookie<'static> {
+        self.build(self.pre_session, value, 2 * 60 * 60)
+    }
+
+    /// A cookie that tells the browser to forget `name`.
+    pub fn removal(&self, name: &'static str) -> Cookie<'static> {
+        self.build(name, String::new(), 0)
+    }
+}
+
+impl AppState {
+    /// The session id in the request's session cookie, if its token is genuine (no database check).
+    pub fn session_id_from_cookie(&self, req: &HttpRequest) -> Option<Uuid> {
+        req.cookie(self.cookies.session)
+            .and_then(|c| self.tokens.verify(c.value()))
+    }
+
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        let forwarded = req.headers().get("X-Forwarded-For").and_then(|v| v.to_str().ok());
+        crate::auth::throttle::client_ip(req.peer_addr().map(|a| a.ip()), forwarded, &self.trusted_proxies)
+    }
+}
+
+/// All routes of the web app.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(health::routes)
+        .configure(assets::routes)
+        .configure(auth::routes)
+        .configure(tenants::routes)
+        .configure(members::routes);
+}
+
+/// Unknown paths: the 404 page, with every header the middleware adds.
+pub async fn not_found() -> Result<actix_web::HttpResponse, errors::AppError> {
+    Err(errors::AppError::NotFound)
+}
+
+pub fn default_service() -> actix_web::Route {
+    web::to(not_found)
+}

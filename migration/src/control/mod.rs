@@ -1,0 +1,23 @@
+//! Migrations of the shared `control` schema, applied in order.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_tenants_and_accounts;
+mod m20261126_000002_create_sessions_and_login_throttle;
+mod m20261126_000003_create_jobs;
+mod m20261126_000004_create_platform_audit;
+
+/// The control-plane migrator. Run with `search_path = control`.
+pub struct ControlMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for ControlMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_tenants_and_accounts::Migration),
+            Box::new(m20261126_000002_create_sessions_and_login_throttle::Migration),
+            Box::new(m20261126_000003_create_jobs::Migration),
+            Box::new(m20261126_000004_create_platform_audit::Migration),
+        ]
+    }
+}

@@ -1,0 +1,19 @@
+//! Migrations of one tenant's schema, applied per tenant by `truestock migrate`.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_settings_and_audit_log;
+mod m20261126_000002_create_location_groups;
+
+/// The per-tenant migrator. Run with `search_path` set to the tenant's schema.
+pub struct TenantMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for TenantMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_settings_and_audit_log::Migration),
+            Box::new(m20261126_000002_create_location_groups::Migration),
+        ]
+    }
+}
