@@ -1,1 +1,11 @@
-fn main() {}
+//! Integration tests: one binary, each test with its own database cloned from a migrated template
+//! and dropped afterwards (with its tenant roles). The server under test connects as `ts_app`.
+
+// Tests deliberately run raw SQL as other roles to prove what the database refuses.
+#![allow(clippy::disallowed_methods)]
+
+mod auth;
+mod helpers;
+mod members;
+mod tenancy;
+mod web;
