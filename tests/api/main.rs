@@ -5,6 +5,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod auth;
+mod browser;
 mod helpers;
 mod members;
 mod tenancy;
