@@ -144,17 +144,54 @@ async fn edit_page(
     })
 }
 
+/// The member named in the URL, for an admin of this tenant; 404 for ids of other tenants.
+async fn target_of(state: &AppState, admin: &Member, membership_id: &str) -> Result<MemberRow, AppError> {
+    admin.require(Role::Admin, ADMINS_ONLY)?;
+    let membership_id = Uuid::parse_str(membership_id).map_err(|_| AppError::NotFound)?;
+    control::find_member(&state.db, admin.tenant, membership_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The edit form again, with what was chosen and why it was refused (422).
+async fn refuse(
+    state: &AppState,
+    admin: &Member,
+    target: MemberRow,
+    roles: &[String],
+    scope: &Option<Vec<Uuid>>,
+    why: String,
+) -> Result<HttpResponse, AppError> {
+    let page = edit_page(state, admin, target, roles, scope, Some(why)).await?;
+    render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// Records a membership change in the tenant's audit log, then returns to the member list.
+async fn audited(
+    state: &AppState,
+    admin: &Member,
+    action: &str,
+    target: &MemberRow,
+    details: serde_json::Value,
+) -> Result<HttpResponse, AppError> {
+    with_tenant(&state.db, admin.tenant, async |tx| {
+        audit::record(tx, &admin.user.actor(), action, &target.email, details).await
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, paths::members(admin.slug.as_str())))
+        .finish())
+}
+
+const LAST_ADMIN: &str = "The tenant must keep at least one admin.";
+
 #[get("/t/{slug}/settings/members/{membership_id}/edit")]
 async fn edit_form(
     state: web::Data<AppState>,
     member: Member,
     path: web::Path<(String, String)>,
 ) -> Result<MemberEditPage, AppError> {
-    member.require(Role::Admin, ADMINS_ONLY)?;
-    let membership_id = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound)?;
-    let target = control::find_member(&state.db, member.tenant, membership_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = target_of(&state, &member, &path.1).await?;
     let (roles, scope) = (target.roles.clone(), target.scope_group_ids.clone());
     edit_page(&state, &member, target, &roles, &scope, None).await
 }
@@ -177,11 +214,7 @@ async fn update(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    member.require(Role::Admin, ADMINS_ONLY)?;
-    let membership_id = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound)?;
-    let target = control::find_member(&state.db, member.tenant, membership_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = target_of(&state, &member, &path.1).await?;
     let form: MemberForm = parse_form(&body)?;
     let group_ids: Result<Vec<Uuid>, _> = form.group.iter().map(|g| Uuid::parse_str(g)).collect();
     let scope = match (form.scope.as_str(), group_ids) {
@@ -194,10 +227,7 @@ async fn update(
     let roles = RoleSet::parse(form.role.iter().map(String::as_str)).map_err(|e| e.to_string());
     let (roles, scope) = match (roles, scope) {
         (Ok(roles), Ok(scope)) => (roles, scope),
-        (Err(why), _) | (_, Err(why)) => {
-            let page = edit_page(&state, &member, target, &form.role, &None, Some(why)).await?;
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
+        (Err(why), _) | (_, Err(why)) => return refuse(&state, &member, target, &form.role, &None, why).await,
     };
     if let Some(ids) = &scope {
         let known = with_tenant(&state.db, member.tenant, async |tx| {
@@ -205,32 +235,16 @@ async fn update(
         })
         .await?;
         if !known {
-            let page = edit_page(
-                &state,
-                &member,
-                target,
-                &form.role,
-                &None,
-                Some("One of the chosen location groups no longer exists.".into()),
-            )
-            .await?;
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            let why = "One of the chosen location groups no longer exists.".to_string();
+            return refuse(&state, &member, target, &form.role, &None, why).await;
         }
     }
+    let membership_id = target.membership_id;
     match control::update_member(&state.db, member.tenant, membership_id, &roles, scope.clone()).await {
         Ok(()) => {}
         Err(MembershipError::NotFound) => return Err(AppError::NotFound),
         Err(MembershipError::LastAdmin) => {
-            let page = edit_page(
-                &state,
-                &member,
-                target,
-                &form.role,
-                &scope,
-                Some("The tenant must keep at least one admin.".into()),
-            )
-            .await?;
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            return refuse(&state, &member, target, &form.role, &scope, LAST_ADMIN.into()).await;
         }
         Err(MembershipError::Db(e)) => return Err(e.into()),
     }
@@ -240,13 +254,7 @@ async fn update(
         "roles": { "before": target.roles, "after": roles.names() },
         "scope_group_ids": { "before": target.scope_group_ids, "after": scope },
     });
-    with_tenant(&state.db, member.tenant, async |tx| {
-        audit::record(tx, &member.user.actor(), "member.updated", &target.email, details).await
-    })
-    .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, paths::members(member.slug.as_str())))
-        .finish())
+    audited(&state, &member, "member.updated", &target, details).await
 }
 
 #[post("/t/{slug}/settings/members/{membership_id}/remove")]
@@ -255,38 +263,22 @@ async fn remove(
     member: Member,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    member.require(Role::Admin, ADMINS_ONLY)?;
-    let membership_id = Uuid::parse_str(&path.1).map_err(|_| AppError::NotFound)?;
-    let target = control::find_member(&state.db, member.tenant, membership_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match control::remove_member(&state.db, member.tenant, membership_id).await {
+    let target = target_of(&state, &member, &path.1).await?;
+    match control::remove_member(&state.db, member.tenant, target.membership_id).await {
         Ok(()) => {}
         Err(MembershipError::NotFound) => return Err(AppError::NotFound),
         Err(MembershipError::LastAdmin) => {
             let (roles, scope) = (target.roles.clone(), target.scope_group_ids.clone());
-            let page = edit_page(
-                &state,
-                &member,
-                target,
-                &roles,
-                &scope,
-                Some("The tenant must keep at least one admin.".into()),
-            )
-            .await?;
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            return refuse(&state, &member, target, &roles, &scope, LAST_ADMIN.into()).await;
         }
         Err(MembershipError::Db(e)) => return Err(e.into()),
     }
-    let details =
-        serde_json::json!({ "membership_id": membership_id, "account_id": target.account_id, "roles": target.roles });
-    with_tenant(&state.db, member.tenant, async |tx| {
-        audit::record(tx, &member.user.actor(), "member.removed", &target.email, details).await
-    })
-    .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, paths::members(member.slug.as_str())))
-        .finish())
+    let details = serde_json::json!({
+        "membership_id": target.membership_id,
+        "account_id": target.account_id,
+        "roles": target.roles,
+    });
+    audited(&state, &member, "member.removed", &target, details).await
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -103,15 +103,7 @@ async fn template() -> &'static str {
             let name = template_name();
             let su = superuser_pool().await;
             su.execute_unprepared("SELECT pg_advisory_lock(727274)").await.unwrap();
-            let exists = su
-                .query_one_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "SELECT 1 AS one FROM pg_database WHERE datname = $1",
-                    [name.clone().into()],
-                ))
-                .await
-                .unwrap()
-                .is_some();
+            let exists = bootstrap::database_exists(&su, &name).await.unwrap();
             if !exists {
                 let wip = format!("{name}_wip");
                 let settings = settings_for(&wip, false);

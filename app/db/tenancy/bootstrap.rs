@@ -140,15 +140,20 @@ async fn ensure_roles(superuser: &DatabaseConnection, owner: &RoleUrl, app: &Rol
     Ok(())
 }
 
-async fn ensure_database(superuser: &DatabaseConnection, name: &str) -> Result<(), DbErr> {
-    let exists = superuser
+/// Whether the cluster has a database called `name`.
+pub async fn database_exists(superuser: &DatabaseConnection, name: &str) -> Result<bool, DbErr> {
+    let row = superuser
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "SELECT 1 AS one FROM pg_database WHERE datname = $1",
             [name.into()],
         ))
-        .await?
-        .is_some();
+        .await?;
+    Ok(row.is_some())
+}
+
+async fn ensure_database(superuser: &DatabaseConnection, name: &str) -> Result<(), DbErr> {
+    let exists = database_exists(superuser, name).await?;
     if !exists {
         // `name` was checked to be [a-z0-9_]; CREATE DATABASE cannot run in a transaction or take $1.
         superuser
@@ -229,14 +234,7 @@ pub async fn drop_database(superuser_url: &SecretString, name: &str) -> Result<(
     let superuser = super::super::connect(superuser_url, 1)
         .await
         .map_err(InitError::Connect)?;
-    let exists = superuser
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT 1 AS one FROM pg_database WHERE datname = $1",
-            [name.into()],
-        ))
-        .await?
-        .is_some();
+    let exists = database_exists(&superuser, name).await?;
     if !exists {
         return Ok(());
     }

@@ -64,17 +64,8 @@ where
     E: From<DbErr>,
 {
     let txn = begin_tenant(db, tenant).await?;
-    match work(&txn).await {
-        Ok(value) => {
-            txn.inner.commit().await?;
-            Ok(value)
-        }
-        // A failed rollback means a broken connection, which the pool discards.
-        Err(error) => {
-            let _ = txn.inner.rollback().await;
-            Err(error)
-        }
-    }
+    let outcome = work(&txn).await;
+    finish(txn, outcome).await
 }
 
 /// The boxed-future form of [`with_tenant`], for generic callers (job dispatch) that must name a
@@ -85,7 +76,14 @@ where
     E: From<DbErr>,
 {
     let txn = begin_tenant(db, tenant).await?;
-    match work(&txn).await {
+    let outcome = work(&txn).await;
+    finish(txn, outcome).await
+}
+
+/// Commits on `Ok`, rolls back on `Err`. A failed rollback means a broken connection, which the pool
+/// discards, so its error is dropped in favour of the work's own.
+async fn finish<T, E: From<DbErr>>(txn: TenantTxn, outcome: Result<T, E>) -> Result<T, E> {
+    match outcome {
         Ok(value) => {
             txn.inner.commit().await?;
             Ok(value)
