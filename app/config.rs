@@ -155,6 +155,18 @@ impl Settings {
                 &format!("dev mode (TRUESTOCK_DEV=1) only binds a loopback address, not {bind}"),
             ));
         }
+        let metrics_bind: Option<SocketAddr> = get("TRUESTOCK_METRICS_BIND")
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| invalid("TRUESTOCK_METRICS_BIND", "expected host:port"))
+            })
+            .transpose()?;
+        if dev && metrics_bind.is_some_and(|addr| !addr.ip().is_loopback()) {
+            return Err(invalid(
+                "TRUESTOCK_METRICS_BIND",
+                "dev mode (TRUESTOCK_DEV=1) only binds a loopback address",
+            ));
+        }
         let base_url = get("TRUESTOCK_BASE_URL")
             .map(|text| parse_base_url(&text, dev))
             .transpose()?;
@@ -177,12 +189,7 @@ impl Settings {
             master_key,
             jwt_secret,
             smtp_url: get("TRUESTOCK_SMTP_URL").map(SecretString::from),
-            metrics_bind: get("TRUESTOCK_METRICS_BIND")
-                .map(|v| {
-                    v.parse()
-                        .map_err(|_| invalid("TRUESTOCK_METRICS_BIND", "expected host:port"))
-                })
-                .transpose()?,
+            metrics_bind,
             trusted_proxies: get("TRUESTOCK_TRUSTED_PROXIES")
                 .map(|v| parse_proxies(&v))
                 .transpose()?
@@ -319,25 +326,31 @@ fn secret_key(
     if !dev {
         return Ok(None);
     }
+    dev_secret(data_dir, file_name, var).map(Some)
+}
+
+/// A 32-byte secret kept in the dev data directory: read if present, generated (and logged) if not.
+pub fn dev_secret(data_dir: &Path, file_name: &str, purpose: &str) -> Result<SecretKey, ConfigError> {
     let path = data_dir.join(file_name);
     let io_err = |source| ConfigError::DataDir {
         path: path.clone(),
         source,
     };
     if let Ok(text) = std::fs::read_to_string(&path) {
-        return SecretKey::from_base64(&text)
-            .map(Some)
-            .map_err(|reason| invalid(var, &format!("{} holds a bad key: {reason}", path.display())));
+        return SecretKey::from_base64(&text).map_err(|reason| ConfigError::DataDir {
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, reason),
+        });
     }
     std::fs::create_dir_all(data_dir).map_err(io_err)?;
     let key = SecretKey::generate();
     write_private_file(&path, &key.to_base64()).map_err(io_err)?;
     tracing::warn!(
-        variable = var,
+        purpose,
         path = %path.display(),
-        "dev mode: generated a secret and stored it in the data directory; set {var} outside dev mode"
+        "dev mode: generated a secret and stored it in the data directory (set {purpose} outside dev mode)"
     );
-    Ok(Some(key))
+    Ok(key)
 }
 
 fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -380,6 +393,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("TRUESTOCK_MASTER_KEY") && err.contains("5 bytes"), "{err}");
+    }
+
+    #[test]
+    fn dev_mode_keeps_metrics_on_loopback_too() {
+        let dir = std::env::temp_dir().join(format!("ts-cfg-{}", uuid::Uuid::new_v4()));
+        let err = settings(&[
+            ("TRUESTOCK_DEV", "1"),
+            ("TRUESTOCK_METRICS_BIND", "0.0.0.0:9464"),
+            ("TRUESTOCK_DATA_DIR", dir.to_str().unwrap()),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().starts_with("TRUESTOCK_METRICS_BIND:"), "{err}");
     }
 
     #[test]

@@ -41,7 +41,14 @@ pub fn demo_settings() -> Result<Settings, DemoError> {
         .ok_or_else(|| DemoError::SuperuserUrl("no host".into()))?
         .to_string();
     let port = superuser.port().unwrap_or(5432);
-    let role_url = |role: &str| format!("postgres://{role}@{host}:{port}/{DEMO_DATABASE}");
+    // The demo's roles get a password of their own (kept in the data directory), so the demo also works
+    // on servers that ask for passwords on TCP; `db init` sets it from these URLs.
+    let password = {
+        use base64::Engine as _;
+        let key = crate::config::dev_secret(&base.data_dir, "demo-db.key", "the demo's database password")?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.expose())
+    };
+    let role_url = |role: &str| format!("postgres://{role}:{password}@{host}:{port}/{DEMO_DATABASE}");
     let (app_url, owner_url) = (role_url("ts_app"), role_url("ts_owner"));
     Ok(Settings::from_lookup(|name| match name {
         "TRUESTOCK_DEV" => Some("1".into()),

@@ -2,6 +2,8 @@
 
 /// Passwords, session tokens, CSRF tokens, sign-in throttling.
 pub mod auth;
+/// `truestock bench`: rerunnable benchmarks.
+pub mod bench;
 /// Typed settings from the `TRUESTOCK_*` environment variables.
 pub mod config;
 /// Storage: the tenancy door (`with_tenant`), control-plane queries, tenant query modules.

@@ -48,6 +48,25 @@ enum Command {
     },
     /// Exit 0 if the local server answers /healthz (for container health checks)
     Healthcheck,
+    /// Benchmarks: each provisions its own database and prints one JSON line of results
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Sign-in latency and requests per second for an authenticated page (needs `wrk`)
+    Web {
+        /// Sequential sign-ins to time
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        sign_ins: u16,
+        /// wrk connections
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        connections: u32,
+        /// wrk duration in seconds
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=600))]
+        seconds: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -113,13 +132,12 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<ExitCode, String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
+    telemetry::init(telemetry::format_from_env());
     if let Command::Demo { reset } = command {
-        telemetry::init(truestock::config::LogFormat::Text);
         demo::run(reset).await.map_err(|e| err(&e))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut settings = Settings::from_env().map_err(|e| err(&e))?;
-    telemetry::init(settings.log_format);
     match command {
         Command::Db(DbCommand::Init { superuser_url }) => {
             if let Some(url) = superuser_url {
@@ -180,7 +198,7 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             role,
             name,
         }) => {
-            let owner = operator::owner_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;
             let hasher = PasswordHasher::new(settings.password_cost, 1).map_err(|e| err(&e))?;
             // On a terminal, ask for the password; otherwise generate one and print it once.
             let password = if std::io::stdin().is_terminal() {
@@ -190,7 +208,7 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             } else {
                 None
             };
-            let added = operator::add_user(&owner, &hasher, &email, name.as_deref(), &tenant, &role, password)
+            let added = operator::add_user(&db, &hasher, &email, name.as_deref(), &tenant, &role, password)
                 .await
                 .map_err(|e| err(&e))?;
             if added.created_account {
@@ -203,8 +221,8 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             }
         }
         Command::User(UserCommand::Disable { email }) => {
-            let owner = operator::owner_pool(&settings, 2).await.map_err(|e| err(&e))?;
-            operator::disable_user(&owner, &email).await.map_err(|e| err(&e))?;
+            let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            operator::disable_user(&db, &email).await.map_err(|e| err(&e))?;
             println!("account {email} disabled; its sessions have ended");
         }
         Command::Healthcheck => {
@@ -222,6 +240,16 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 .await
                 .is_ok_and(|r| r.status().is_success());
             return Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        Command::Bench(BenchCommand::Web {
+            sign_ins,
+            connections,
+            seconds,
+        }) => {
+            let result = truestock::bench::web(usize::from(sign_ins), connections, seconds)
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{result}");
         }
         Command::Demo { .. } => unreachable!("handled above"),
     }

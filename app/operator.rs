@@ -1,7 +1,7 @@
 //! The platform operator's commands (`db init`, `migrate`, `tenant`, `user`) as library functions,
 //! so the CLI, `demo` and the tests share one implementation.
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -21,6 +21,10 @@ pub enum OperatorError {
     Init(#[from] InitError),
     #[error("could not connect with TRUESTOCK_OWNER_DATABASE_URL: {0} (has `truestock db init` run?)")]
     OwnerConnect(sea_orm::DbErr),
+    #[error("TRUESTOCK_OWNER_DATABASE_URL must connect as ts_owner, not {0:?}")]
+    NotOwner(String),
+    #[error("could not connect with TRUESTOCK_DATABASE_URL: {0} (has `truestock db init` run?)")]
+    AppConnect(sea_orm::DbErr),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -53,11 +57,24 @@ pub async fn init_database(settings: &Settings) -> Result<String, OperatorError>
     .await?)
 }
 
-/// Opens the owner pool (`TRUESTOCK_OWNER_DATABASE_URL`).
+/// Opens the owner pool (`TRUESTOCK_OWNER_DATABASE_URL`). It must really be `ts_owner`: tenant
+/// grants come from default privileges for objects that `ts_owner` creates.
 pub async fn owner_pool(settings: &Settings, max_connections: u32) -> Result<DatabaseConnection, OperatorError> {
-    db::connect(&settings.owner_database_url, max_connections)
+    let pool = db::connect(&settings.owner_database_url, max_connections)
         .await
-        .map_err(OperatorError::OwnerConnect)
+        .map_err(OperatorError::OwnerConnect)?;
+    let role = control::connected_role(&pool).await?;
+    if role.name != "ts_owner" {
+        return Err(OperatorError::NotOwner(role.name));
+    }
+    Ok(pool)
+}
+
+/// Opens the runtime pool (`TRUESTOCK_DATABASE_URL`, role `ts_app`): account commands need no more.
+pub async fn app_pool(settings: &Settings, max_connections: u32) -> Result<DatabaseConnection, OperatorError> {
+    db::connect(&settings.database_url, max_connections)
+        .await
+        .map_err(OperatorError::AppConnect)
 }
 
 /// `migrate`: the control schema, then every tenant (at most `parallel` at once).
@@ -95,9 +112,10 @@ pub struct AddedUser {
 }
 
 /// `user add`: creates the account if the email is new (with `password`, or a generated one), and
-/// adds or updates its membership of `tenant_slug`. An existing account's password is never touched.
+/// adds the roles to its membership of `tenant_slug`, all in one transaction. An existing account's
+/// password is never touched.
 pub async fn add_user(
-    owner: &DatabaseConnection,
+    db: &DatabaseConnection,
     hasher: &PasswordHasher,
     email: &str,
     display_name: Option<&str>,
@@ -108,35 +126,30 @@ pub async fn add_user(
     let email = EmailAddress::parse(email)?;
     let roles = RoleSet::parse(roles.split(','))?;
     let slug = TenantSlug::parse(tenant_slug)?;
-    let tenant = control::find_tenant_by_slug(owner, &slug)
+    if let Some(p) = &password {
+        check_new_password(secrecy::ExposeSecret::expose_secret(p)).map_err(OperatorError::WeakPassword)?;
+    }
+    let txn = db.begin().await?;
+    let tenant = control::find_tenant_by_slug(&txn, &slug)
         .await?
         .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?;
-    let (account_id, generated_password, created_account) = match control::find_account_by_email(owner, &email).await? {
+    let (account_id, generated_password, created_account) = match control::find_account_by_email(&txn, &email).await? {
         Some(account) => (account.id, None, false),
         None => {
-            let (password, generated) = match password {
-                Some(p) => {
-                    check_new_password(secrecy::ExposeSecret::expose_secret(&p))
-                        .map_err(OperatorError::WeakPassword)?;
-                    (p, None)
-                }
-                None => {
-                    let p = generate_password();
-                    (p.clone(), Some(p))
-                }
-            };
-            let hash = hasher.hash(&password).await?;
+            let generated = password.is_none().then(generate_password);
+            let chosen = password.or_else(|| generated.clone()).unwrap_or_else(generate_password);
+            let hash = hasher.hash(&chosen).await?;
             let name = display_name
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or(email.as_str()));
-            let id = control::create_account(owner, &email, name, &hash).await?;
+            let id = control::create_account(&txn, &email, name, &hash).await?;
             (id, generated, true)
         }
     };
-    control::upsert_membership(owner, tenant.tenant_id(), account_id, &roles).await?;
+    control::upsert_membership(&txn, tenant.tenant_id(), account_id, &roles).await?;
     control::record_platform_event(
-        owner,
+        &txn,
         "operator",
         "membership.added",
         Some(tenant.tenant_id()),
@@ -144,6 +157,7 @@ pub async fn add_user(
         serde_json::json!({ "roles": roles.names(), "created_account": created_account }),
     )
     .await?;
+    txn.commit().await?;
     Ok(AddedUser {
         account_id,
         generated_password,

@@ -25,7 +25,10 @@ pub enum StartupError {
     Config(#[from] ConfigError),
     #[error("could not connect with TRUESTOCK_DATABASE_URL: {0}")]
     Database(sea_orm::DbErr),
-    #[error("TRUESTOCK_DATABASE_URL must connect as ts_app, the unprivileged runtime role; it connects as {0:?}")]
+    #[error(
+        "TRUESTOCK_DATABASE_URL must connect as ts_app, the unprivileged NOINHERIT runtime role (run `truestock db init`); \
+         it connects as {0:?}"
+    )]
     WrongRole(String),
     #[error("could not listen on {what} {addr}: {source}")]
     Bind {
@@ -51,10 +54,13 @@ impl Application {
             .await
             .map_err(StartupError::Database)?;
         let role = db::control::connected_role(&db).await.map_err(StartupError::Database)?;
-        if role.name != "ts_app" || role.is_superuser || role.bypasses_rls {
+        // NOINHERIT is what keeps the bare pool from reading every tenant schema (TENANCY.md §2).
+        if role.name != "ts_app" || role.is_superuser || role.bypasses_rls || role.inherits {
             return Err(StartupError::WrongRole(role.name));
         }
         let jwt_secret = settings.jwt_secret()?;
+        // Not used by this slice yet, but `serve` must not start without it (Odoo keys are encrypted with it).
+        settings.master_key()?;
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             what: "TRUESTOCK_BIND",
             addr: settings.bind.to_string(),
@@ -65,10 +71,7 @@ impl Application {
             addr: settings.bind.to_string(),
             source,
         })?;
-        let origin = match &settings.base_url {
-            Some(url) => url.origin().ascii_serialization(),
-            None => format!("http://{local}"),
-        };
+        let origin = settings.base_url.as_ref().map(|url| url.origin().ascii_serialization());
         let metrics = Arc::new(Metrics::default());
         let workers = settings
             .http_workers

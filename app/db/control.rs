@@ -4,7 +4,7 @@
 //! Written as bound SQL so that each statement shows its `tenant_id` filter where the table holds
 //! tenant rows; a test reads this file to check that (tests/api/tenancy.rs).
 
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -222,7 +222,8 @@ pub async fn disable_account<C: ConnectionTrait + TransactionTrait>(
 // ---------------------------------------------------------------------------------------------
 // Memberships
 
-/// Adds a membership, or replaces the roles of an existing one.
+/// Adds a membership, or adds `roles` to an existing one (roles are only taken away in the web UI,
+/// which keeps the last admin).
 pub async fn upsert_membership(
     db: &impl ConnectionTrait,
     tenant: TenantId,
@@ -238,7 +239,8 @@ pub async fn upsert_membership(
         stmt(
             "INSERT INTO control.memberships (id, tenant_id, account_id, roles) VALUES ($1, $2, $3, $4)
              ON CONFLICT ON CONSTRAINT memberships_tenant_account_key
-             DO UPDATE SET roles = EXCLUDED.roles, updated_at = now()
+             DO UPDATE SET roles = ARRAY(SELECT DISTINCT unnest(memberships.roles || EXCLUDED.roles) ORDER BY 1),
+                           updated_at = now()
              RETURNING id",
             [
                 Uuid::now_v7().into(),
@@ -424,7 +426,9 @@ async fn guard_last_admin(
     let rows: Vec<Row> = all(
         txn,
         stmt(
-            "SELECT id, 'admin' = ANY (roles) AS is_admin FROM control.memberships WHERE tenant_id = $1 FOR UPDATE",
+            "SELECT m.id, 'admin' = ANY (m.roles) AND a.disabled_at IS NULL AS is_admin
+             FROM control.memberships m JOIN control.accounts a ON a.id = m.account_id
+             WHERE m.tenant_id = $1 FOR UPDATE OF m",
             [tenant.as_uuid().into()],
         ),
     )
@@ -453,20 +457,32 @@ pub struct SessionAccount {
     needs_touch: bool,
 }
 
+/// Starts a session for `account_id`, but only if its password hash is still `verified_hash` and the
+/// account is enabled: a sign-in that raced a password change or a disable gets no session (`None`).
 pub async fn create_session(
     db: &impl ConnectionTrait,
     account_id: Uuid,
+    verified_hash: &str,
     expires_at: DateTime<Utc>,
     client_ip: Option<String>,
-) -> Result<Uuid, DbErr> {
+) -> Result<Option<Uuid>, DbErr> {
     // Random, not time-ordered: a session id must not be guessable.
     let id = Uuid::new_v4();
-    db.execute_raw(stmt(
-        "INSERT INTO control.sessions (id, account_id, expires_at, client_ip) VALUES ($1, $2, $3, $4)",
-        [id.into(), account_id.into(), expires_at.into(), client_ip.into()],
-    ))
-    .await?;
-    Ok(id)
+    let inserted = db
+        .execute_raw(stmt(
+            "INSERT INTO control.sessions (id, account_id, expires_at, client_ip)
+             SELECT $1, a.id, $3, $4 FROM control.accounts a
+             WHERE a.id = $2 AND a.password_hash = $5 AND a.disabled_at IS NULL",
+            [
+                id.into(),
+                account_id.into(),
+                expires_at.into(),
+                client_ip.into(),
+                verified_hash.into(),
+            ],
+        ))
+        .await?;
+    Ok((inserted.rows_affected() == 1).then_some(id))
 }
 
 /// The live session `session_id`, or `None` if it ended, expired (absolute or idle) or its account is
@@ -536,52 +552,84 @@ pub struct ThrottleState {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-pub async fn throttle_state(db: &impl ConnectionTrait, email_key: &str) -> Result<Option<ThrottleState>, DbErr> {
-    one(
-        db,
-        stmt(
-            "SELECT window_started_at, failures_in_window, consecutive_failures, locked_until
-             FROM control.login_throttle WHERE email_key = $1",
-            [email_key.into()],
-        ),
-    )
-    .await
+/// The verdict on a sign-in attempt, taken before the password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginClaim {
+    /// Go ahead and verify; the attempt is already counted as a failure until it succeeds.
+    Allowed,
+    /// Refused without verifying, until then.
+    Locked(DateTime<Utc>),
 }
 
-/// Counts a failed sign-in (the hour window restarts after an hour) and returns the new counts.
-pub async fn record_login_failure(db: &impl ConnectionTrait, email_key: &str) -> Result<ThrottleState, DbErr> {
-    let row: Option<ThrottleState> = one(
-        db,
-        stmt(
-            "INSERT INTO control.login_throttle AS t
-                 (email_key, window_started_at, failures_in_window, consecutive_failures)
-             VALUES ($1, now(), 1, 1)
-             ON CONFLICT (email_key) DO UPDATE SET
-                 window_started_at  = CASE WHEN t.window_started_at < now() - interval '1 hour'
-                                           THEN now() ELSE t.window_started_at END,
-                 failures_in_window = CASE WHEN t.window_started_at < now() - interval '1 hour'
-                                           THEN 1 ELSE t.failures_in_window + 1 END,
-                 consecutive_failures = t.consecutive_failures + 1
-             RETURNING window_started_at, failures_in_window, consecutive_failures, locked_until",
-            [email_key.into()],
-        ),
-    )
-    .await?;
-    row.ok_or_else(|| DbErr::Custom("upsert returned no row".into()))
-}
-
-pub async fn lock_login(db: &impl ConnectionTrait, email_key: &str, until: DateTime<Utc>) -> Result<(), DbErr> {
-    db.execute_raw(stmt(
-        "UPDATE control.login_throttle SET locked_until = $2 WHERE email_key = $1",
-        [email_key.into(), until.into()],
+/// Counts an attempt on `email_key` *before* its password is verified, atomically (the row is locked),
+/// so concurrent attempts cannot all slip past the throttle. `lock_after` says, from the new counts and
+/// the database's clock, until when further attempts wait. A success calls [`clear_login_failures`].
+pub async fn claim_login_attempt<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    email_key: &str,
+    lock_after: impl Fn(&ThrottleState, DateTime<Utc>) -> Option<DateTime<Utc>>,
+) -> Result<LoginClaim, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        window_started_at: DateTime<Utc>,
+        failures_in_window: i32,
+        consecutive_failures: i32,
+        locked_until: Option<DateTime<Utc>>,
+        db_now: DateTime<Utc>,
+    }
+    let txn = db.begin().await?;
+    txn.execute_raw(stmt(
+        "INSERT INTO control.login_throttle (email_key, window_started_at, failures_in_window, consecutive_failures)
+         VALUES ($1, now(), 0, 0) ON CONFLICT (email_key) DO NOTHING",
+        [email_key.into()],
     ))
-    .await
-    .map(|_| ())
+    .await?;
+    let row: Row = one(
+        &txn,
+        stmt(
+            "SELECT window_started_at, failures_in_window, consecutive_failures, locked_until, now() AS db_now
+             FROM control.login_throttle WHERE email_key = $1 FOR UPDATE",
+            [email_key.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| DbErr::Custom("login_throttle row vanished".into()))?;
+    if let Some(until) = row.locked_until.filter(|until| *until > row.db_now) {
+        txn.rollback().await?;
+        return Ok(LoginClaim::Locked(until));
+    }
+    let new_window = row.window_started_at < row.db_now - chrono::Duration::hours(1);
+    let mut state = ThrottleState {
+        window_started_at: if new_window { row.db_now } else { row.window_started_at },
+        failures_in_window: if new_window { 1 } else { row.failures_in_window + 1 },
+        consecutive_failures: row.consecutive_failures + 1,
+        locked_until: None,
+    };
+    state.locked_until = lock_after(&state, row.db_now);
+    txn.execute_raw(stmt(
+        "UPDATE control.login_throttle
+         SET window_started_at = $2, failures_in_window = $3, consecutive_failures = $4, locked_until = $5
+         WHERE email_key = $1",
+        [
+            email_key.into(),
+            state.window_started_at.into(),
+            state.failures_in_window.into(),
+            state.consecutive_failures.into(),
+            state.locked_until.into(),
+        ],
+    ))
+    .await?;
+    txn.commit().await?;
+    Ok(LoginClaim::Allowed)
 }
 
+/// Forgets the failures of `email_key` after a successful sign-in, and prunes rows of addresses that
+/// have been quiet for a day (anything typed gets a row, so the table must not grow for ever).
 pub async fn clear_login_failures(db: &impl ConnectionTrait, email_key: &str) -> Result<(), DbErr> {
     db.execute_raw(stmt(
-        "DELETE FROM control.login_throttle WHERE email_key = $1",
+        "DELETE FROM control.login_throttle
+         WHERE email_key = $1
+            OR (window_started_at < now() - interval '1 day' AND coalesce(locked_until, '-infinity') < now())",
         [email_key.into()],
     ))
     .await
@@ -615,6 +663,7 @@ pub struct ConnectedRole {
     pub name: String,
     pub is_superuser: bool,
     pub bypasses_rls: bool,
+    pub inherits: bool,
 }
 
 /// The role a pool connects as: `serve` refuses to run as anything but `ts_app`.
@@ -622,7 +671,7 @@ pub async fn connected_role(db: &impl ConnectionTrait) -> Result<ConnectedRole, 
     let role: Option<ConnectedRole> = one(
         db,
         stmt(
-            "SELECT rolname AS name, rolsuper AS is_superuser, rolbypassrls AS bypasses_rls
+            "SELECT rolname AS name, rolsuper AS is_superuser, rolbypassrls AS bypasses_rls, rolinherit AS inherits
              FROM pg_catalog.pg_roles WHERE rolname = current_user",
             [],
         ),

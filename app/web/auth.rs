@@ -15,8 +15,8 @@ use serde::Deserialize;
 use crate::auth::csrf::{self, Binding};
 use crate::auth::password::check_new_password;
 use crate::auth::session::ABSOLUTE_LIFETIME_SECS;
-use crate::auth::throttle::locked_until_after_failure;
-use crate::db::control;
+use crate::auth::throttle::locked_until_after_attempt;
+use crate::db::control::{self, LoginClaim};
 use crate::domain::account::EmailAddress;
 
 use super::AppState;
@@ -93,6 +93,39 @@ async fn login_form(state: web::Data<AppState>, req: HttpRequest, query: web::Qu
 
 const WRONG_CREDENTIALS: &str = "The email or password is incorrect.";
 
+/// The throttle key of what was typed as an email: trimmed, lowercase, without control characters
+/// (a NUL could not even be stored), at most 254 characters.
+fn throttle_key(typed: &str) -> String {
+    typed
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect()
+}
+
+/// Counts an attempt on `email_key` before its password is checked (see `control::claim_login_attempt`).
+async fn claim(state: &AppState, email_key: &str) -> Result<LoginClaim, AppError> {
+    let lock_after = |counts: &control::ThrottleState, now| {
+        locked_until_after_attempt(
+            counts.consecutive_failures,
+            counts.failures_in_window,
+            counts.window_started_at,
+            now,
+        )
+    };
+    Ok(control::claim_login_attempt(&state.db, email_key, lock_after).await?)
+}
+
+fn locked_message(until: chrono::DateTime<Utc>) -> String {
+    let minutes = ((until - Utc::now()).num_seconds() + 59) / 60;
+    format!(
+        "Too many failed attempts for this email. Try again in {} minute(s).",
+        minutes.max(1)
+    )
+}
+
 #[post("/login")]
 async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, AppError> {
     use actix_web::http::StatusCode;
@@ -108,18 +141,9 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
         );
     }
     // Throttling is keyed by what was typed, so unknown addresses are treated exactly like known ones.
-    let email_key: String = form.email.trim().to_lowercase().chars().take(254).collect();
-    if let Some(throttle) = control::throttle_state(&state.db, &email_key).await?
-        && let Some(until) = throttle.locked_until.filter(|until| *until > Utc::now())
-    {
-        let minutes = ((until - Utc::now()).num_seconds() + 59) / 60;
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed attempts for this email. Try again in {} minute(s).",
-                minutes.max(1)
-            ),
-        );
+    let email_key = throttle_key(&form.email);
+    if let LoginClaim::Locked(until) = claim(&state, &email_key).await? {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, locked_message(until));
     }
     let account = match EmailAddress::parse(&form.email) {
         Ok(email) => control::find_account_by_email(&state.db, &email).await?,
@@ -130,17 +154,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
         .passwords
         .verify(&password, account.as_ref().map(|a| a.password_hash.as_str()))
         .await?;
-    let account = account.filter(|a| verification.matches && a.disabled_at.is_none());
-    let Some(account) = account else {
-        let counts = control::record_login_failure(&state.db, &email_key).await?;
-        if let Some(until) = locked_until_after_failure(
-            counts.consecutive_failures,
-            counts.failures_in_window,
-            counts.window_started_at,
-            Utc::now(),
-        ) {
-            control::lock_login(&state.db, &email_key, until).await?;
-        }
+    let Some(mut account) = account.filter(|a| verification.matches && a.disabled_at.is_none()) else {
         return refuse(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS.into());
     };
 
@@ -148,6 +162,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
     if verification.needs_rehash {
         let hash = state.passwords.hash(&password).await?;
         control::set_password_hash(&state.db, account.id, &hash, false, None).await?;
+        account.password_hash = hash;
     }
     // A new session id at every sign-in (no fixation); the browser's previous session ends.
     if let Some(previous) = state.session_id_from_cookie(&req) {
@@ -155,7 +170,12 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -
     }
     let expires_at = Utc::now() + chrono::Duration::seconds(ABSOLUTE_LIFETIME_SECS);
     let ip = state.client_ip(&req).map(|ip| ip.to_string());
-    let session_id = control::create_session(&state.db, account.id, expires_at, ip).await?;
+    // No session if the password changed (or the account was disabled) while this one was checked.
+    let Some(session_id) =
+        control::create_session(&state.db, account.id, &account.password_hash, expires_at, ip).await?
+    else {
+        return refuse(StatusCode::UNAUTHORIZED, WRONG_CREDENTIALS.into());
+    };
     let tenants = control::tenants_of_account(&state.db, account.id).await?;
     let target = match (paths::safe_next(&form.next), tenants.as_slice()) {
         (Some(next), _) => next.to_string(),
@@ -227,6 +247,11 @@ async fn change_password(
     let account = control::find_account(&state.db, user.account_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Guessing the current password from a stolen session is throttled like sign-in.
+    let email_key = throttle_key(&account.email);
+    if let LoginClaim::Locked(until) = claim(&state, &email_key).await? {
+        return refuse(&locked_message(until));
+    }
     let current = SecretString::from(form.current_password);
     if !state
         .passwords
@@ -236,6 +261,7 @@ async fn change_password(
     {
         return refuse("The current password is incorrect.");
     }
+    control::clear_login_failures(&state.db, &email_key).await?;
     if let Err(why) = check_new_password(&form.new_password) {
         return refuse(&why);
     }
@@ -246,13 +272,13 @@ async fn change_password(
     // Every session ends, this one included; this browser continues on a fresh session.
     control::set_password_hash(&state.db, user.account_id, &hash, true, None).await?;
     let expires_at = Utc::now() + chrono::Duration::seconds(ABSOLUTE_LIFETIME_SECS);
-    let session_id = control::create_session(
-        &state.db,
-        user.account_id,
-        expires_at,
-        state.client_ip(&req).map(|ip| ip.to_string()),
-    )
-    .await?;
+    let ip = state.client_ip(&req).map(|ip| ip.to_string());
+    let session_id = control::create_session(&state.db, user.account_id, &hash, expires_at, ip)
+        .await?
+        .ok_or(AppError::SignInRequired {
+            next: None,
+            htmx: false,
+        })?;
     let fresh = SignedIn {
         session_id,
         csrf_token: state.csrf.token(&Binding::Session(session_id)),

@@ -40,6 +40,7 @@ pub struct ErrorMessage(pub String);
 impl AppError {
     /// Logs `err` with its cause chain and hides it behind a generic 500.
     pub fn internal(err: impl std::error::Error) -> Self {
+        // The chain is logged here and kept only inside the error value: the page says nothing of it.
         let mut chain = err.to_string();
         let mut source = err.source();
         while let Some(cause) = source {
@@ -119,6 +120,11 @@ impl ResponseError for AppError {
                 res.insert_header(("HX-Redirect", location));
             } else {
                 res.insert_header((header::LOCATION, location));
+            }
+            // The browser's session cookie names a session that is over: forget it (both modes' names;
+            // a browser ignores the one that does not apply).
+            for policy in [super::CookiePolicy::new(false), super::CookiePolicy::new(true)] {
+                res.cookie(policy.removal(policy.session));
             }
             return res.finish();
         }

@@ -144,8 +144,56 @@ impl FromRequest for Member {
     }
 }
 
+/// A role an [`Authorized`] extractor demands, with the refusal shown to members who lack it.
+pub trait RequiredRole {
+    const ROLE: Role;
+    const REFUSAL: &'static str;
+}
+
+/// The tenant admin role: members, settings, the Odoo connection.
+pub struct AdminRole;
+
+impl RequiredRole for AdminRole {
+    const ROLE: Role = Role::Admin;
+    const REFUSAL: &'static str = "Only tenant admins can do this.";
+}
+
+/// A [`Member`] who holds `R`'s role; anyone else gets 403 before the handler runs. Handlers say what
+/// they need in their signature: `admin: Authorized<AdminRole>`.
+pub struct Authorized<R: RequiredRole> {
+    pub member: Member,
+    _role: std::marker::PhantomData<R>,
+}
+
+impl<R: RequiredRole> std::ops::Deref for Authorized<R> {
+    type Target = Member;
+    fn deref(&self) -> &Member {
+        &self.member
+    }
+}
+
+impl<R: RequiredRole + 'static> FromRequest for Authorized<R> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let member = member(req).await?;
+            member.require(R::ROLE, R::REFUSAL)?;
+            Ok(Self {
+                member,
+                _role: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
 /// Parses an `application/x-www-form-urlencoded` body (repeated keys become lists). Bad bytes or
 /// shapes are a 400 with the parser's reason, never a 500.
 pub fn parse_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_html_form::from_bytes(body).map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))
+    serde_html_form::from_bytes(body).map_err(|e| {
+        tracing::info!(error = %e, "unreadable form");
+        AppError::BadRequest("The form could not be read. Reload the page and try again.".into())
+    })
 }

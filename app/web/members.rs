@@ -11,17 +11,16 @@ use uuid::Uuid;
 
 use crate::db::control::{self, MemberRow, MembershipError};
 use crate::db::entities::location_group;
-use crate::db::{audit, location_groups, tenancy::with_tenant};
+use crate::db::tenancy::{with_control_then_tenant, with_tenant};
+use crate::db::{audit, location_groups};
 use crate::domain::account::{Role, RoleSet};
 
 use super::AppState;
 use super::auth::render;
 use super::errors::AppError;
-use super::extractors::{Member, parse_form};
+use super::extractors::{AdminRole, Authorized, Member, parse_form};
 use super::paths;
 use super::shell::{Section, Shell};
-
-const ADMINS_ONLY: &str = "Only tenant admins can manage members.";
 
 /// A member as listed: names resolved for display.
 pub struct MemberView {
@@ -67,8 +66,7 @@ fn role_labels(names: &[String]) -> String {
 }
 
 #[get("/t/{slug}/settings/members")]
-async fn index(state: web::Data<AppState>, member: Member) -> Result<MembersPage, AppError> {
-    member.require(Role::Admin, ADMINS_ONLY)?;
+async fn index(state: web::Data<AppState>, member: Authorized<AdminRole>) -> Result<MembersPage, AppError> {
     let rows = control::list_members(&state.db, member.tenant).await?;
     let groups = with_tenant(&state.db, member.tenant, async |tx| location_groups::list(tx).await).await?;
     let members = rows
@@ -146,7 +144,6 @@ async fn edit_page(
 
 /// The member named in the URL, for an admin of this tenant; 404 for ids of other tenants.
 async fn target_of(state: &AppState, admin: &Member, membership_id: &str) -> Result<MemberRow, AppError> {
-    admin.require(Role::Admin, ADMINS_ONLY)?;
     let membership_id = Uuid::parse_str(membership_id).map_err(|_| AppError::NotFound)?;
     control::find_member(&state.db, admin.tenant, membership_id)
         .await?
@@ -166,21 +163,10 @@ async fn refuse(
     render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// Records a membership change in the tenant's audit log, then returns to the member list.
-async fn audited(
-    state: &AppState,
-    admin: &Member,
-    action: &str,
-    target: &MemberRow,
-    details: serde_json::Value,
-) -> Result<HttpResponse, AppError> {
-    with_tenant(&state.db, admin.tenant, async |tx| {
-        audit::record(tx, &admin.user.actor(), action, &target.email, details).await
-    })
-    .await?;
-    Ok(HttpResponse::SeeOther()
+fn back_to_members(admin: &Member) -> HttpResponse {
+    HttpResponse::SeeOther()
         .insert_header((header::LOCATION, paths::members(admin.slug.as_str())))
-        .finish())
+        .finish()
 }
 
 const LAST_ADMIN: &str = "The tenant must keep at least one admin.";
@@ -188,7 +174,7 @@ const LAST_ADMIN: &str = "The tenant must keep at least one admin.";
 #[get("/t/{slug}/settings/members/{membership_id}/edit")]
 async fn edit_form(
     state: web::Data<AppState>,
-    member: Member,
+    member: Authorized<AdminRole>,
     path: web::Path<(String, String)>,
 ) -> Result<MemberEditPage, AppError> {
     let target = target_of(&state, &member, &path.1).await?;
@@ -210,13 +196,20 @@ struct MemberForm {
 #[post("/t/{slug}/settings/members/{membership_id}")]
 async fn update(
     state: web::Data<AppState>,
-    member: Member,
+    member: Authorized<AdminRole>,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let target = target_of(&state, &member, &path.1).await?;
     let form: MemberForm = parse_form(&body)?;
     let group_ids: Result<Vec<Uuid>, _> = form.group.iter().map(|g| Uuid::parse_str(g)).collect();
+    let group_ids = group_ids.map(|mut ids| {
+        ids.sort();
+        ids.dedup();
+        ids
+    });
+    // What to show again if the form is refused: exactly what was chosen, never a wider scope.
+    let chosen_scope = Some(group_ids.clone().unwrap_or_default()).filter(|_| form.scope != "all");
     let scope = match (form.scope.as_str(), group_ids) {
         ("all", _) => Ok(None),
         ("groups", Ok(ids)) if !ids.is_empty() => Ok(Some(ids)),
@@ -227,7 +220,9 @@ async fn update(
     let roles = RoleSet::parse(form.role.iter().map(String::as_str)).map_err(|e| e.to_string());
     let (roles, scope) = match (roles, scope) {
         (Ok(roles), Ok(scope)) => (roles, scope),
-        (Err(why), _) | (_, Err(why)) => return refuse(&state, &member, target, &form.role, &None, why).await,
+        (Err(why), _) | (_, Err(why)) => {
+            return refuse(&state, &member, target, &form.role, &chosen_scope, why).await;
+        }
     };
     if let Some(ids) = &scope {
         let known = with_tenant(&state.db, member.tenant, async |tx| {
@@ -236,49 +231,62 @@ async fn update(
         .await?;
         if !known {
             let why = "One of the chosen location groups no longer exists.".to_string();
-            return refuse(&state, &member, target, &form.role, &None, why).await;
+            return refuse(&state, &member, target, &form.role, &scope, why).await;
         }
     }
     let membership_id = target.membership_id;
-    match control::update_member(&state.db, member.tenant, membership_id, &roles, scope.clone()).await {
-        Ok(()) => {}
-        Err(MembershipError::NotFound) => return Err(AppError::NotFound),
-        Err(MembershipError::LastAdmin) => {
-            return refuse(&state, &member, target, &form.role, &scope, LAST_ADMIN.into()).await;
-        }
-        Err(MembershipError::Db(e)) => return Err(e.into()),
-    }
     let details = serde_json::json!({
         "membership_id": membership_id,
         "account_id": target.account_id,
         "roles": { "before": target.roles, "after": roles.names() },
         "scope_group_ids": { "before": target.scope_group_ids, "after": scope },
     });
-    audited(&state, &member, "member.updated", &target, details).await
+    // The change and its audit entry commit together.
+    let changed = with_control_then_tenant(
+        &state.db,
+        member.tenant,
+        async |control_txn| {
+            control::update_member(control_txn, member.tenant, membership_id, &roles, scope.clone()).await
+        },
+        async |tx, ()| Ok(audit::record(tx, &member.user.actor(), "member.updated", &target.email, details).await?),
+    )
+    .await;
+    match changed {
+        Ok(()) => Ok(back_to_members(&member)),
+        Err(MembershipError::NotFound) => Err(AppError::NotFound),
+        Err(MembershipError::LastAdmin) => refuse(&state, &member, target, &form.role, &scope, LAST_ADMIN.into()).await,
+        Err(MembershipError::Db(e)) => Err(e.into()),
+    }
 }
 
 #[post("/t/{slug}/settings/members/{membership_id}/remove")]
 async fn remove(
     state: web::Data<AppState>,
-    member: Member,
+    member: Authorized<AdminRole>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let target = target_of(&state, &member, &path.1).await?;
-    match control::remove_member(&state.db, member.tenant, target.membership_id).await {
-        Ok(()) => {}
-        Err(MembershipError::NotFound) => return Err(AppError::NotFound),
-        Err(MembershipError::LastAdmin) => {
-            let (roles, scope) = (target.roles.clone(), target.scope_group_ids.clone());
-            return refuse(&state, &member, target, &roles, &scope, LAST_ADMIN.into()).await;
-        }
-        Err(MembershipError::Db(e)) => return Err(e.into()),
-    }
     let details = serde_json::json!({
         "membership_id": target.membership_id,
         "account_id": target.account_id,
         "roles": target.roles,
     });
-    audited(&state, &member, "member.removed", &target, details).await
+    let removed = with_control_then_tenant(
+        &state.db,
+        member.tenant,
+        async |control_txn| control::remove_member(control_txn, member.tenant, target.membership_id).await,
+        async |tx, ()| Ok(audit::record(tx, &member.user.actor(), "member.removed", &target.email, details).await?),
+    )
+    .await;
+    match removed {
+        Ok(()) => Ok(back_to_members(&member)),
+        Err(MembershipError::NotFound) => Err(AppError::NotFound),
+        Err(MembershipError::LastAdmin) => {
+            let (roles, scope) = (target.roles.clone(), target.scope_group_ids.clone());
+            refuse(&state, &member, target, &roles, &scope, LAST_ADMIN.into()).await
+        }
+        Err(MembershipError::Db(e)) => Err(e.into()),
+    }
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {

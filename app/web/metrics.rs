@@ -56,6 +56,11 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        // Clients choose the method token: only known ones become label values (bounded series).
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "OTHER",
+        };
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_string(),

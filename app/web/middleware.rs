@@ -156,15 +156,43 @@ pub async fn csrf_guard(
     match csrf_verdict(&mut req).await {
         Ok(()) => Ok(next.call(req).await?.map_into_boxed_body()),
         Err(refusal) => {
-            tracing::info!(reason = refusal, "CSRF check refused a request");
+            let error = match refusal {
+                Refusal::TooLarge => AppError::PayloadTooLarge,
+                Refusal::Csrf(reason) => {
+                    tracing::info!(reason, "CSRF check refused a request");
+                    AppError::CsrfRefused
+                }
+            };
             let (http_req, _) = req.into_parts();
-            Ok(ServiceResponse::new(http_req, AppError::CsrfRefused.error_response()))
+            Ok(ServiceResponse::new(http_req, error.error_response()))
         }
     }
 }
 
-async fn csrf_verdict(req: &mut ServiceRequest) -> Result<(), &'static str> {
-    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or("no state")?;
+enum Refusal {
+    Csrf(&'static str),
+    TooLarge,
+}
+
+/// Whether `origin` (the `Origin` header) is this site: `TRUESTOCK_BASE_URL`'s origin when set,
+/// otherwise the host the browser addressed (`Host`), whatever the scheme a proxy terminated.
+fn same_origin(origin: &str, state: &AppState, host: Option<&str>) -> bool {
+    match &state.origin {
+        Some(expected) => origin == expected,
+        None => host.is_some_and(|host| {
+            origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                == Some(host)
+        }),
+    }
+}
+
+async fn csrf_verdict(req: &mut ServiceRequest) -> Result<(), Refusal> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or(Refusal::Csrf("no state"))?;
     let header_text = |name: &str| {
         req.headers()
             .get(name)
@@ -174,43 +202,50 @@ async fn csrf_verdict(req: &mut ServiceRequest) -> Result<(), &'static str> {
     // Fetch metadata first, with Origin as the fallback for browsers that do not send it.
     match header_text("Sec-Fetch-Site").as_deref() {
         Some("same-origin") | Some("none") => {}
-        Some(_) => return Err("cross-site Sec-Fetch-Site"),
+        Some(_) => return Err(Refusal::Csrf("cross-site Sec-Fetch-Site")),
         None => {
             if let Some(origin) = header_text("Origin")
-                && origin != state.origin
+                && !same_origin(&origin, &state, header_text("Host").as_deref())
             {
-                return Err("foreign Origin");
+                return Err(Refusal::Csrf("foreign Origin"));
             }
         }
     }
-    let binding = match state.session_id_from_cookie(req.request()) {
-        Some(session_id) => Binding::Session(session_id),
-        None => match req.cookie(state.cookies.pre_session) {
-            Some(cookie) => Binding::PreSession(cookie.value().to_string()),
-            None => return Err("no session or pre-session cookie"),
-        },
-    };
+    // A token may be bound to the session or, before sign-in, to the pre-session cookie. Both are
+    // accepted: a browser whose session ended server-side still holds a signed session cookie, and
+    // must still be able to sign in again with the form it was given.
+    let mut bindings = Vec::with_capacity(2);
+    if let Some(session_id) = state.session_id_from_cookie(req.request()) {
+        bindings.push(Binding::Session(session_id));
+    }
+    if let Some(cookie) = req.cookie(state.cookies.pre_session) {
+        bindings.push(Binding::PreSession(cookie.value().to_string()));
+    }
+    if bindings.is_empty() {
+        return Err(Refusal::Csrf("no session or pre-session cookie"));
+    }
     let presented = match header_text(csrf::HEADER) {
         Some(token) => token,
-        None => form_token(req).await.ok_or("no token")?,
+        None => form_token(req).await?.ok_or(Refusal::Csrf("no token"))?,
     };
-    if state.csrf.verify(&binding, &presented) {
+    if bindings.iter().any(|binding| state.csrf.verify(binding, &presented)) {
         Ok(())
     } else {
-        Err("wrong token")
+        Err(Refusal::Csrf("wrong token"))
     }
 }
 
 /// Reads `csrf_token` from a urlencoded body and puts the body back for the handler.
-async fn form_token(req: &mut ServiceRequest) -> Option<String> {
+async fn form_token(req: &mut ServiceRequest) -> Result<Option<String>, Refusal> {
     let is_form = req.content_type() == "application/x-www-form-urlencoded";
     if !is_form {
-        return None;
+        return Ok(None);
     }
-    let body = req.extract::<web::Bytes>().await.ok()?;
+    // The only way to fail here is a body over the PayloadConfig limit (chunked, so not caught above).
+    let body = req.extract::<web::Bytes>().await.map_err(|_| Refusal::TooLarge)?;
     let token = url::form_urlencoded::parse(&body)
         .find(|(key, _)| key == csrf::FORM_FIELD)
         .map(|(_, value)| value.into_owned());
     req.set_payload(actix_web::dev::Payload::from(body));
-    token
+    Ok(token)
 }

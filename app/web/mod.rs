@@ -39,8 +39,9 @@ pub struct AppState {
     pub login_limiter: IpLimiter,
     pub cookies: CookiePolicy,
     pub trusted_proxies: Vec<IpNet>,
-    /// `scheme://host[:port]` that browsers send as `Origin` (CSRF check).
-    pub origin: String,
+    /// `scheme://host[:port]` of `TRUESTOCK_BASE_URL`, which browsers send as `Origin` (CSRF check);
+    /// without it the request's own `Host` is the reference.
+    pub origin: Option<String>,
     pub metrics: Arc<metrics::Metrics>,
 }
 
@@ -101,8 +102,12 @@ impl AppState {
     }
 
     pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
-        let forwarded = req.headers().get("X-Forwarded-For").and_then(|v| v.to_str().ok());
-        crate::auth::throttle::client_ip(req.peer_addr().map(|a| a.ip()), forwarded, &self.trusted_proxies)
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("X-Forwarded-For")
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        crate::auth::throttle::client_ip(req.peer_addr().map(|a| a.ip()), &forwarded, &self.trusted_proxies)
     }
 }
 

@@ -10,7 +10,7 @@
 
 // Migrations are DDL: raw SQL is the clearest way to write them, and this crate is one of the three
 // places where raw SQL is allowed (clippy.toml).
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub use sea_orm_migration::prelude::*;
 

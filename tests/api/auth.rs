@@ -64,7 +64,61 @@ async fn a_disabled_account_cannot_sign_in_and_gets_the_same_answer() {
     truestock::operator::disable_user(&app.owner_db, &user.email)
         .await
         .unwrap();
-    let res = app.client().sign_in(&user.email, &user.password).await;
+    let client = app.client();
+    let disabled = client.sign_in(&user.email, &user.password).await;
+    assert_eq!(disabled.status(), StatusCode::UNAUTHORIZED);
+    let disabled = disabled.text().await.unwrap();
+    let wrong = client
+        .sign_in("nobody@acme.test", "whatever")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(disabled, wrong);
+}
+
+#[tokio::test]
+async fn concurrent_attempts_cannot_slip_past_the_throttle() {
+    let (app, user) = app_with_user().await;
+    let client = app.client();
+    for _ in 0..5 {
+        assert_eq!(
+            client.sign_in(&user.email, "wrong password!").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Ten guesses at once: the attempts are counted before any password is checked, so only the first
+    // is verified and the others wait out the delay it started.
+    let token = client.csrf_token("/login").await;
+    let attempts = (0..10).map(|i| {
+        let body = serde_html_form::to_string([
+            ("email", user.email.as_str()),
+            ("password", &format!("guess {i}")),
+            ("csrf_token", &token),
+        ])
+        .unwrap();
+        client.send(
+            client
+                .request(reqwest::Method::POST, "/login")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Forwarded-For", format!("198.51.100.{i}"))
+                .body(body),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let verified = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((verified, refused), (1, 9), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_nul_byte_in_the_email_is_just_a_wrong_sign_in() {
+    let (app, _user) = app_with_user().await;
+    let res = app.client().sign_in("ana\0@acme.test", "whatever").await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -183,6 +237,22 @@ async fn a_password_change_ends_every_other_session_and_keeps_this_browser_signe
 }
 
 #[tokio::test]
+async fn a_browser_holding_a_dead_session_cookie_can_still_sign_in() {
+    let (app, user) = app_with_user().await;
+    let browser = app.signed_in(&user).await;
+    let stale = browser.session_token().unwrap();
+    truestock::operator::disable_user(&app.owner_db, &user.email)
+        .await
+        .unwrap();
+    app.su_exec("UPDATE control.accounts SET disabled_at = NULL").await;
+    // The browser still sends its signed (but ended) session cookie with the sign-in form.
+    browser.set_session_token(&stale);
+    let res = browser.sign_in(&user.email, &user.password).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(browser.get("/t/acme").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_password_change_refuses_a_wrong_current_password_and_short_new_ones() {
     let (app, user) = app_with_user().await;
     let client = app.signed_in(&user).await;
@@ -241,6 +311,13 @@ async fn sessions_expire_after_thirty_idle_minutes_and_twelve_hours_in_all() {
     .await;
     assert_eq!(idle.get("/t/acme").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(old.get("/t/acme").await.status(), StatusCode::SEE_OTHER);
+    // The browser is told to forget the dead session, and can sign in again at once.
+    assert!(idle.session_token().is_none());
+    assert_eq!(
+        idle.sign_in(&user.email, &user.password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(idle.get("/t/acme").await.status(), StatusCode::OK);
     // Activity slides the idle timeout: 29 idle minutes are still fine.
     let active = app.signed_in(&user).await;
     app.su_exec(&format!(
@@ -304,8 +381,12 @@ async fn forged_session_tokens_are_refused() {
     };
     let mut other_session = claims.clone();
     other_session["sid"] = serde_json::json!(uuid::Uuid::new_v4());
-    let mut expired = claims.clone();
-    expired["exp"] = serde_json::json!(chrono::Utc::now().timestamp() - 10);
+    // Genuinely signed with the server's key, but past its expiry.
+    let server_tokens = truestock::auth::session::SessionTokens::new(app.settings.jwt_secret().unwrap());
+    let sid: uuid::Uuid = claims["sid"].as_str().unwrap().parse().unwrap();
+    let expired = server_tokens.issue(sid, chrono::Utc::now() - chrono::Duration::seconds(10));
+    let mut wrong_audience = claims.clone();
+    wrong_audience["aud"] = serde_json::json!("someone-else");
     let wrong_key = {
         let key = jsonwebtoken::EncodingKey::from_secret(b"some other key, 32 bytes long...");
         jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
@@ -313,7 +394,11 @@ async fn forged_session_tokens_are_refused() {
     let forged = [
         with_claims(r#"{"alg":"none","typ":"JWT"}"#, &claims, ""),
         with_claims(r#"{"alg":"HS256","typ":"JWT"}"#, &other_session, parts[2]),
-        with_claims(r#"{"alg":"HS256","typ":"JWT"}"#, &expired, parts[2]),
+        expired,
+        {
+            let key = jsonwebtoken::EncodingKey::from_secret(app.settings.jwt_secret().unwrap().expose());
+            jsonwebtoken::encode(&jsonwebtoken::Header::default(), &wrong_audience, &key).unwrap()
+        },
         wrong_key,
         "not.a.jwt".to_string(),
     ];

@@ -59,12 +59,13 @@ fn settings_for(database: &str, dev: bool) -> Settings {
     settings
 }
 
-/// The template's name changes whenever a migration file changes, so a stale template is never used.
+/// The template's name changes whenever a migration file or the bootstrap code changes, so a stale
+/// template is never used.
 fn template_name() -> String {
     let mut hasher = Sha256::new();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migration/src");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    let mut dirs = vec![root];
+    let mut dirs = vec![root.join("migration/src"), root.join("app/db/tenancy")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("migration/src is readable") {
             let path = entry.expect("directory entry").path();

@@ -2,7 +2,7 @@
 //! and dropped afterwards (with its tenant roles). The server under test connects as `ts_app`.
 
 // Tests deliberately run raw SQL as other roles to prove what the database refuses.
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod auth;
 mod browser;

@@ -191,18 +191,57 @@ async fn a_tenant_admin_cannot_touch_accounts() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    for attempt in ["password", "disable", "email", "account"] {
-        let res = client
-            .post_form(
-                &format!("{path}/{attempt}"),
-                &[("password", "owned-owned-owned")],
-                &csrf,
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{attempt}");
-    }
+    let row = app
+        .superuser_db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT email, disabled_at IS NULL AS enabled FROM control.accounts WHERE email = 'ben@acme.test'",
+        ))
+        .await
+        .unwrap()
+        .expect("ben's account is unchanged");
+    assert!(row.try_get::<bool>("", "enabled").unwrap());
+    // ben's password still works.
+    app.signed_in(&ben).await;
     // Removing ben from acme leaves his account and his other tenant alone.
     client.post_form(&format!("{path}/remove"), &[], &csrf).await;
     let ben_client = app.signed_in(&ben).await;
     assert_eq!(ben_client.get("/t/bolt").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_operator_adding_a_user_again_adds_roles_without_touching_the_account() {
+    let app = TestApp::spawn().await;
+    app.create_tenant("acme", "Acme Retail").await;
+    let ana = app.add_user("ana@acme.test", "acme", "viewer").await;
+    let again = truestock::operator::add_user(&app.app_db, &app.hasher, "ANA@acme.test", None, "acme", "manager", None)
+        .await
+        .unwrap();
+    assert!(!again.created_account && again.generated_password.is_none());
+    let row = app
+        .superuser_db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT array_to_string(roles, ',') AS roles FROM control.memberships",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "roles").unwrap(), "manager,viewer");
+    app.signed_in(&ana).await;
+    // A tenant that does not exist leaves nothing behind, not even the new account.
+    let err = truestock::operator::add_user(&app.app_db, &app.hasher, "new@acme.test", None, "nope", "viewer", None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no tenant has the slug"), "{err}");
+    let row = app
+        .superuser_db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS n FROM control.accounts",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
 }

@@ -360,8 +360,8 @@ async fn pooled_connections_never_carry_one_tenant_into_another() {
 
 #[test]
 fn every_control_statement_on_tenant_rows_filters_by_tenant() {
-    // Statements on tables that hold tenant rows must name tenant_id, except the listed lookups
-    // that are keyed by the member's own account or by slug (which the caller then checks).
+    // Statements on tables that hold tenant rows must carry a `tenant_id = $n` predicate, except the
+    // listed lookups keyed by the member's own account (the caller then checks the tenant by slug).
     let source = include_str!("../../app/db/control.rs");
     let allowed = ["WHERE m.account_id = $1", "WHERE t.slug = $1 AND m.account_id = $2"];
     let mut checked = 0;
@@ -370,7 +370,9 @@ fn every_control_statement_on_tenant_rows_filters_by_tenant() {
         .filter(|s| s.contains("control.memberships") || s.contains("control.jobs"))
     {
         checked += 1;
-        let ok = statement.contains("tenant_id") || allowed.iter().any(|a| statement.contains(a));
+        let filtered = statement.contains("tenant_id = $");
+        let inserted = statement.trim_start().starts_with("INSERT") && statement.contains("tenant_id");
+        let ok = filtered || inserted || allowed.iter().any(|a| statement.contains(a));
         assert!(ok, "control statement without a tenant_id filter:\n{statement}");
     }
     assert!(checked >= 5, "the check found only {checked} statements");

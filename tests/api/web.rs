@@ -286,3 +286,46 @@ async fn readiness_fails_while_a_tenant_schema_is_behind() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.text().await.unwrap().contains("truestock migrate"));
 }
+
+#[tokio::test]
+async fn a_same_origin_post_without_fetch_metadata_passes_and_a_chunked_oversized_body_is_refused() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let (app, admin) = signed_in_admin().await;
+    let csrf = admin.csrf_token("/t/acme").await;
+    let path = format!("/t/acme/settings/members/{}", ben_membership(&app).await);
+    let host = app.address.trim_start_matches("http://").to_string();
+    // An older browser: no Sec-Fetch-Site, but an Origin naming this very host.
+    let res = admin
+        .send(
+            admin
+                .request(Method::POST, &path)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Origin", format!("http://{host}"))
+                .header("X-CSRF-Token", &csrf)
+                .body("role=manager&scope=all"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A chunked body (no Content-Length) over the limit: 413, not a CSRF refusal.
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let chunk = "x".repeat(32 * 1024);
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Transfer-Encoding: chunked\r\nCookie: __Host-truestock={}\r\nConnection: close\r\n\r\n",
+        admin.session_token().unwrap()
+    );
+    for _ in 0..4 {
+        request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    request.push_str("0\r\n\r\n");
+    let _ = stream.write_all(request.as_bytes()).await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response);
+    assert!(
+        response.starts_with("HTTP/1.1 413"),
+        "{}",
+        response.lines().next().unwrap_or_default()
+    );
+}

@@ -50,12 +50,17 @@ fn role_url(var: &'static str, url: &SecretString, expected_user: &str) -> Resul
             "database name {database:?} must be lowercase letters, digits and _"
         )));
     }
-    let password = parsed.password().map(|p| {
-        url::form_urlencoded::parse(format!("p={p}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    });
+    // Decoded the way the driver decodes it (percent-decoding; `+` stays `+`), so the role gets the
+    // password it will be asked for.
+    let password = match parsed.password() {
+        Some(p) => Some(
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8()
+                .map_err(|_| bad("the password is not valid UTF-8 once decoded".into()))?
+                .into_owned(),
+        ),
+        None => None,
+    };
     Ok(RoleUrl {
         user,
         password,
@@ -246,13 +251,27 @@ pub async fn drop_database(superuser_url: &SecretString, name: &str) -> Result<(
     let inside = super::super::connect(&SecretString::from(url.to_string()), 1)
         .await
         .map_err(InitError::Connect)?;
-    let roles: Vec<String> = inside
-        .query_all_raw(Statement::from_string(
+    // A database that never got its control schema has no tenants (and no roles to drop).
+    let has_tenants = inside
+        .query_one_raw(Statement::from_string(
             DbBackend::Postgres,
-            "SELECT 't_' || replace(id::text, '-', '') AS role FROM control.tenants",
+            "SELECT to_regclass('control.tenants') IS NOT NULL AS present",
         ))
-        .await
-        .unwrap_or_default()
+        .await?
+        .map(|row| row.try_get::<bool>("", "present"))
+        .transpose()?
+        .unwrap_or(false);
+    let rows = if has_tenants {
+        inside
+            .query_all_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT 't_' || replace(id::text, '-', '') AS role FROM control.tenants",
+            ))
+            .await?
+    } else {
+        Vec::new()
+    };
+    let roles: Vec<String> = rows
         .iter()
         .filter_map(|row| row.try_get::<String>("", "role").ok())
         .filter(|role| crate::domain::tenant::is_schema_name(role))

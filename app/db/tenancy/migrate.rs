@@ -29,11 +29,11 @@ pub(crate) async fn migrate_tenant_in(txn: &DatabaseTransaction, tenant: TenantI
     ))
     .await?;
     TenantMigrator::up(txn, None).await?;
-    // Default privileges cover tables that ts_owner creates; these repeat them as belt and braces, then
-    // take back what append-only tables (`audit_log`, `*_history`) and the migration table must not allow.
+    // Tables get their grants from the schema's default privileges (ts_owner creates them all), so a
+    // migration's own REVOKE on an append-only table stands. This step only enforces the naming
+    // convention — `audit_log` and `*_history` are append-only — and keeps seaql_migrations read-only.
     txn.execute_unprepared(&format!(
-        r#"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{schema}";
-           GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{schema}";
+        r#"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{schema}";
            DO $$ DECLARE t text; BEGIN
                FOR t IN SELECT tablename FROM pg_tables
                         WHERE schemaname = '{schema}' AND (tablename = 'audit_log' OR tablename LIKE '%\_history')

@@ -10,7 +10,7 @@
 //! Raw SQL is allowed here, in `db::control` and in `migration` only (clippy.toml): this module builds
 //! role and schema names, which come only from [`TenantId::schema_name`].
 
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod bootstrap;
 pub mod migrate;
@@ -80,6 +80,35 @@ where
     finish(txn, outcome).await
 }
 
+/// Runs `control_work` on the control schema (as `ts_app`), then switches the *same* transaction to
+/// `tenant` for `tenant_work`: both commit or neither. For changes recorded on both sides, such as a
+/// membership change (control) and its entry in the tenant's audit log. There is no way back from the
+/// tenant role to `ts_app` inside the transaction.
+pub async fn with_control_then_tenant<A, T, E, C, F>(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    control_work: C,
+    tenant_work: F,
+) -> Result<T, E>
+where
+    C: for<'c> AsyncFnOnce(&'c DatabaseTransaction) -> Result<A, E>,
+    F: for<'t> AsyncFnOnce(&'t TenantTxn, A) -> Result<T, E>,
+    E: From<DbErr>,
+{
+    let inner = db.begin().await?;
+    let control_result = match control_work(&inner).await {
+        Ok(value) => value,
+        Err(error) => {
+            let _ = inner.rollback().await;
+            return Err(error);
+        }
+    };
+    switch_to_tenant(&inner, tenant).await?;
+    let txn = TenantTxn { inner, tenant };
+    let outcome = tenant_work(&txn, control_result).await;
+    finish(txn, outcome).await
+}
+
 /// Commits on `Ok`, rolls back on `Err`. A failed rollback means a broken connection, which the pool
 /// discards, so its error is dropped in favour of the work's own.
 async fn finish<T, E: From<DbErr>>(txn: TenantTxn, outcome: Result<T, E>) -> Result<T, E> {
@@ -96,22 +125,27 @@ async fn finish<T, E: From<DbErr>>(txn: TenantTxn, outcome: Result<T, E>) -> Res
 }
 
 async fn begin_tenant(db: &DatabaseConnection, tenant: TenantId) -> Result<TenantTxn, DbErr> {
+    let inner = db.begin().await?;
+    switch_to_tenant(&inner, tenant).await?;
+    Ok(TenantTxn { inner, tenant })
+}
+
+/// Sets the transaction-local search_path and role of `tenant`, in one round trip. Both reset at
+/// COMMIT/ROLLBACK.
+async fn switch_to_tenant(txn: &DatabaseTransaction, tenant: TenantId) -> Result<(), DbErr> {
     let role = tenant.schema_name();
     // Defence in depth: the name is built from a uuid, so this cannot fail today.
     if !is_schema_name(&role) {
         return Err(DbErr::Custom("invalid tenant schema name".into()));
     }
     let search_path = format!("\"{role}\", ext");
-    let inner = db.begin().await?;
-    // One round trip: both settings are transaction-local and reset at COMMIT/ROLLBACK.
-    inner
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT set_config('search_path', $1, true), set_config('role', $2, true)",
-            [search_path.into(), role.into()],
-        ))
-        .await?;
-    Ok(TenantTxn { inner, tenant })
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT set_config('search_path', $1, true), set_config('role', $2, true)",
+        [search_path.into(), role.into()],
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Why a tenant could not be created.

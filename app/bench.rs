@@ -1,0 +1,225 @@
+//! `truestock bench <what>`: benchmarks anyone can rerun. Each provisions its own database from
+//! `TRUESTOCK_SUPERUSER_URL`, runs the server in-process, and ends with one JSON line of results.
+//! The load comes from a second process (`wrk`), so the client does not share the server's runtime.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use secrecy::ExposeSecret as _;
+use url::Url;
+
+use crate::auth::password::{PasswordHasher, generate_password};
+use crate::config::{ConfigError, Settings};
+use crate::db::tenancy::bootstrap;
+use crate::operator::{self, OperatorError};
+use crate::startup::{Application, StartupError};
+
+pub const BENCH_DATABASE: &str = "truestock_bench";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Operator(#[from] OperatorError),
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Settings for the bench database on the superuser URL's server, with fresh secrets.
+fn bench_settings() -> Result<Settings, BenchError> {
+    let base = Settings::from_env()?;
+    let superuser = Url::parse(base.superuser_url.expose_secret()).map_err(|e| BenchError::Failed(e.to_string()))?;
+    let host = superuser.host_str().unwrap_or("127.0.0.1").to_string();
+    let port = superuser.port().unwrap_or(5432);
+    let role_url = |role: &str| format!("postgres://{role}@{host}:{port}/{BENCH_DATABASE}");
+    let (app_url, owner_url) = (role_url("ts_app"), role_url("ts_owner"));
+    let secret = || crate::config::SecretKey::generate();
+    let mut settings = Settings::from_lookup(|name| match name {
+        "TRUESTOCK_DATABASE_URL" => Some(app_url.clone()),
+        "TRUESTOCK_OWNER_DATABASE_URL" => Some(owner_url.clone()),
+        "TRUESTOCK_BIND" => Some("127.0.0.1:0".into()),
+        "TRUESTOCK_DEV" => Some("0".into()),
+        other => std::env::var(other).ok(),
+    })?;
+    // Each timed sign-in comes "through a proxy" from its own address, so the per-address limit
+    // (which is not what is measured here) stays out of the way.
+    settings.trusted_proxies = vec![
+        "127.0.0.1/32"
+            .parse()
+            .map_err(|_| BenchError::Failed("proxy net".into()))?,
+    ];
+    settings.jwt_secret = Some(secret());
+    settings.master_key = Some(secret());
+    Ok(settings)
+}
+
+fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
+    if sorted_ms.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted_ms.len() - 1) as f64).round() as usize;
+    sorted_ms[rank.min(sorted_ms.len() - 1)]
+}
+
+/// `bench web`: sign-in latency (argon2id-bound, production cost) and requests per second for an
+/// authenticated page (`/t/bench`, from `wrk` with `connections` connections for `seconds`).
+pub async fn web(sign_ins: usize, connections: u32, seconds: u32) -> Result<serde_json::Value, BenchError> {
+    let settings = bench_settings()?;
+    bootstrap::drop_database(&settings.superuser_url, BENCH_DATABASE)
+        .await
+        .map_err(OperatorError::from)?;
+    operator::init_database(&settings).await?;
+    let owner = operator::owner_pool(&settings, 2).await?;
+    operator::migrate_all(&owner, 2).await?;
+    operator::create_tenant(&owner, "bench", "Bench Retail").await?;
+    let hasher = PasswordHasher::new(settings.password_cost, 1).map_err(OperatorError::from)?;
+    let password = generate_password();
+    let email = "manager@bench.truestock.test";
+    operator::add_user(&owner, &hasher, email, None, "bench", "manager", Some(password.clone())).await?;
+    owner.close().await.map_err(OperatorError::from)?;
+
+    let app = Application::build(&settings).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+
+    // Sign-in latency: the whole round trip of a real form post, one at a time.
+    let mut latencies = Vec::with_capacity(sign_ins);
+    let mut session_cookie = None;
+    for i in 0..sign_ins {
+        let (pre_session, token) = login_form(&client, &base).await?;
+        let body = serde_html_form::to_string([
+            ("email", email),
+            ("password", password.expose_secret()),
+            ("csrf_token", token.as_str()),
+        ])
+        .map_err(|e| BenchError::Failed(e.to_string()))?;
+        let started = Instant::now();
+        let res = client
+            .post(format!("{base}/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Cookie", pre_session)
+            .header("X-Forwarded-For", format!("10.77.{}.{}", i / 250, i % 250 + 1))
+            .body(body)
+            .send()
+            .await?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        if res.status() != reqwest::StatusCode::SEE_OTHER {
+            return Err(BenchError::Failed(format!("sign-in answered {}", res.status())));
+        }
+        session_cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("__Host-truestock="))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_string);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let cookie = session_cookie.ok_or_else(|| BenchError::Failed("no session cookie".into()))?;
+
+    let check = client
+        .get(format!("{base}/t/bench"))
+        .header("Cookie", &cookie)
+        .send()
+        .await?;
+    if check.status() != reqwest::StatusCode::OK {
+        return Err(BenchError::Failed(format!("/t/bench answered {}", check.status())));
+    }
+    let wrk = run_wrk(&format!("{base}/t/bench"), &cookie, connections, seconds).await?;
+    server.abort();
+
+    Ok(serde_json::json!({
+        "bench": "web",
+        "sign_in_ms": {
+            "count": latencies.len(),
+            "p50": percentile(&latencies, 50.0),
+            "p95": percentile(&latencies, 95.0),
+            "max": latencies.last().copied().unwrap_or_default(),
+        },
+        "authenticated_page": wrk,
+    }))
+}
+
+/// GETs the sign-in form: its pre-session cookie and CSRF token.
+async fn login_form(client: &reqwest::Client, base: &str) -> Result<(String, String), BenchError> {
+    let res = client.get(format!("{base}/login")).send().await?;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .filter(|pair| pair.starts_with("__Host-truestock-csrf="))
+        })
+        .map(str::to_string)
+        .ok_or_else(|| BenchError::Failed("no pre-session cookie".into()))?;
+    let html = res.text().await?;
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| BenchError::Failed("no csrf token on /login".into()))?
+        .to_string();
+    Ok((cookie, token))
+}
+
+/// Runs `wrk` against `url` and reads its summary.
+async fn run_wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Result<serde_json::Value, BenchError> {
+    let args = vec![
+        "--latency".to_string(),
+        "-t".into(),
+        "2".into(),
+        "-c".into(),
+        connections.to_string(),
+        "-d".into(),
+        format!("{seconds}s"),
+        "-H".into(),
+        format!("Cookie: {cookie}"),
+        url.to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || Command::new("wrk").args(&args).output())
+        .await
+        .map_err(|e| BenchError::Failed(e.to_string()))?
+        .map_err(|e| {
+            BenchError::Failed(format!(
+                "could not run wrk ({e}); install it with `apt-get install wrk`"
+            ))
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    if !output.status.success() {
+        return Err(BenchError::Failed(format!("wrk failed: {text}")));
+    }
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(str::to_string)
+    };
+    let non_2xx = text
+        .lines()
+        .find(|l| l.contains("Non-2xx"))
+        .map(str::trim)
+        .map(str::to_string);
+    Ok(serde_json::json!({
+        "tool": "wrk",
+        "connections": connections,
+        "seconds": seconds,
+        "requests_per_second": field("Requests/sec:").and_then(|v| v.parse::<f64>().ok()),
+        "latency_p50": field("50%"),
+        "latency_p99": field("99%"),
+        "non_2xx": non_2xx,
+        "duration": format!("{:?}", Duration::from_secs(u64::from(seconds))),
+    }))
+}
