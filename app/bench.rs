@@ -6,7 +6,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret as _;
-use url::Url;
 
 use crate::auth::password::{PasswordHasher, generate_password};
 use crate::config::{ConfigError, Settings};
@@ -32,29 +31,16 @@ pub enum BenchError {
 
 /// Settings for the bench database on the superuser URL's server, with fresh secrets.
 fn bench_settings() -> Result<Settings, BenchError> {
-    let base = Settings::from_env()?;
-    let superuser = Url::parse(base.superuser_url.expose_secret()).map_err(|e| BenchError::Failed(e.to_string()))?;
-    let host = superuser.host_str().unwrap_or("127.0.0.1").to_string();
-    let port = superuser.port().unwrap_or(5432);
-    let role_url = |role: &str| format!("postgres://{role}@{host}:{port}/{BENCH_DATABASE}");
-    let (app_url, owner_url) = (role_url("ts_app"), role_url("ts_owner"));
-    let secret = || crate::config::SecretKey::generate();
-    let mut settings = Settings::from_lookup(|name| match name {
-        "TRUESTOCK_DATABASE_URL" => Some(app_url.clone()),
-        "TRUESTOCK_OWNER_DATABASE_URL" => Some(owner_url.clone()),
-        "TRUESTOCK_BIND" => Some("127.0.0.1:0".into()),
-        "TRUESTOCK_DEV" => Some("0".into()),
-        other => std::env::var(other).ok(),
-    })?;
+    let mut settings = Settings::for_own_database(
+        BENCH_DATABASE,
+        None,
+        &[("TRUESTOCK_BIND", "127.0.0.1:0"), ("TRUESTOCK_DEV", "0")],
+    )?;
     // Each timed sign-in comes "through a proxy" from its own address, so the per-address limit
     // (which is not what is measured here) stays out of the way.
-    settings.trusted_proxies = vec![
-        "127.0.0.1/32"
-            .parse()
-            .map_err(|_| BenchError::Failed("proxy net".into()))?,
-    ];
-    settings.jwt_secret = Some(secret());
-    settings.master_key = Some(secret());
+    settings.trusted_proxies = vec![ipnet::IpNet::from(std::net::IpAddr::from([127, 0, 0, 1]))];
+    settings.jwt_secret = Some(crate::config::SecretKey::generate());
+    settings.master_key = Some(crate::config::SecretKey::generate());
     Ok(settings)
 }
 

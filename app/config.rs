@@ -218,6 +218,38 @@ impl Settings {
         })
     }
 
+    /// Settings from the environment, but for the database `name` on the server of
+    /// `TRUESTOCK_SUPERUSER_URL` (for `demo` and `bench`, which provision their own database): role URLs
+    /// of `ts_app` and `ts_owner` (with `role_password`, if any), and `overrides` of other variables.
+    pub fn for_own_database(
+        name: &str,
+        role_password: Option<&str>,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, ConfigError> {
+        let superuser = std::env::var("TRUESTOCK_SUPERUSER_URL").unwrap_or_else(|_| DEFAULT_SUPERUSER_URL.into());
+        let parsed = Url::parse(&superuser)
+            .ok()
+            .filter(|u| u.host_str().is_some())
+            .ok_or_else(|| invalid("TRUESTOCK_SUPERUSER_URL", "expected postgres://user@host:port/database"))?;
+        let host = parsed.host_str().unwrap_or("127.0.0.1").to_string();
+        let port = parsed.port().unwrap_or(5432);
+        let credentials = |role: &str| match role_password {
+            Some(password) => format!("{role}:{password}"),
+            None => role.to_string(),
+        };
+        let app_url = format!("postgres://{}@{host}:{port}/{name}", credentials("ts_app"));
+        let owner_url = format!("postgres://{}@{host}:{port}/{name}", credentials("ts_owner"));
+        Self::from_lookup(|var| match var {
+            "TRUESTOCK_DATABASE_URL" => Some(app_url.clone()),
+            "TRUESTOCK_OWNER_DATABASE_URL" => Some(owner_url.clone()),
+            other => overrides
+                .iter()
+                .find(|(k, _)| *k == other)
+                .map(|(_, v)| v.to_string())
+                .or_else(|| std::env::var(other).ok()),
+        })
+    }
+
     /// The JWT secret, which `serve` and `worker` need.
     pub fn jwt_secret(&self) -> Result<&SecretKey, ConfigError> {
         self.jwt_secret.as_ref().ok_or(ConfigError::Missing {

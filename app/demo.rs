@@ -3,7 +3,6 @@
 //! dev mode. Idempotent; `--reset` starts over. Later issues add the simulated Odoo and its first sync.
 
 use secrecy::ExposeSecret as _;
-use url::Url;
 
 use crate::auth::password::{PasswordHasher, generate_password};
 use crate::config::{ConfigError, Settings};
@@ -27,35 +26,23 @@ pub enum DemoError {
     Startup(#[from] StartupError),
     #[error("the server stopped: {0}")]
     Serve(#[from] std::io::Error),
-    #[error("TRUESTOCK_SUPERUSER_URL: {0}")]
-    SuperuserUrl(String),
 }
 
-/// The demo's settings: dev mode, and role URLs for the demo database on the superuser URL's server.
+/// The demo's settings: dev mode, for the demo database on the superuser URL's server.
 pub fn demo_settings() -> Result<Settings, DemoError> {
-    let base = Settings::from_env()?;
-    let superuser =
-        Url::parse(base.superuser_url.expose_secret()).map_err(|e| DemoError::SuperuserUrl(e.to_string()))?;
-    let host = superuser
-        .host_str()
-        .ok_or_else(|| DemoError::SuperuserUrl("no host".into()))?
-        .to_string();
-    let port = superuser.port().unwrap_or(5432);
+    let data_dir = Settings::from_env()?.data_dir;
     // The demo's roles get a password of their own (kept in the data directory), so the demo also works
-    // on servers that ask for passwords on TCP; `db init` sets it from these URLs.
+    // on servers that ask for passwords on TCP; `db init` sets it from the role URLs.
     let password = {
         use base64::Engine as _;
-        let key = crate::config::dev_secret(&base.data_dir, "demo-db.key", "the demo's database password")?;
+        let key = crate::config::dev_secret(&data_dir, "demo-db.key", "the demo's database password")?;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.expose())
     };
-    let role_url = |role: &str| format!("postgres://{role}:{password}@{host}:{port}/{DEMO_DATABASE}");
-    let (app_url, owner_url) = (role_url("ts_app"), role_url("ts_owner"));
-    Ok(Settings::from_lookup(|name| match name {
-        "TRUESTOCK_DEV" => Some("1".into()),
-        "TRUESTOCK_DATABASE_URL" => Some(app_url.clone()),
-        "TRUESTOCK_OWNER_DATABASE_URL" => Some(owner_url.clone()),
-        other => std::env::var(other).ok(),
-    })?)
+    Ok(Settings::for_own_database(
+        DEMO_DATABASE,
+        Some(&password),
+        &[("TRUESTOCK_DEV", "1")],
+    )?)
 }
 
 /// One login printed by the demo.
