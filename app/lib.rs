@@ -12,6 +12,8 @@ pub mod db;
 pub mod demo;
 /// Pure types and rules: tenant ids and slugs, emails, roles (no actix, no sea-orm).
 pub mod domain;
+/// Odoo: the client (JSON-RPC, JSON-2) and the simulator.
+pub mod odoo;
 /// The platform operator's commands, shared by the CLI, `demo` and tests.
 pub mod operator;
 /// Builds and binds the actix application.

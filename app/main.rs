@@ -48,6 +48,24 @@ enum Command {
     },
     /// Exit 0 if the local server answers /healthz (for container health checks)
     Healthcheck,
+    /// Serve a simulated Odoo (for the demo, tests and trying TrueStock without a real Odoo)
+    OdooSim {
+        /// Odoo major version to behave as: 16, 17, 18 or 19
+        #[arg(long, default_value_t = 17, value_parser = clap::value_parser!(u8).range(16..=19))]
+        odoo_version: u8,
+        /// Dataset: retail-S, retail-M or retail-L
+        #[arg(long, default_value = "retail-M", value_parser = ["retail-S", "retail-M", "retail-L"])]
+        dataset: String,
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8069)]
+        port: u16,
+        /// Seed of the generated data (same seed, same data)
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// API key to accept (default: a new random one, printed)
+        #[arg(long)]
+        api_key: Option<String>,
+    },
     /// Benchmarks: each provisions its own database and prints one JSON line of results
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -250,6 +268,39 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| err(&e))?;
             println!("{result}");
+        }
+        Command::OdooSim {
+            odoo_version,
+            dataset,
+            port,
+            seed,
+            api_key,
+        } => {
+            use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
+            let dataset = Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
+            let mut config = SimConfig::new(odoo_version, dataset);
+            config.seed = seed;
+            if let Some(key) = api_key {
+                config.api_key = key;
+            }
+            let started = std::time::Instant::now();
+            let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
+                .await
+                .map_err(|e| err(&e))?;
+            let bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            let running =
+                RunningSimulator::start(simulator, bind).map_err(|e| format!("could not listen on {bind}: {e}"))?;
+            let config = &running.simulator.config;
+            eprintln!(
+                "simulated Odoo {odoo_version}.0 with {} (seed {seed}) ready in {:.1} s",
+                dataset.name(),
+                started.elapsed().as_secs_f64()
+            );
+            println!("url: {}", running.url);
+            println!("database: {}", config.database);
+            println!("login: {}", config.login);
+            println!("api key: {}", config.api_key);
+            running.wait().await.map_err(|e| err(&e))?;
         }
         Command::Demo { .. } => unreachable!("handled above"),
     }

@@ -8,5 +8,6 @@ mod auth;
 mod browser;
 mod helpers;
 mod members;
+mod odoo;
 mod tenancy;
 mod web;

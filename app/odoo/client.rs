@@ -1,0 +1,544 @@
+//! The Odoo client: JSON-RPC (`/jsonrpc`, `object.execute_kw`) for Odoo 16–18 and the JSON-2 API
+//! (`/json/2/<model>/<method>`, bearer key) for 19 and later, chosen from the detected version.
+//!
+//! Every call is stateless (credentials on each request), bounded by connect and total timeouts and a
+//! response size cap, never follows redirects, and never logs the API key. Odoo's answers are decoded
+//! into [`OdooError`] classes the sync can act on.
+//!
+//! Aggregate reads (for reconciliation, next slice): `read_group` on 16–18, `formatted_read_group`
+//! (named `aggregates` such as `"quantity:sum"`, `"__count"`) on 19, where `read_group` is deprecated.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use url::Url;
+
+use super::domain::Domain;
+use super::error::OdooError;
+use super::version::OdooVersion;
+
+/// Where and how to reach one Odoo.
+#[derive(Debug, Clone)]
+pub struct OdooConfig {
+    /// The Odoo's base URL (`https://acme.odoo.com`).
+    pub url: Url,
+    pub database: String,
+    pub login: String,
+    pub api_key: SecretString,
+    pub connect_timeout: Duration,
+    /// The whole call, from connecting to the last byte.
+    pub request_timeout: Duration,
+    pub max_response_bytes: usize,
+}
+
+impl OdooConfig {
+    pub fn new(url: Url, database: &str, login: &str, api_key: SecretString) -> Self {
+        Self {
+            url,
+            database: database.to_string(),
+            login: login.to_string(),
+            api_key,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_response_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Paging, order and context of a search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOptions {
+    pub offset: usize,
+    pub limit: Option<usize>,
+    /// Always end with `id` for a stable order (ODOO-API §2.2).
+    pub order: Option<String>,
+    pub context: Map<String, Value>,
+}
+
+impl SearchOptions {
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+    pub fn order(mut self, order: &str) -> Self {
+        self.order = Some(order.to_string());
+        self
+    }
+    /// `active_test: false`: archived records too (the sync always wants them).
+    pub fn include_archived(mut self) -> Self {
+        self.context.insert("active_test".into(), json!(false));
+        self
+    }
+    pub fn context(mut self, key: &str, value: Value) -> Self {
+        self.context.insert(key.to_string(), value);
+        self
+    }
+}
+
+/// A connected client: the version is known and the credentials were accepted.
+pub struct Client {
+    http: reqwest::Client,
+    config: OdooConfig,
+    version: OdooVersion,
+    uid: i64,
+    next_id: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("url", &self.config.url.as_str())
+            .field("database", &self.config.database)
+            .field("login", &self.config.login)
+            .field("version", &self.version.text)
+            .field("uid", &self.uid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One call in transport-neutral form. JSON-2 takes every argument by name; JSON-RPC takes the ids and
+/// the first `positional` arguments positionally (Odoo requires `create`'s values positionally).
+struct Call<'a> {
+    model: &'a str,
+    method: &'a str,
+    ids: Option<&'a [i64]>,
+    args: Vec<(&'static str, Value)>,
+    positional: usize,
+    context: &'a Map<String, Value>,
+}
+
+fn transport_error(err: reqwest::Error) -> OdooError {
+    let what = if err.is_timeout() {
+        "the request timed out"
+    } else if err.is_connect() {
+        "the connection failed"
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while reading the answer"
+    } else {
+        "the request failed"
+    };
+    OdooError::Transport(what.to_string())
+}
+
+impl Client {
+    /// Detects the version (`GET /web/version`, then `common.version`) and checks the credentials.
+    pub async fn connect(config: OdooConfig) -> Result<Self, OdooError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("TrueStock/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| OdooError::Transport(format!("could not set up HTTP: {e}")))?;
+        let mut client = Self {
+            http,
+            config,
+            version: OdooVersion::major(16),
+            uid: 0,
+            next_id: AtomicU64::new(1),
+        };
+        client.version = client.detect_version().await?;
+        if !client.version.is_supported() {
+            return Err(OdooError::UnsupportedVersion(client.version.text.clone()));
+        }
+        client.uid = client.authenticate().await?;
+        Ok(client)
+    }
+
+    pub fn version(&self) -> &OdooVersion {
+        &self.version
+    }
+
+    pub fn uid(&self) -> i64 {
+        self.uid
+    }
+
+    fn endpoint(&self, path: &str) -> Result<Url, OdooError> {
+        self.config
+            .url
+            .join(path)
+            .map_err(|_| OdooError::Malformed(format!("cannot build a URL for {path}")))
+    }
+
+    async fn detect_version(&self) -> Result<OdooVersion, OdooError> {
+        // 19+ answers a plain GET; older versions 404 it, and JSON-RPC tells instead.
+        if let Ok((StatusCode::OK, body)) = self.send(self.http.get(self.endpoint("web/version")?)).await
+            && let Some(version) = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("version").and_then(Value::as_str).and_then(OdooVersion::parse))
+        {
+            return Ok(version);
+        }
+        let info = self.jsonrpc("common", "version", json!([]), None).await?;
+        let text = info
+            .get("server_serie")
+            .or_else(|| info.get("server_version"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| OdooError::Malformed("common.version has no server_serie".into()))?;
+        OdooVersion::parse(text).ok_or_else(|| OdooError::Malformed(format!("unreadable Odoo version {text:?}")))
+    }
+
+    async fn authenticate(&self) -> Result<i64, OdooError> {
+        if self.version.uses_json2() {
+            let context = self
+                .call(Call {
+                    model: "res.users",
+                    method: "context_get",
+                    ids: None,
+                    args: Vec::new(),
+                    positional: 0,
+                    context: &Map::new(),
+                })
+                .await?;
+            return context
+                .get("uid")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| OdooError::Malformed("context_get returned no uid".into()));
+        }
+        let key = self.config.api_key.expose_secret();
+        let uid = self
+            .jsonrpc(
+                "common",
+                "authenticate",
+                json!([self.config.database, self.config.login, key, {}]),
+                None,
+            )
+            .await?;
+        match uid {
+            Value::Number(n) => n.as_i64().filter(|uid| *uid > 0).ok_or(OdooError::BadCredentials),
+            Value::Bool(false) => Err(OdooError::BadCredentials),
+            other => Err(OdooError::Malformed(format!("authenticate returned {other}"))),
+        }
+    }
+
+    /// Sends a request and reads at most `max_response_bytes` of its body.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Vec<u8>), OdooError> {
+        let limit = self.config.max_response_bytes;
+        let mut response = request.send().await.map_err(transport_error)?;
+        if response.content_length().is_some_and(|len| len as usize > limit) {
+            return Err(OdooError::ResponseTooLarge { limit });
+        }
+        let status = response.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > limit {
+                return Err(OdooError::ResponseTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
+    }
+
+    /// One JSON-RPC call to `/jsonrpc`. A missing `result` is `null` (methods returning `None`).
+    async fn jsonrpc(&self, service: &str, method: &str, args: Value, model: Option<&str>) -> Result<Value, OdooError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let envelope = json!({"jsonrpc": "2.0", "method": "call", "id": id,
+                              "params": {"service": service, "method": method, "args": args}});
+        let request = self.http.post(self.endpoint("jsonrpc")?).json(&envelope);
+        let (status, body) = self.send(request).await?;
+        if status.is_server_error() {
+            return Err(OdooError::Transport(format!("Odoo answered HTTP {}", status.as_u16())));
+        }
+        if status.is_redirection() {
+            return Err(OdooError::Malformed(
+                "Odoo answered with a redirect; check the URL (https, no path)".into(),
+            ));
+        }
+        if status != StatusCode::OK {
+            return Err(OdooError::Malformed(format!(
+                "Odoo answered HTTP {} to JSON-RPC",
+                status.as_u16()
+            )));
+        }
+        let mut answer: Value =
+            serde_json::from_slice(&body).map_err(|_| OdooError::Malformed("the answer is not JSON".into()))?;
+        let Some(object) = answer.as_object_mut() else {
+            return Err(OdooError::Malformed("the answer is not a JSON-RPC object".into()));
+        };
+        if let Some(error) = object.remove("error") {
+            if error.get("code").and_then(Value::as_i64) == Some(100) {
+                return Err(OdooError::SessionExpired);
+            }
+            let data = error.get("data");
+            let name = data
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            let message = data
+                .and_then(|d| d.get("message"))
+                .or_else(|| error.get("message"))
+                .and_then(Value::as_str)
+                .unwrap_or("no message");
+            return Err(OdooError::from_exception(name, message, model));
+        }
+        Ok(object.remove("result").unwrap_or(Value::Null))
+    }
+
+    /// One model method call over the transport of this Odoo's version.
+    async fn call(&self, call: Call<'_>) -> Result<Value, OdooError> {
+        if self.version.uses_json2() {
+            return self.json2(call).await;
+        }
+        let mut positional: Vec<Value> = call.ids.map(|ids| vec![json!(ids)]).unwrap_or_default();
+        let mut kwargs = Map::new();
+        for (n, (name, value)) in call.args.into_iter().enumerate() {
+            if n < call.positional {
+                positional.push(value);
+            } else {
+                kwargs.insert(name.to_string(), value);
+            }
+        }
+        kwargs.insert("context".into(), Value::Object(call.context.clone()));
+        let key = self.config.api_key.expose_secret();
+        let args = json!([
+            self.config.database,
+            self.uid,
+            key,
+            call.model,
+            call.method,
+            positional,
+            kwargs
+        ]);
+        self.jsonrpc("object", "execute_kw", args, Some(call.model)).await
+    }
+
+    /// One JSON-2 call: named arguments only, the key as a bearer token, the status as the error class.
+    async fn json2(&self, call: Call<'_>) -> Result<Value, OdooError> {
+        let mut body = Map::new();
+        if let Some(ids) = call.ids {
+            body.insert("ids".into(), json!(ids));
+        }
+        body.insert("context".into(), Value::Object(call.context.clone()));
+        for (name, value) in call.args {
+            body.insert(name.to_string(), value);
+        }
+        let url = self.endpoint(&format!("json/2/{}/{}", call.model, call.method))?;
+        let request = self
+            .http
+            .post(url)
+            .header(
+                "Authorization",
+                format!("bearer {}", self.config.api_key.expose_secret()),
+            )
+            .header("X-Odoo-Database", &self.config.database)
+            .json(&Value::Object(body));
+        let (status, bytes) = self.send(request).await?;
+        if status == StatusCode::OK {
+            return serde_json::from_slice(&bytes).map_err(|_| OdooError::Malformed("the answer is not JSON".into()));
+        }
+        // The error body is an object (`name`, `message`, …); pre-release builds sent a bare string.
+        let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+        let name = parsed
+            .as_ref()
+            .and_then(|v| v.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let message = parsed
+            .as_ref()
+            .and_then(|v| v.get("message").and_then(Value::as_str).or_else(|| v.as_str()))
+            .unwrap_or("no message")
+            .to_string();
+        Err(match status.as_u16() {
+            401 => OdooError::BadCredentials,
+            403 if name.ends_with("AccessDenied") => OdooError::BadCredentials,
+            403 => OdooError::AccessDenied {
+                model: call.model.to_string(),
+                message,
+            },
+            404 if name.ends_with("MissingError") => OdooError::RecordMissing(message),
+            409 => OdooError::Concurrency,
+            422 => OdooError::UserError(message),
+            // Odoo's own 500 carries the exception (say, a ValueError): not worth retrying. A 5xx
+            // without it comes from a proxy or a dying worker: retry.
+            500 if !name.is_empty() => OdooError::from_exception(name, &message, Some(call.model)),
+            code if (500..600).contains(&code) => OdooError::Transport(format!("Odoo answered HTTP {code}")),
+            code if (300..400).contains(&code) => {
+                OdooError::Malformed("Odoo answered with a redirect; check the URL (https, no path)".into())
+            }
+            _ => OdooError::from_exception(
+                if name.is_empty() { "unknown" } else { name },
+                &message,
+                Some(call.model),
+            ),
+        })
+    }
+
+    fn decode<T: DeserializeOwned>(model: &str, value: Value) -> Result<T, OdooError> {
+        serde_json::from_value(value).map_err(|e| OdooError::Malformed(format!("{model}: {e}")))
+    }
+
+    /// `search_read`: the rows matching `domain`, decoded into `T`.
+    pub async fn search_read<T: DeserializeOwned>(
+        &self,
+        model: &str,
+        domain: &Domain,
+        fields: &[&str],
+        options: &SearchOptions,
+    ) -> Result<Vec<T>, OdooError> {
+        let mut args = vec![
+            ("domain", domain.to_json()),
+            ("fields", json!(fields)),
+            ("offset", json!(options.offset)),
+        ];
+        if let Some(limit) = options.limit {
+            args.push(("limit", json!(limit)));
+        }
+        if let Some(order) = &options.order {
+            args.push(("order", json!(order)));
+        }
+        let rows = self
+            .call(Call {
+                model,
+                method: "search_read",
+                ids: None,
+                args,
+                positional: 0,
+                context: &options.context,
+            })
+            .await?;
+        Self::decode(model, rows)
+    }
+
+    /// `search_count`.
+    pub async fn search_count(&self, model: &str, domain: &Domain, options: &SearchOptions) -> Result<u64, OdooError> {
+        let args = vec![("domain", domain.to_json())];
+        let count = self
+            .call(Call {
+                model,
+                method: "search_count",
+                ids: None,
+                args,
+                positional: 0,
+                context: &options.context,
+            })
+            .await?;
+        count
+            .as_u64()
+            .ok_or_else(|| OdooError::Malformed(format!("{model}.search_count returned {count}")))
+    }
+
+    /// `read`: rows of `ids` (missing ids are skipped by Odoo, not errors).
+    pub async fn read<T: DeserializeOwned>(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[&str],
+        options: &SearchOptions,
+    ) -> Result<Vec<T>, OdooError> {
+        let args = vec![("fields", json!(fields))];
+        let rows = self
+            .call(Call {
+                model,
+                method: "read",
+                ids: Some(ids),
+                args,
+                positional: 0,
+                context: &options.context,
+            })
+            .await?;
+        Self::decode(model, rows)
+    }
+
+    /// `create` of one record: its id.
+    pub async fn create(
+        &self,
+        model: &str,
+        values: Map<String, Value>,
+        options: &SearchOptions,
+    ) -> Result<i64, OdooError> {
+        // A list of one dict gets a list of one id on every version and transport.
+        let args = vec![("vals_list", json!([values]))];
+        let created = self
+            .call(Call {
+                model,
+                method: "create",
+                ids: None,
+                args,
+                positional: 1,
+                context: &options.context,
+            })
+            .await?;
+        match &created {
+            Value::Array(ids) if ids.len() == 1 => ids[0].as_i64(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+        .ok_or_else(|| OdooError::Malformed(format!("{model}.create returned {created}")))
+    }
+
+    /// `write` of the same values to `ids`.
+    pub async fn write(
+        &self,
+        model: &str,
+        ids: &[i64],
+        values: Map<String, Value>,
+        options: &SearchOptions,
+    ) -> Result<(), OdooError> {
+        let args = vec![("vals", Value::Object(values))];
+        let done = self
+            .call(Call {
+                model,
+                method: "write",
+                ids: Some(ids),
+                args,
+                positional: 1,
+                context: &options.context,
+            })
+            .await?;
+        match done {
+            Value::Bool(true) => Ok(()),
+            other => Err(OdooError::Malformed(format!("{model}.write returned {other}"))),
+        }
+    }
+
+    /// A named method on records (`action_validate`, `action_apply_inventory`, …), with named
+    /// arguments. `null` when the method returned nothing.
+    pub async fn call_method(
+        &self,
+        model: &str,
+        method: &str,
+        ids: &[i64],
+        args: Vec<(&'static str, Value)>,
+        options: &SearchOptions,
+    ) -> Result<Value, OdooError> {
+        self.call(Call {
+            model,
+            method,
+            ids: Some(ids),
+            args,
+            positional: 0,
+            context: &options.context,
+        })
+        .await
+    }
+
+    /// `fields_get` with the attributes TrueStock uses.
+    pub async fn fields_get(&self, model: &str) -> Result<Map<String, Value>, OdooError> {
+        let args = vec![(
+            "attributes",
+            json!(["type", "string", "relation", "selection", "required", "readonly"]),
+        )];
+        let fields = self
+            .call(Call {
+                model,
+                method: "fields_get",
+                ids: None,
+                args,
+                positional: 0,
+                context: &Map::new(),
+            })
+            .await?;
+        match fields {
+            Value::Object(map) => Ok(map),
+            other => Err(OdooError::Malformed(format!("{model}.fields_get returned {}", other))),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Odoo: the client TrueStock uses to talk to each tenant's Odoo (16–19), and the simulator that
+//! stands in for Odoo in the demo, the tests and the benchmarks. This module knows nothing of
+//! TrueStock's storage.
+
+pub mod client;
+pub mod domain;
+pub mod error;
+pub mod sim;
+pub mod value;
+pub mod version;
+
+pub use client::{Client, OdooConfig, SearchOptions};
+pub use domain::{Domain, Op};
+pub use error::OdooError;
+pub use version::OdooVersion;

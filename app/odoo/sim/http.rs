@@ -1,0 +1,315 @@
+//! The simulator's HTTP endpoints: `/jsonrpc`, `/web/webclient/version_info`,
+//! `/web/session/authenticate`, and `GET /web/version` on 19. Errors travel as Odoo sends them: HTTP 200
+//! with an `error` object whose `data` has all five keys (ODOO-API §1.2).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::web::{self, Bytes};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::{Map, Value, json};
+
+use super::Simulator;
+use super::store::{SimError, SimResult};
+
+type Sim = web::Data<Arc<Simulator>>;
+
+pub fn server(simulator: Arc<Simulator>, bind: SocketAddr) -> std::io::Result<(Server, u16)> {
+    let data = web::Data::new(simulator);
+    let listener = std::net::TcpListener::bind(bind)?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(128 * 1024 * 1024))
+            .route("/jsonrpc", web::post().to(jsonrpc))
+            .route("/web/webclient/version_info", web::post().to(webclient_version_info))
+            .route("/web/session/authenticate", web::post().to(session_authenticate))
+            .route("/web/version", web::get().to(web_version))
+            .route("/json/2/{model}/{method}", web::post().to(json2))
+    })
+    .workers(2)
+    .listen(listener)?
+    .run();
+    Ok((server, port))
+}
+
+fn error_body(id: &Value, error: &SimError) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {
+            "code": 200,
+            "message": "Odoo Server Error",
+            "data": {
+                "name": error.name,
+                "debug": format!("Traceback (most recent call last):\n  File \"odoo/http.py\", line 1, in _serve\n{}: {}\n", error.name, error.message),
+                "message": error.message,
+                "arguments": [error.message],
+                "context": {},
+            }
+        }
+    })
+}
+
+/// A JSON-RPC response: `result` is omitted when the method returned `None`, as Odoo does.
+fn respond(id: &Value, outcome: SimResult<Option<Value>>) -> HttpResponse {
+    let body = match outcome {
+        Ok(Some(result)) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Ok(None) => json!({"jsonrpc": "2.0", "id": id}),
+        Err(error) => error_body(id, &error),
+    };
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// Parses a JSON-RPC envelope: 400 for a body that is not JSON or not an object (Odoo's own answers).
+fn envelope(body: &Bytes) -> Result<(Value, Map<String, Value>), Box<HttpResponse>> {
+    let bad = |text: &'static str| Box::new(HttpResponse::BadRequest().content_type("text/html").body(text));
+    let request: Value = serde_json::from_slice(body).map_err(|_| bad("Invalid JSON data"))?;
+    let Value::Object(request) = request else {
+        return Err(bad("Invalid JSON-RPC data"));
+    };
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let params = match request.get("params") {
+        Some(Value::Object(params)) => params.clone(),
+        None => Map::new(),
+        Some(_) => {
+            return Err(bad("Invalid JSON-RPC data"));
+        }
+    };
+    Ok((id, params))
+}
+
+fn arg_str(args: &[Value], i: usize) -> &str {
+    args.get(i).and_then(Value::as_str).unwrap_or_default()
+}
+
+async fn jsonrpc(sim: Sim, body: Bytes) -> HttpResponse {
+    let (id, params) = match envelope(&body) {
+        Ok(parts) => parts,
+        Err(response) => return *response,
+    };
+    let service = params.get("service").and_then(Value::as_str).unwrap_or_default();
+    let method = params.get("method").and_then(Value::as_str).unwrap_or_default();
+    let args: Vec<Value> = params
+        .get("args")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let outcome = match (service, method) {
+        ("common", "version") => Ok(Some(sim.version_info())),
+        ("common", "login") | ("common", "authenticate") => Ok(Some(
+            sim.login(arg_str(&args, 0), arg_str(&args, 1), arg_str(&args, 2))
+                .map_or(json!(false), |uid| json!(uid)),
+        )),
+        ("db", "list") => Ok(Some(json!([sim.config.database]))),
+        ("object", "execute_kw") => {
+            let uid = args.get(1).and_then(Value::as_i64).unwrap_or(0);
+            sim.check(arg_str(&args, 0), uid, arg_str(&args, 2)).and_then(|uid| {
+                let positional = args.get(5).and_then(Value::as_array).cloned().unwrap_or_default();
+                let kwargs = args.get(6).and_then(Value::as_object).cloned().unwrap_or_default();
+                sim.execute(arg_str(&args, 3), arg_str(&args, 4), &positional, &kwargs, uid)
+            })
+        }
+        ("object", "execute") => {
+            let uid = args.get(1).and_then(Value::as_i64).unwrap_or(0);
+            sim.check(arg_str(&args, 0), uid, arg_str(&args, 2)).and_then(|uid| {
+                let positional = args.get(5..).map(<[Value]>::to_vec).unwrap_or_default();
+                sim.execute(arg_str(&args, 3), arg_str(&args, 4), &positional, &Map::new(), uid)
+            })
+        }
+        _ => Err(SimError {
+            name: "builtins.Exception",
+            message: format!("No such RPC method: {service}.{method}"),
+        }),
+    };
+    respond(&id, outcome)
+}
+
+async fn webclient_version_info(sim: Sim, body: Bytes) -> HttpResponse {
+    match envelope(&body) {
+        Ok((id, _)) => respond(&id, Ok(Some(sim.version_info()))),
+        Err(response) => *response,
+    }
+}
+
+async fn session_authenticate(sim: Sim, body: Bytes) -> HttpResponse {
+    let (id, params) = match envelope(&body) {
+        Ok(parts) => parts,
+        Err(response) => return *response,
+    };
+    let get = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    match sim.login(&get("db"), &get("login"), &get("password")) {
+        Some(uid) => {
+            let result = json!({
+                "uid": uid,
+                "db": sim.config.database,
+                "username": sim.config.login,
+                "is_admin": false,
+                "user_context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": uid},
+                "server_version": format!("{}.0", sim.version()),
+            });
+            let body = json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string();
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .insert_header(("Set-Cookie", format!("session_id=sim-{uid}; HttpOnly; Path=/")))
+                .body(body)
+        }
+        None => respond(&id, Err(SimError::access_denied())),
+    }
+}
+
+async fn web_version(sim: Sim) -> HttpResponse {
+    if sim.version() < 19 {
+        return HttpResponse::NotFound()
+            .content_type("text/html")
+            .body("<h1>Not Found</h1>");
+    }
+    let v = sim.version();
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json!({"version_info": [v, 0, 0, "final", 0, ""], "version": format!("{v}.0")}).to_string())
+}
+
+/// The JSON-2 error body (`serialize_exception`) with its HTTP status.
+fn json2_error(status: u16, name: &str, message: &str) -> HttpResponse {
+    let body = json!({
+        "name": name,
+        "message": message,
+        "arguments": [message, status],
+        "context": {},
+        "debug": format!("Traceback (most recent call last):\n{name}: {message}\n"),
+    });
+    let mut response = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    if status == 401 {
+        response.insert_header(("WWW-Authenticate", "bearer"));
+    }
+    response.content_type("application/json").body(body.to_string())
+}
+
+/// The HTTP status Odoo 19 gives each exception class (`http_status`, ODOO-API §1.4).
+fn json2_status(error: &SimError) -> u16 {
+    match error.name.rsplit('.').next().unwrap_or_default() {
+        "AccessError" | "AccessDenied" => 403,
+        "MissingError" => 404,
+        "LockError" => 409,
+        // Bad arguments (binding errors) are 422; a ValueError (say, an invalid field) is not a
+        // UserError in Odoo and falls through to 500.
+        "UserError" | "ValidationError" | "TypeError" => 422,
+        "AttributeError" => 404,
+        _ => 500,
+    }
+}
+
+/// `POST /json/2/<model>/<method>` (19 only): bearer key, named arguments, status codes for errors.
+async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, body: Bytes) -> HttpResponse {
+    if sim.version() < 19 {
+        return HttpResponse::NotFound()
+            .content_type("text/html")
+            .body("<h1>Not Found</h1>");
+    }
+    let (model, method) = path.into_inner();
+    if method.starts_with('_') {
+        return json2_error(
+            404,
+            "werkzeug.exceptions.NotFound",
+            &format!("the method '{method}' is private"),
+        );
+    }
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let authorization = header("Authorization");
+    let key = authorization
+        .split_once(char::is_whitespace)
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim().to_string())
+        .unwrap_or_default();
+    if key.is_empty() || !sim.key_is_valid(&key) {
+        return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
+    }
+    let database = header("X-Odoo-Database");
+    if !database.is_empty() && database != sim.config.database {
+        return HttpResponse::NotFound()
+            .content_type("text/html")
+            .body("<h1>Not Found</h1>");
+    }
+    if !body.is_empty() && !header("Content-Type").starts_with("application/json") {
+        return HttpResponse::UnsupportedMediaType()
+            .content_type("text/html")
+            .body("<h1>Unsupported Media Type</h1>");
+    }
+    let arguments: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(value) => value,
+            Err(e) => {
+                return json2_error(
+                    400,
+                    "werkzeug.exceptions.BadRequest",
+                    &format!("could not parse the body as json: {e}"),
+                );
+            }
+        }
+    };
+    let Value::Object(mut named) = arguments else {
+        return json2_error(
+            400,
+            "werkzeug.exceptions.BadRequest",
+            "could not parse the body as json: not an object",
+        );
+    };
+    if sim.with_store(|store| store.spec(&model).is_err()) {
+        return json2_error(
+            404,
+            "werkzeug.exceptions.NotFound",
+            &format!("the model '{model}' does not exist"),
+        );
+    }
+    let ids = named.remove("ids");
+    let record_method = super::orm::is_record_method(&method);
+    let ids = match (record_method, ids) {
+        (true, Some(ids)) => match serde_json::from_value::<Vec<i64>>(ids) {
+            Ok(ids) => Some(ids),
+            Err(_) => return json2_error(422, "odoo.exceptions.UserError", "ids must be a list of integers"),
+        },
+        (true, None) => Some(Vec::new()),
+        (false, Some(_)) => {
+            return json2_error(
+                422,
+                "odoo.exceptions.UserError",
+                &format!("cannot call {model}.{method} with ids"),
+            );
+        }
+        (false, None) => None,
+    };
+    let outcome = sim.with_store_mut(|store| {
+        super::orm::execute(
+            store,
+            super::orm::Call {
+                model: &model,
+                method: &method,
+                ids,
+                positional: &[],
+                named: &named,
+                uid: super::dataset::BOT_UID,
+            },
+        )
+    });
+    match outcome {
+        Ok(value) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(value.unwrap_or(Value::Null).to_string()),
+        Err(error) => json2_error(json2_status(&error), error.name, &error.message),
+    }
+}

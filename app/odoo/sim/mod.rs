@@ -1,0 +1,230 @@
+//! A simulated Odoo (16–19) that behaves like one over the wire (ODOO-API §8): `truestock odoo-sim`,
+//! the demo, the tests and the benchmarks talk to it exactly as to a real Odoo.
+//!
+//! This slice serves JSON-RPC (`/jsonrpc`: `common`, `object`, `db.list`), `/web/webclient/version_info`,
+//! `/web/session/authenticate` and, in 19 mode, `GET /web/version`, over an in-memory ORM with
+//! per-version field sets, the domain language, `active_test`, microsecond write dates returned to the
+//! second, API keys (revocable, expiring) and Odoo's login cooldown. XML-RPC, JSON-2, live mode, faults
+//! and the stock business methods come with the next slices.
+
+pub mod dataset;
+mod http;
+pub mod orm;
+pub mod schema;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{Duration, NaiveDateTime};
+use serde_json::{Value, json};
+
+pub use dataset::Dataset;
+use store::{SimError, SimResult, Store};
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub version: u8,
+    pub dataset: Dataset,
+    pub seed: u64,
+    pub database: String,
+    pub login: String,
+    pub api_key: String,
+}
+
+impl SimConfig {
+    pub fn new(version: u8, dataset: Dataset) -> Self {
+        Self {
+            version,
+            dataset,
+            seed: 1,
+            database: "north-retail".into(),
+            login: "truestock-bot@north-retail.example".into(),
+            api_key: secrecy::ExposeSecret::expose_secret(&crate::auth::password::generate_password()).to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ApiKey {
+    key: String,
+    expires_at: Option<NaiveDateTime>,
+    revoked: bool,
+}
+
+/// Odoo's login cooldown: after 10 failures within 60 s, refuse logins for 60 s.
+#[derive(Debug, Default)]
+struct Cooldown {
+    failures: Vec<NaiveDateTime>,
+}
+
+const COOLDOWN_AFTER: usize = 10;
+const COOLDOWN_SECS: i64 = 60;
+
+/// A running simulated Odoo's state.
+pub struct Simulator {
+    pub config: SimConfig,
+    store: RwLock<Store>,
+    keys: Mutex<Vec<ApiKey>>,
+    cooldown: Mutex<Cooldown>,
+}
+
+impl Simulator {
+    /// Builds the simulator and generates its dataset.
+    pub fn new(config: SimConfig) -> Self {
+        let mut store = Store::new(schema::Schema::for_version(config.version));
+        dataset::generate(&mut store, config.dataset, config.seed, store::now(), &config.login);
+        let keys = vec![ApiKey {
+            key: config.api_key.clone(),
+            expires_at: None,
+            revoked: false,
+        }];
+        Self {
+            config,
+            store: RwLock::new(store),
+            keys: Mutex::new(keys),
+            cooldown: Mutex::new(Cooldown::default()),
+        }
+    }
+
+    pub fn version(&self) -> u8 {
+        self.config.version
+    }
+
+    /// Runs `f` with read access to the records (tests inspect the simulated Odoo with it).
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&self.store.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Runs `f` with write access to the records.
+    pub fn with_store_mut<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.store.write().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Revokes an API key (the next call with it is refused).
+    pub fn revoke_key(&self, key: &str) {
+        for k in self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter_mut()
+            .filter(|k| k.key == key)
+        {
+            k.revoked = true;
+        }
+    }
+
+    /// Adds an API key that expires in `days` (Odoo 19 keys last at most three months).
+    pub fn add_key(&self, key: &str, expires_in_days: Option<i64>) {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).push(ApiKey {
+            key: key.to_string(),
+            expires_at: expires_in_days.map(|d| store::now() + Duration::days(d)),
+            revoked: false,
+        });
+    }
+
+    pub(crate) fn key_is_valid(&self, secret: &str) -> bool {
+        let now = store::now();
+        self.keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .any(|k| k.key == secret && !k.revoked && k.expires_at.is_none_or(|at| at > now))
+    }
+
+    /// `common.login` / `authenticate`: the uid, or `None` for bad credentials (and during cooldown).
+    fn login(&self, database: &str, login: &str, secret: &str) -> Option<i64> {
+        let now = store::now();
+        let mut cooldown = self.cooldown.lock().unwrap_or_else(|p| p.into_inner());
+        cooldown
+            .failures
+            .retain(|t| *t > now - Duration::seconds(COOLDOWN_SECS));
+        if cooldown.failures.len() >= COOLDOWN_AFTER {
+            return None;
+        }
+        if database == self.config.database && login == self.config.login && self.key_is_valid(secret) {
+            Some(dataset::BOT_UID)
+        } else {
+            cooldown.failures.push(now);
+            None
+        }
+    }
+
+    /// Checks `execute_kw` credentials: `AccessDenied` unless they are the bot's and valid.
+    fn check(&self, database: &str, uid: i64, secret: &str) -> SimResult<i64> {
+        if database == self.config.database && uid == dataset::BOT_UID && self.key_is_valid(secret) {
+            Ok(uid)
+        } else {
+            Err(SimError::access_denied())
+        }
+    }
+
+    /// `common.version`.
+    pub fn version_info(&self) -> Value {
+        let v = self.config.version;
+        let mut info = json!({
+            "server_version": format!("{v}.0"),
+            "server_version_info": [v, 0, 0, "final", 0, ""],
+            "server_serie": format!("{v}.0"),
+        });
+        if v <= 18 {
+            info["protocol_version"] = json!(1);
+        }
+        info
+    }
+
+    /// One ORM call through the `object` service.
+    fn execute(
+        &self,
+        model: &str,
+        method: &str,
+        args: &[Value],
+        kwargs: &serde_json::Map<String, Value>,
+        uid: i64,
+    ) -> SimResult<Option<Value>> {
+        let (ids, rest) = orm::split_ids(method, args)?;
+        let call = orm::Call {
+            model,
+            method,
+            ids,
+            positional: &rest,
+            named: kwargs,
+            uid,
+        };
+        orm::execute(&mut self.store.write().unwrap_or_else(|p| p.into_inner()), call)
+    }
+}
+
+/// A simulator listening on a port.
+pub struct RunningSimulator {
+    pub url: String,
+    pub simulator: Arc<Simulator>,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSimulator {
+    /// Starts serving `simulator` on `bind` (port 0 picks a free port).
+    pub fn start(simulator: Simulator, bind: SocketAddr) -> std::io::Result<Self> {
+        let simulator = Arc::new(simulator);
+        let (server, port) = http::server(simulator.clone(), bind)?;
+        let handle = server.handle();
+        let task = tokio::spawn(server);
+        Ok(Self {
+            url: format!("http://{}:{port}", bind.ip()),
+            simulator,
+            handle,
+            task,
+        })
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.map_err(std::io::Error::other)?
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(false).await;
+    }
+}

@@ -1,0 +1,241 @@
+//! The `object` service: `execute_kw` / `execute` dispatch onto the store, with Python-style argument
+//! binding (positional, then named), so every real client's calling style works.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::store::{Ctx, SimError, SimResult, Store, now};
+
+/// A method's parameters in order (Python names, as JSON-2 and keyword arguments use them).
+fn signature(method: &str) -> Option<(&'static [&'static str], bool)> {
+    // (parameters, is a record method taking ids first)
+    Some(match method {
+        "search" => (&["domain", "offset", "limit", "order", "count"], false),
+        "search_count" => (&["domain", "limit"], false),
+        "search_read" => (&["domain", "fields", "offset", "limit", "order", "load"], false),
+        "read" => (&["fields", "load"], true),
+        "fields_get" => (&["allfields", "attributes"], false),
+        "create" => (&["vals_list"], false),
+        "write" => (&["vals"], true),
+        "unlink" => (&[], true),
+        "context_get" => (&[], false),
+        "name_search" => (&["name", "domain", "operator", "limit"], false),
+        _ => return None,
+    })
+}
+
+/// Binds positional and keyword arguments to the method's parameter names, as Python would.
+fn bind(
+    model: &str,
+    method: &str,
+    params: &[&str],
+    positional: &[Value],
+    named: &Map<String, Value>,
+) -> SimResult<HashMap<String, Value>> {
+    if positional.len() > params.len() {
+        return Err(SimError::type_error(format!(
+            "{model}.{method}() takes {} positional arguments but {} were given",
+            params.len(),
+            positional.len()
+        )));
+    }
+    let mut bound: HashMap<String, Value> = params
+        .iter()
+        .zip(positional)
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect();
+    for (name, value) in named {
+        if name == "context" {
+            continue;
+        }
+        if !params.contains(&name.as_str()) {
+            return Err(SimError::type_error(format!(
+                "{model}.{method}() got an unexpected keyword argument '{name}'"
+            )));
+        }
+        if bound.insert(name.clone(), value.clone()).is_some() {
+            return Err(SimError::type_error(format!(
+                "{model}.{method}() got multiple values for argument '{name}'"
+            )));
+        }
+    }
+    Ok(bound)
+}
+
+fn ids_of(value: &Value) -> SimResult<Vec<i64>> {
+    match value {
+        Value::Number(n) => n.as_i64().map(|id| vec![id]).ok_or_else(|| SimError::value("bad id")),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_i64().ok_or_else(|| SimError::value("bad id")))
+            .collect(),
+        Value::Bool(false) | Value::Null => Ok(Vec::new()),
+        other => Err(SimError::value(format!("expected ids, got {other}"))),
+    }
+}
+
+fn as_usize(value: Option<&Value>) -> Option<usize> {
+    value.and_then(Value::as_u64).map(|n| n as usize)
+}
+
+fn field_names(value: Option<&Value>) -> SimResult<Vec<String>> {
+    match value {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| SimError::value("field names must be strings"))
+            })
+            .collect(),
+        Some(other) => Err(SimError::value(format!("expected a list of field names, got {other}"))),
+    }
+}
+
+/// A call of `model.method`: `ids` for record methods (JSON-RPC's first argument, JSON-2's `ids`),
+/// the remaining positional arguments, and the named ones (`context` among them).
+pub struct Call<'a> {
+    pub model: &'a str,
+    pub method: &'a str,
+    pub ids: Option<Vec<i64>>,
+    pub positional: &'a [Value],
+    pub named: &'a Map<String, Value>,
+    pub uid: i64,
+}
+
+impl Call<'_> {
+    fn context(&self) -> Option<&Value> {
+        self.named.get("context")
+    }
+}
+
+/// Whether `method` takes record ids first (so JSON-RPC's first argument is the id list).
+pub fn is_record_method(method: &str) -> bool {
+    signature(method)
+        .map(|(_, record)| record)
+        .unwrap_or(method.starts_with("action_") || method.starts_with("do_"))
+}
+
+/// Runs one ORM call. `Ok(None)` is a method that returned Python's `None`.
+pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
+    if call.method.starts_with('_') {
+        return Err(SimError {
+            name: "odoo.exceptions.AccessError",
+            message: format!("Private methods (such as '{}') cannot be called remotely.", call.method),
+        });
+    }
+    store.spec(call.model)?;
+    let Some((params, _)) = signature(call.method) else {
+        return Err(SimError::attribute(call.model, call.method));
+    };
+    let args = bind(call.model, call.method, params, call.positional, call.named)?;
+    let ctx = Ctx::from_json(call.context(), call.uid);
+    let ids = || call.ids.clone().unwrap_or_default();
+    let domain = || args.get("domain").cloned().unwrap_or(Value::Array(Vec::new()));
+    let classic = |args: &HashMap<String, Value>| match args.get("load") {
+        None => true,
+        Some(Value::String(s)) => s == "_classic_read",
+        Some(_) => false,
+    };
+    let result = match call.method {
+        "search" => {
+            let found = store.search(
+                call.model,
+                &domain(),
+                &ctx,
+                args.get("order").and_then(Value::as_str),
+                as_usize(args.get("offset")).unwrap_or(0),
+                as_usize(args.get("limit")),
+            )?;
+            if args.get("count") == Some(&Value::Bool(true)) {
+                json!(found.len())
+            } else {
+                json!(found)
+            }
+        }
+        "search_count" => json!(store.count(call.model, &domain(), &ctx, as_usize(args.get("limit")))?),
+        "search_read" => {
+            let found = store.search(
+                call.model,
+                &domain(),
+                &ctx,
+                args.get("order").and_then(Value::as_str),
+                as_usize(args.get("offset")).unwrap_or(0),
+                as_usize(args.get("limit")),
+            )?;
+            Value::Array(store.read(call.model, &found, &field_names(args.get("fields"))?, classic(&args))?)
+        }
+        "read" => Value::Array(store.read(call.model, &ids(), &field_names(args.get("fields"))?, classic(&args))?),
+        "fields_get" => store.fields_get(call.model, &field_names(args.get("attributes"))?)?,
+        "create" => match args.get("vals_list") {
+            Some(Value::Object(vals)) => json!(store.create_at(call.model, vals, call.uid, now())?),
+            Some(Value::Array(list)) => {
+                let mut created = Vec::with_capacity(list.len());
+                for vals in list {
+                    let vals = vals
+                        .as_object()
+                        .ok_or_else(|| SimError::value("create expects dicts of values"))?;
+                    created.push(store.create_at(call.model, vals, call.uid, now())?);
+                }
+                json!(created)
+            }
+            _ => {
+                return Err(SimError::type_error(format!(
+                    "{}.create() missing 1 required positional argument: 'vals_list'",
+                    call.model
+                )));
+            }
+        },
+        "write" => {
+            let vals = args
+                .get("vals")
+                .and_then(Value::as_object)
+                .ok_or_else(|| SimError::type_error("write() needs vals"))?;
+            store.write_at(call.model, &ids(), vals, call.uid, now())?;
+            json!(true)
+        }
+        "unlink" => {
+            store.unlink(call.model, &ids())?;
+            json!(true)
+        }
+        "context_get" => json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": call.uid}),
+        "name_search" => {
+            let name = args.get("name").and_then(Value::as_str).unwrap_or_default();
+            let mut leaf_domain = args.get("domain").cloned().unwrap_or(json!([]));
+            if !name.is_empty()
+                && let Value::Array(items) = &mut leaf_domain
+            {
+                let rec_name = store.spec(call.model)?.rec_name;
+                items.push(json!([
+                    rec_name,
+                    args.get("operator").and_then(Value::as_str).unwrap_or("ilike"),
+                    name
+                ]));
+            }
+            let limit = as_usize(args.get("limit")).unwrap_or(100);
+            let found = store.search(call.model, &leaf_domain, &ctx, None, 0, Some(limit))?;
+            let rows = store.read(call.model, &found, &["display_name".to_string()], true)?;
+            json!(
+                rows.iter()
+                    .map(|r| json!([r["id"], r["display_name"]]))
+                    .collect::<Vec<_>>()
+            )
+        }
+        _ => unreachable!("signature() lists every handled method"),
+    };
+    Ok(Some(result))
+}
+
+/// Splits JSON-RPC `execute_kw` arguments into ids (for record methods) and the rest.
+pub fn split_ids(method: &str, args: &[Value]) -> SimResult<(Option<Vec<i64>>, Vec<Value>)> {
+    if is_record_method(method) {
+        let first = args
+            .first()
+            .ok_or_else(|| SimError::type_error(format!("{method}() missing the record ids")))?;
+        Ok((Some(ids_of(first)?), args[1..].to_vec()))
+    } else {
+        Ok((None, args.to_vec()))
+    }
+}

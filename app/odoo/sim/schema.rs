@@ -1,0 +1,420 @@
+//! The simulator's models and fields, per Odoo version (ODOO-API §3). A field outside its version range
+//! does not exist: reading it or naming it in a domain is an error, as in Odoo.
+
+use std::collections::HashMap;
+
+/// A field's type, as `fields_get` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Char,
+    Text,
+    Integer,
+    Float,
+    Boolean,
+    Date,
+    Datetime,
+    Selection(&'static [&'static str]),
+    Many2one(&'static str),
+    One2many(&'static str, &'static str),
+    Many2many(&'static str),
+}
+
+impl Kind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Char => "char",
+            Kind::Text => "text",
+            Kind::Integer => "integer",
+            Kind::Float => "float",
+            Kind::Boolean => "boolean",
+            Kind::Date => "date",
+            Kind::Datetime => "datetime",
+            Kind::Selection(_) => "selection",
+            Kind::Many2one(_) => "many2one",
+            Kind::One2many(..) => "one2many",
+            Kind::Many2many(_) => "many2many",
+        }
+    }
+
+    pub fn relation(&self) -> Option<&'static str> {
+        match self {
+            Kind::Many2one(model) | Kind::One2many(model, _) | Kind::Many2many(model) => Some(model),
+            _ => None,
+        }
+    }
+
+    pub fn is_relational_list(&self) -> bool {
+        matches!(self, Kind::One2many(..) | Kind::Many2many(_))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub label: &'static str,
+    pub since: u8,
+    pub until: u8,
+    pub required: bool,
+    pub readonly: bool,
+}
+
+fn field(name: &'static str, kind: Kind, label: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        kind,
+        label,
+        since: 16,
+        until: 99,
+        required: false,
+        readonly: false,
+    }
+}
+
+impl FieldSpec {
+    fn since(mut self, version: u8) -> Self {
+        self.since = version;
+        self
+    }
+    fn until(mut self, version: u8) -> Self {
+        self.until = version;
+        self
+    }
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    fn readonly(mut self) -> Self {
+        self.readonly = true;
+        self
+    }
+    fn exists_in(&self, version: u8) -> bool {
+        (self.since..=self.until).contains(&version)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ModelSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The field that makes `display_name`.
+    pub rec_name: &'static str,
+    /// The parent field that `child_of` / `parent_of` follow.
+    pub parent: Option<&'static str>,
+    pub fields: Vec<FieldSpec>,
+    index: HashMap<&'static str, usize>,
+}
+
+impl ModelSpec {
+    pub fn field(&self, name: &str) -> Option<(usize, &FieldSpec)> {
+        self.index.get(name).map(|&i| (i, &self.fields[i]))
+    }
+
+    pub fn has_active(&self) -> bool {
+        self.index.contains_key("active")
+    }
+}
+
+fn model(
+    name: &'static str,
+    label: &'static str,
+    rec_name: &'static str,
+    parent: Option<&'static str>,
+    mut fields: Vec<FieldSpec>,
+) -> ModelSpec {
+    // Every model has these (the ORM's magic fields).
+    fields.splice(
+        0..0,
+        [
+            field("id", Kind::Integer, "ID").readonly(),
+            field("display_name", Kind::Char, "Display Name").readonly(),
+            field("create_uid", Kind::Many2one("res.users"), "Created by").readonly(),
+            field("create_date", Kind::Datetime, "Created on").readonly(),
+            field("write_uid", Kind::Many2one("res.users"), "Last Updated by").readonly(),
+            field("write_date", Kind::Datetime, "Last Updated on").readonly(),
+        ],
+    );
+    ModelSpec {
+        name,
+        label,
+        rec_name,
+        parent,
+        fields,
+        index: HashMap::new(),
+    }
+}
+
+/// All models of one version, with their version's fields only.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub version: u8,
+    models: HashMap<&'static str, ModelSpec>,
+}
+
+impl Schema {
+    pub fn for_version(version: u8) -> Self {
+        let models = all_models()
+            .into_iter()
+            .map(|mut m| {
+                m.fields.retain(|f| f.exists_in(version));
+                m.index = m.fields.iter().enumerate().map(|(i, f)| (f.name, i)).collect();
+                (m.name, m)
+            })
+            .collect();
+        Self { version, models }
+    }
+
+    pub fn model(&self, name: &str) -> Option<&ModelSpec> {
+        self.models.get(name)
+    }
+
+    pub fn model_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.models.keys().copied()
+    }
+}
+
+const USAGE: &[&str] = &[
+    "supplier",
+    "view",
+    "internal",
+    "customer",
+    "inventory",
+    "production",
+    "transit",
+];
+const TRACKING: &[&str] = &["serial", "lot", "none"];
+const DETAILED_TYPE: &[&str] = &["consu", "service", "product"];
+const TYPE_16: &[&str] = &["consu", "service", "product"];
+const TYPE_18: &[&str] = &["consu", "service", "combo"];
+const UOM_TYPE: &[&str] = &["reference", "bigger", "smaller"];
+
+fn all_models() -> Vec<ModelSpec> {
+    use Kind::*;
+    vec![
+        model(
+            "res.company",
+            "Companies",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Company Name").required(),
+                field("currency_id", Many2one("res.currency"), "Currency"),
+                field("partner_id", Many2one("res.partner"), "Partner"),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "res.currency",
+            "Currency",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Currency").required(),
+                field("symbol", Char, "Symbol"),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "res.partner",
+            "Contact",
+            "name",
+            Some("parent_id"),
+            vec![
+                field("name", Char, "Name"),
+                field("is_company", Boolean, "Is a Company"),
+                field("parent_id", Many2one("res.partner"), "Related Company"),
+                field("ref", Char, "Reference"),
+                field("company_id", Many2one("res.company"), "Company"),
+                field("supplier_rank", Integer, "Supplier Rank"),
+                field("customer_rank", Integer, "Customer Rank"),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "res.users",
+            "User",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Name").required(),
+                field("login", Char, "Login").required(),
+                field("partner_id", Many2one("res.partner"), "Related Partner"),
+                field("company_id", Many2one("res.company"), "Company"),
+                field("company_ids", Many2many("res.company"), "Companies"),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "ir.model",
+            "Models",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Model Description").required(),
+                field("model", Char, "Model").required(),
+            ],
+        ),
+        model(
+            "uom.uom",
+            "Product Unit of Measure",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Unit of Measure").required(),
+                field("factor", Float, "Ratio"),
+                field("rounding", Float, "Rounding Precision"),
+                field("uom_type", Selection(UOM_TYPE), "Type").until(18),
+                field("relative_factor", Float, "Contains").since(19),
+                field("relative_uom_id", Many2one("uom.uom"), "Reference Unit").since(19),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "product.category",
+            "Product Category",
+            "complete_name",
+            Some("parent_id"),
+            vec![
+                field("name", Char, "Name").required(),
+                field("complete_name", Char, "Complete Name").readonly(),
+                field("parent_id", Many2one("product.category"), "Parent Category"),
+            ],
+        ),
+        model(
+            "product.template",
+            "Product",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Name").required(),
+                field("default_code", Char, "Internal Reference"),
+                field("barcode", Char, "Barcode"),
+                field("categ_id", Many2one("product.category"), "Product Category"),
+                field("uom_id", Many2one("uom.uom"), "Unit of Measure"),
+                field("uom_po_id", Many2one("uom.uom"), "Purchase Unit").until(18),
+                field("standard_price", Float, "Cost"),
+                field("list_price", Float, "Sales Price"),
+                field("detailed_type", Selection(DETAILED_TYPE), "Product Type").until(17),
+                field("type", Selection(TYPE_16), "Type").until(17),
+                field("type", Selection(TYPE_18), "Product Type").since(18),
+                field("is_storable", Boolean, "Track Inventory").since(18),
+                field("tracking", Selection(TRACKING), "Tracking"),
+                field("sale_ok", Boolean, "Can be Sold"),
+                field("purchase_ok", Boolean, "Can be Purchased"),
+                field("company_id", Many2one("res.company"), "Company"),
+                field(
+                    "product_variant_ids",
+                    One2many("product.product", "product_tmpl_id"),
+                    "Products",
+                ),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "product.product",
+            "Product Variant",
+            "name",
+            None,
+            vec![
+                field("product_tmpl_id", Many2one("product.template"), "Product Template").required(),
+                field("name", Char, "Name").readonly(),
+                field("default_code", Char, "Internal Reference"),
+                field("barcode", Char, "Barcode"),
+                field("categ_id", Many2one("product.category"), "Product Category").readonly(),
+                field("uom_id", Many2one("uom.uom"), "Unit of Measure").readonly(),
+                field("standard_price", Float, "Cost"),
+                field("lst_price", Float, "Sales Price").readonly(),
+                field("company_id", Many2one("res.company"), "Company").readonly(),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "stock.warehouse",
+            "Warehouse",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Warehouse").required(),
+                field("code", Char, "Short Name").required(),
+                field("company_id", Many2one("res.company"), "Company").required(),
+                field("partner_id", Many2one("res.partner"), "Address"),
+                field("view_location_id", Many2one("stock.location"), "View Location"),
+                field("lot_stock_id", Many2one("stock.location"), "Location Stock"),
+                field("sequence", Integer, "Sequence"),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "stock.location",
+            "Inventory Locations",
+            "complete_name",
+            Some("location_id"),
+            vec![
+                field("name", Char, "Location Name").required(),
+                field("complete_name", Char, "Full Location Name").readonly(),
+                field("usage", Selection(USAGE), "Location Type").required(),
+                field("location_id", Many2one("stock.location"), "Parent Location"),
+                field("warehouse_id", Many2one("stock.warehouse"), "Warehouse").readonly(),
+                field("company_id", Many2one("res.company"), "Company"),
+                field("barcode", Char, "Barcode"),
+                field("scrap_location", Boolean, "Is a Scrap Location?").until(18),
+                field("return_location", Boolean, "Is a Return Location?").until(17),
+                field("replenish_location", Boolean, "Replenish Location"),
+                field("active", Boolean, "Active"),
+            ],
+        ),
+        model(
+            "stock.quant",
+            "Quants",
+            "product_id",
+            None,
+            vec![
+                field("product_id", Many2one("product.product"), "Product").required(),
+                field("location_id", Many2one("stock.location"), "Location").required(),
+                field("lot_id", Many2one("stock.lot"), "Lot/Serial Number"),
+                field("package_id", Many2one("stock.quant.package"), "Package").until(18),
+                field("package_id", Many2one("stock.package"), "Package").since(19),
+                field("owner_id", Many2one("res.partner"), "Owner"),
+                field("company_id", Many2one("res.company"), "Company").readonly(),
+                field("warehouse_id", Many2one("stock.warehouse"), "Warehouse").readonly(),
+                field("quantity", Float, "Quantity").readonly(),
+                field("reserved_quantity", Float, "Reserved Quantity").readonly(),
+                field("available_quantity", Float, "Available Quantity").readonly(),
+                field("in_date", Datetime, "Incoming Date").readonly(),
+                field("inventory_quantity", Float, "Counted Quantity"),
+                field("inventory_diff_quantity", Float, "Difference").readonly(),
+                field("inventory_quantity_set", Boolean, "Inventory Quantity Set"),
+                field("inventory_date", Date, "Scheduled Date"),
+                field("is_outdated", Boolean, "Quantity has been moved since last count").readonly(),
+                field("user_id", Many2one("res.users"), "Assigned To"),
+            ],
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_follow_their_versions() {
+        let v16 = Schema::for_version(16);
+        let v18 = Schema::for_version(18);
+        let v19 = Schema::for_version(19);
+        let template = |s: &Schema, f: &str| s.model("product.template").unwrap().field(f).is_some();
+        assert!(template(&v16, "detailed_type") && !template(&v18, "detailed_type"));
+        assert!(!template(&v16, "is_storable") && template(&v18, "is_storable"));
+        assert!(template(&v18, "uom_po_id") && !template(&v19, "uom_po_id"));
+        let kind = |s: &Schema| {
+            s.model("stock.quant")
+                .unwrap()
+                .field("package_id")
+                .unwrap()
+                .1
+                .kind
+                .clone()
+        };
+        assert_eq!(kind(&v16), Kind::Many2one("stock.quant.package"));
+        assert_eq!(kind(&v19), Kind::Many2one("stock.package"));
+    }
+}

@@ -1,0 +1,1012 @@
+//! The simulator's in-memory ORM: tables of records per model, Odoo's domain language, ordering,
+//! `read` encoding (ODOO-API §2.3) and `create`/`write` with the magic fields. Errors carry the Python
+//! exception class Odoo would report.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::schema::{FieldSpec, Kind, ModelSpec, Schema};
+use crate::odoo::domain::Op;
+
+/// A stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    Ids(Vec<i64>),
+}
+
+impl Val {
+    pub fn as_id(&self) -> Option<i64> {
+        match self {
+            Val::Int(id) => Some(*id),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            Val::Float(f) => *f,
+            Val::Int(i) => *i as f64,
+            _ => 0.0,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn is_set(&self) -> bool {
+        !matches!(self, Val::Null | Val::Bool(false)) && !matches!(self, Val::Ids(ids) if ids.is_empty())
+    }
+}
+
+/// An Odoo exception: its Python class and message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl SimError {
+    pub fn value(message: impl Into<String>) -> Self {
+        Self {
+            name: "builtins.ValueError",
+            message: message.into(),
+        }
+    }
+    pub fn user(message: impl Into<String>) -> Self {
+        Self {
+            name: "odoo.exceptions.UserError",
+            message: message.into(),
+        }
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self {
+            name: "odoo.exceptions.ValidationError",
+            message: message.into(),
+        }
+    }
+    pub fn access_denied() -> Self {
+        Self {
+            name: "odoo.exceptions.AccessDenied",
+            message: "Access Denied".into(),
+        }
+    }
+    pub fn access(model: &str) -> Self {
+        Self {
+            name: "odoo.exceptions.AccessError",
+            message: format!("You are not allowed to access '{model}' ({model}) records."),
+        }
+    }
+    pub fn missing(model: &str, ids: &[i64]) -> Self {
+        Self {
+            name: "odoo.exceptions.MissingError",
+            message: format!("Record does not exist or has been deleted.\n(Record: {model}({ids:?}), User: 2)"),
+        }
+    }
+    pub fn attribute(model: &str, method: &str) -> Self {
+        Self {
+            name: "builtins.AttributeError",
+            message: format!("The method '{method}' does not exist on the model '{model}'"),
+        }
+    }
+    pub fn type_error(message: impl Into<String>) -> Self {
+        Self {
+            name: "builtins.TypeError",
+            message: message.into(),
+        }
+    }
+}
+
+pub type SimResult<T> = Result<T, SimError>;
+
+/// The parts of the call context the ORM honours.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub active_test: bool,
+    pub uid: i64,
+}
+
+impl Ctx {
+    pub fn from_json(context: Option<&Value>, uid: i64) -> Self {
+        let active_test = context
+            .and_then(|c| c.get("active_test"))
+            .map(|v| !matches!(v, Value::Bool(false)))
+            .unwrap_or(true);
+        Self { active_test, uid }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct Table {
+    rows: BTreeMap<i64, Vec<Val>>,
+    next_id: i64,
+}
+
+/// A compiled domain.
+#[derive(Debug, Clone)]
+enum Expr {
+    True,
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Leaf(Leaf),
+}
+
+#[derive(Debug, Clone)]
+struct Leaf {
+    /// (model, field index, field) per hop of a dotted path.
+    hops: Vec<(&'static str, usize, FieldSpec)>,
+    op: Op,
+    value: LeafValue,
+}
+
+#[derive(Debug, Clone)]
+enum LeafValue {
+    Json(Value),
+    /// A sub-domain for `any` / `not any`.
+    Sub(Box<Expr>),
+    /// The ids `child_of` / `parent_of` resolved to.
+    IdSet(BTreeSet<i64>),
+}
+
+/// All models' records.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub schema: Schema,
+    tables: HashMap<&'static str, Table>,
+}
+
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+impl Store {
+    pub fn new(schema: Schema) -> Self {
+        let tables = schema
+            .model_names()
+            .map(|m| {
+                (
+                    m,
+                    Table {
+                        rows: BTreeMap::new(),
+                        next_id: 1,
+                    },
+                )
+            })
+            .collect();
+        Self { schema, tables }
+    }
+
+    pub fn spec(&self, model: &str) -> SimResult<&ModelSpec> {
+        self.schema
+            .model(model)
+            .ok_or_else(|| SimError::user(format!("Object {model} doesn't exist")))
+    }
+
+    fn table(&self, model: &str) -> &Table {
+        &self.tables[model]
+    }
+
+    pub fn exists(&self, model: &str, id: i64) -> bool {
+        self.tables.get(model).is_some_and(|t| t.rows.contains_key(&id))
+    }
+
+    pub fn ids(&self, model: &str) -> Vec<i64> {
+        self.tables
+            .get(model)
+            .map(|t| t.rows.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn len(&self, model: &str) -> usize {
+        self.tables.get(model).map_or(0, |t| t.rows.len())
+    }
+
+    /// One stored value (`Val::Null` for a missing record or field).
+    pub fn get(&self, model: &str, id: i64, field: &str) -> Val {
+        let (Ok(spec), Some(table)) = (self.spec(model), self.tables.get(model)) else {
+            return Val::Null;
+        };
+        match (spec.field(field), table.rows.get(&id)) {
+            (Some((i, _)), Some(row)) => row[i].clone(),
+            _ => Val::Null,
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Writing
+
+    /// Creates a record from wire values, stamping the magic fields at `at` by `uid`.
+    pub fn create_at(&mut self, model: &str, vals: &Map<String, Value>, uid: i64, at: NaiveDateTime) -> SimResult<i64> {
+        let spec = self.spec(model)?.clone();
+        let mut row = vec![Val::Null; spec.fields.len()];
+        for (i, f) in spec.fields.iter().enumerate() {
+            if f.name == "active" {
+                row[i] = Val::Bool(true);
+            }
+            if matches!(f.kind, Kind::One2many(..) | Kind::Many2many(_)) {
+                row[i] = Val::Ids(Vec::new());
+            }
+        }
+        for (name, value) in vals {
+            let (i, f) = spec
+                .field(name)
+                .ok_or_else(|| SimError::value(format!("Invalid field '{name}' on model '{model}'")))?;
+            row[i] = self.decode_value(&spec, f, value)?;
+        }
+        for f in spec.fields.iter().filter(|f| f.required) {
+            let (i, _) = spec.field(f.name).expect("own field");
+            if !row[i].is_set() && !matches!(f.kind, Kind::Boolean) {
+                return Err(SimError::validation(format!(
+                    "The operation cannot be completed: a mandatory field is not set.\n- Model: {} ({model})\n- Field: {} ({})",
+                    spec.label, f.label, f.name
+                )));
+            }
+        }
+        let table = self.tables.get_mut(model).expect("table of a known model");
+        let id = table.next_id;
+        table.next_id += 1;
+        let set = |row: &mut Vec<Val>, name: &str, v: Val| {
+            if let Some((i, _)) = spec.field(name) {
+                row[i] = v;
+            }
+        };
+        set(&mut row, "id", Val::Int(id));
+        set(&mut row, "create_uid", Val::Int(uid));
+        set(&mut row, "write_uid", Val::Int(uid));
+        set(&mut row, "create_date", Val::DateTime(at));
+        set(&mut row, "write_date", Val::DateTime(at));
+        table.rows.insert(id, row);
+        self.recompute(model, id);
+        Ok(id)
+    }
+
+    /// Writes wire values to `ids`; a missing id is a `MissingError`.
+    pub fn write_at(
+        &mut self,
+        model: &str,
+        ids: &[i64],
+        vals: &Map<String, Value>,
+        uid: i64,
+        at: NaiveDateTime,
+    ) -> SimResult<()> {
+        let spec = self.spec(model)?.clone();
+        let missing: Vec<i64> = ids.iter().copied().filter(|id| !self.exists(model, *id)).collect();
+        if !missing.is_empty() {
+            return Err(SimError::missing(model, &missing));
+        }
+        let mut decoded = Vec::new();
+        for (name, value) in vals {
+            let (i, f) = spec
+                .field(name)
+                .ok_or_else(|| SimError::value(format!("Invalid field '{name}' on model '{model}'")))?;
+            if f.name == "id" {
+                return Err(SimError::value("the id field cannot be written"));
+            }
+            decoded.push((i, self.decode_value(&spec, f, value)?));
+        }
+        for id in ids {
+            let row = self
+                .tables
+                .get_mut(model)
+                .and_then(|t| t.rows.get_mut(id))
+                .expect("checked above");
+            for (i, v) in &decoded {
+                row[*i] = v.clone();
+            }
+            if let Some((i, _)) = spec.field("write_uid") {
+                row[i] = Val::Int(uid);
+            }
+            if let Some((i, _)) = spec.field("write_date") {
+                row[i] = Val::DateTime(at);
+            }
+            self.recompute(model, *id);
+        }
+        if model == "product.template" {
+            for id in ids {
+                for variant in self.get(model, *id, "product_variant_ids").ids_or_empty() {
+                    self.recompute("product.product", variant);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Changes stored values without touching `write_date` (as Odoo's raw-SQL quant merges do).
+    pub fn set_raw(&mut self, model: &str, id: i64, field: &str, value: Val) {
+        let Some((i, _)) = self.schema.model(model).and_then(|s| s.field(field)) else {
+            return;
+        };
+        if let Some(row) = self.tables.get_mut(model).and_then(|t| t.rows.get_mut(&id)) {
+            row[i] = value;
+        }
+        self.recompute(model, id);
+    }
+
+    pub fn unlink(&mut self, model: &str, ids: &[i64]) -> SimResult<()> {
+        self.spec(model)?;
+        let table = self.tables.get_mut(model).expect("table of a known model");
+        for id in ids {
+            table.rows.remove(id);
+        }
+        Ok(())
+    }
+
+    fn decode_value(&self, spec: &ModelSpec, f: &FieldSpec, value: &Value) -> SimResult<Val> {
+        let bad = || SimError::value(format!("Wrong value for {}.{}: {value}", spec.name, f.name));
+        Ok(match (&f.kind, value) {
+            (Kind::Boolean, Value::Bool(b)) => Val::Bool(*b),
+            (_, Value::Bool(false) | Value::Null) if !f.kind.is_relational_list() => Val::Null,
+            (Kind::Char | Kind::Text, Value::String(s)) => Val::Str(s.clone()),
+            (Kind::Integer, Value::Number(n)) => Val::Int(n.as_i64().ok_or_else(bad)?),
+            (Kind::Float, Value::Number(n)) => Val::Float(n.as_f64().ok_or_else(bad)?),
+            (Kind::Selection(keys), Value::String(s)) => {
+                if !keys.contains(&s.as_str()) {
+                    return Err(SimError::value(format!(
+                        "Wrong value for {}.{}: '{s}'",
+                        spec.name, f.name
+                    )));
+                }
+                Val::Str(s.clone())
+            }
+            (Kind::Date, Value::String(s)) => {
+                Val::Date(NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d").map_err(|_| bad())?)
+            }
+            (Kind::Datetime, Value::String(s)) => Val::DateTime(parse_datetime(s).ok_or_else(bad)?),
+            (Kind::Many2one(target), Value::Number(n)) => {
+                let id = n.as_i64().ok_or_else(bad)?;
+                if !self.exists(target, id) {
+                    return Err(SimError::missing(target, &[id]));
+                }
+                Val::Int(id)
+            }
+            (Kind::One2many(..) | Kind::Many2many(_), Value::Array(commands)) => {
+                Val::Ids(apply_commands(commands).ok_or_else(bad)?)
+            }
+            (Kind::One2many(..) | Kind::Many2many(_), Value::Bool(false) | Value::Null) => Val::Ids(Vec::new()),
+            _ => return Err(bad()),
+        })
+    }
+
+    /// Derived values Odoo stores (related and computed-stored fields).
+    fn recompute(&mut self, model: &str, id: i64) {
+        match model {
+            "product.product" => {
+                let template = self.get(model, id, "product_tmpl_id").as_id();
+                if let Some(t) = template {
+                    for (to, from) in [
+                        ("name", "name"),
+                        ("categ_id", "categ_id"),
+                        ("uom_id", "uom_id"),
+                        ("lst_price", "list_price"),
+                        ("company_id", "company_id"),
+                    ] {
+                        let v = self.get("product.template", t, from);
+                        self.put(model, id, to, v);
+                    }
+                    let mut variants = self.get("product.template", t, "product_variant_ids").ids_or_empty();
+                    if !variants.contains(&id) {
+                        variants.push(id);
+                        self.put("product.template", t, "product_variant_ids", Val::Ids(variants));
+                    }
+                }
+            }
+            "stock.location" | "product.category" => {
+                let parent_field = if model == "stock.location" {
+                    "location_id"
+                } else {
+                    "parent_id"
+                };
+                let name = self.get(model, id, "name").as_str().unwrap_or_default().to_string();
+                let complete = match self.get(model, id, parent_field).as_id() {
+                    Some(parent) => {
+                        let parent_name = self.get(model, parent, "complete_name");
+                        let sep = if model == "stock.location" { "/" } else { " / " };
+                        format!("{}{sep}{name}", parent_name.as_str().unwrap_or_default())
+                    }
+                    None => name,
+                };
+                self.put(model, id, "complete_name", Val::Str(complete));
+                if model == "stock.location" && self.get(model, id, "warehouse_id") == Val::Null {
+                    let warehouse = self.ancestors(model, id).into_iter().find_map(|loc| {
+                        self.table("stock.warehouse")
+                            .rows
+                            .keys()
+                            .copied()
+                            .find(|w| self.get("stock.warehouse", *w, "view_location_id").as_id() == Some(loc))
+                    });
+                    if let Some(w) = warehouse {
+                        self.put(model, id, "warehouse_id", Val::Int(w));
+                    }
+                }
+            }
+            "stock.quant" => {
+                let quantity = self.get(model, id, "quantity").as_f64();
+                let reserved = self.get(model, id, "reserved_quantity").as_f64();
+                self.put(model, id, "available_quantity", Val::Float(quantity - reserved));
+                let counted = self.get(model, id, "inventory_quantity").as_f64();
+                let set = self.get(model, id, "inventory_quantity_set") == Val::Bool(true);
+                self.put(
+                    model,
+                    id,
+                    "inventory_diff_quantity",
+                    Val::Float(if set { counted - quantity } else { 0.0 }),
+                );
+                if let Some(location) = self.get(model, id, "location_id").as_id() {
+                    let company = self.get("stock.location", location, "company_id");
+                    let warehouse = self.get("stock.location", location, "warehouse_id");
+                    self.put(model, id, "company_id", company);
+                    self.put(model, id, "warehouse_id", warehouse);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn put(&mut self, model: &str, id: i64, field: &str, value: Val) {
+        let Some((i, _)) = self.schema.model(model).and_then(|s| s.field(field)) else {
+            return;
+        };
+        if let Some(row) = self.tables.get_mut(model).and_then(|t| t.rows.get_mut(&id)) {
+            row[i] = value;
+        }
+    }
+
+    /// `id` and its parents, nearest first.
+    fn ancestors(&self, model: &str, id: i64) -> Vec<i64> {
+        let parent_field = self.schema.model(model).and_then(|s| s.parent);
+        let mut chain = vec![id];
+        let mut current = id;
+        while let Some(parent) = parent_field.and_then(|p| self.get(model, current, p).as_id()) {
+            if chain.contains(&parent) {
+                break;
+            }
+            chain.push(parent);
+            current = parent;
+        }
+        chain
+    }
+
+    fn descendants(&self, model: &str, roots: &BTreeSet<i64>) -> BTreeSet<i64> {
+        let Some(parent_field) = self.schema.model(model).and_then(|s| s.parent) else {
+            return roots.clone();
+        };
+        self.table(model)
+            .rows
+            .keys()
+            .copied()
+            .filter(|id| {
+                let mut current = Some(*id);
+                let mut steps = 0;
+                while let Some(c) = current {
+                    if roots.contains(&c) {
+                        return true;
+                    }
+                    current = self.get(model, c, parent_field).as_id();
+                    steps += 1;
+                    if steps > 64 {
+                        break;
+                    }
+                }
+                false
+            })
+            .collect()
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Searching
+
+    fn compile(&self, model: &'static str, domain: &Value) -> SimResult<Expr> {
+        let items = match domain {
+            Value::Array(items) => items.as_slice(),
+            Value::Null | Value::Bool(false) => &[],
+            _ => return Err(SimError::value(format!("Invalid domain: {domain}"))),
+        };
+        let mut position = 0;
+        let mut terms = Vec::new();
+        while position < items.len() {
+            terms.push(self.compile_one(model, items, &mut position)?);
+        }
+        Ok(terms
+            .into_iter()
+            .rev()
+            .reduce(|acc, term| Expr::And(Box::new(term), Box::new(acc)))
+            .unwrap_or(Expr::True))
+    }
+
+    fn compile_one(&self, model: &'static str, items: &[Value], position: &mut usize) -> SimResult<Expr> {
+        let item = items
+            .get(*position)
+            .ok_or_else(|| SimError::value("Invalid domain: an operator lacks operands"))?;
+        *position += 1;
+        match item {
+            Value::String(op) if op == "&" || op == "|" => {
+                let left = self.compile_one(model, items, position)?;
+                let right = self.compile_one(model, items, position)?;
+                Ok(if op == "&" {
+                    Expr::And(Box::new(left), Box::new(right))
+                } else {
+                    Expr::Or(Box::new(left), Box::new(right))
+                })
+            }
+            Value::String(op) if op == "!" => Ok(Expr::Not(Box::new(self.compile_one(model, items, position)?))),
+            Value::Array(leaf) if leaf.len() == 3 => self.compile_leaf(model, leaf),
+            other => Err(SimError::value(format!("Invalid leaf {other}"))),
+        }
+    }
+
+    fn compile_leaf(&self, model: &'static str, leaf: &[Value]) -> SimResult<Expr> {
+        // Odoo's own TRUE_LEAF (1, '=', 1) and FALSE_LEAF (0, '=', 1).
+        if let (Value::Number(a), Some("="), Value::Number(b)) = (&leaf[0], leaf[1].as_str(), &leaf[2]) {
+            return Ok(if a == b {
+                Expr::True
+            } else {
+                Expr::Not(Box::new(Expr::True))
+            });
+        }
+        let path = leaf[0]
+            .as_str()
+            .ok_or_else(|| SimError::value(format!("Invalid leaf {}", Value::Array(leaf.to_vec()))))?;
+        let op_text = leaf[1].as_str().unwrap_or_default().to_lowercase();
+        let op = Op::parse(&op_text).ok_or_else(|| SimError::value(format!("Invalid operator {:?}", leaf[1])))?;
+        if matches!(op, Op::Any | Op::NotAny) && self.schema.version < 17 {
+            return Err(SimError::value(format!("Invalid operator {op_text:?}")));
+        }
+        let mut hops = Vec::new();
+        let mut current: &'static str = model;
+        let parts: Vec<&str> = path.split('.').collect();
+        for (n, part) in parts.iter().enumerate() {
+            let spec = self.spec(current)?;
+            let (i, f) = spec
+                .field(part)
+                .ok_or_else(|| SimError::value(format!("Invalid field {current}.{part} in leaf {path}")))?;
+            hops.push((current, i, f.clone()));
+            if n + 1 < parts.len() {
+                current = f
+                    .kind
+                    .relation()
+                    .ok_or_else(|| SimError::value(format!("Invalid path {path}: {part} is not relational")))?;
+            }
+        }
+        let (last_model, _, last) = hops.last().cloned().expect("a path has one part at least");
+        let value = match op {
+            Op::Any | Op::NotAny => {
+                let target = last
+                    .kind
+                    .relation()
+                    .ok_or_else(|| SimError::value(format!("{path} is not relational")))?;
+                LeafValue::Sub(Box::new(self.compile(target, &leaf[2])?))
+            }
+            Op::ChildOf | Op::ParentOf => {
+                let target = if last.name == "id" {
+                    last_model
+                } else {
+                    last.kind.relation().unwrap_or(last_model)
+                };
+                let roots: BTreeSet<i64> = match &leaf[2] {
+                    Value::Number(n) => n.as_i64().into_iter().collect(),
+                    Value::Array(ids) => ids.iter().filter_map(Value::as_i64).collect(),
+                    _ => BTreeSet::new(),
+                };
+                let set = if op == Op::ChildOf {
+                    self.descendants(target, &roots)
+                } else {
+                    roots.iter().flat_map(|r| self.ancestors(target, *r)).collect()
+                };
+                LeafValue::IdSet(set)
+            }
+            _ => LeafValue::Json(leaf[2].clone()),
+        };
+        Ok(Expr::Leaf(Leaf { hops, op, value }))
+    }
+
+    fn mentions_active(domain: &Value) -> bool {
+        domain.as_array().is_some_and(|items| {
+            items
+                .iter()
+                .any(|i| i.as_array().and_then(|l| l.first()).and_then(Value::as_str) == Some("active"))
+        })
+    }
+
+    /// Ids matching `domain`, ordered and paged.
+    pub fn search(
+        &self,
+        model: &str,
+        domain: &Value,
+        ctx: &Ctx,
+        order: Option<&str>,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> SimResult<Vec<i64>> {
+        let spec = self.spec(model)?;
+        let model_name = spec.name;
+        let expr = self.compile(model_name, domain)?;
+        let active_index = (ctx.active_test && spec.has_active() && !Self::mentions_active(domain))
+            .then(|| spec.field("active").map(|(i, _)| i))
+            .flatten();
+        let order = self.parse_order(spec, order)?;
+        let mut matched: Vec<(i64, &Vec<Val>)> = self
+            .table(model_name)
+            .rows
+            .iter()
+            .filter(|(_, row)| active_index.is_none_or(|i| row[i] == Val::Bool(true)))
+            .filter(|(_, row)| self.eval(&expr, row))
+            .map(|(id, row)| (*id, row))
+            .collect();
+        if !(order.len() == 1 && order[0].0 == 0 && !order[0].1) {
+            matched.sort_by(|a, b| {
+                for (i, desc) in &order {
+                    let c = compare(&a.1[*i], &b.1[*i]);
+                    if c != Ordering::Equal {
+                        return if *desc { c.reverse() } else { c };
+                    }
+                }
+                a.0.cmp(&b.0)
+            });
+        }
+        Ok(matched
+            .into_iter()
+            .skip(offset)
+            .take(limit.unwrap_or(usize::MAX))
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    fn parse_order(&self, spec: &ModelSpec, order: Option<&str>) -> SimResult<Vec<(usize, bool)>> {
+        let text = order.filter(|o| !o.trim().is_empty()).unwrap_or("id");
+        text.split(',')
+            .map(|part| {
+                let mut words = part.split_whitespace();
+                let name = words.next().unwrap_or("id");
+                let desc = match words.next().map(str::to_lowercase).as_deref() {
+                    None | Some("asc") => false,
+                    Some("desc") => true,
+                    Some(other) => return Err(SimError::value(format!("Invalid order direction {other:?}"))),
+                };
+                let (i, _) = spec
+                    .field(name)
+                    .ok_or_else(|| SimError::value(format!("Invalid field {:?} on model {:?}", name, spec.name)))?;
+                Ok((i, desc))
+            })
+            .collect()
+    }
+
+    fn eval(&self, expr: &Expr, row: &[Val]) -> bool {
+        match expr {
+            Expr::True => true,
+            Expr::And(a, b) => self.eval(a, row) && self.eval(b, row),
+            Expr::Or(a, b) => self.eval(a, row) || self.eval(b, row),
+            Expr::Not(a) => !self.eval(a, row),
+            Expr::Leaf(leaf) => self.eval_leaf(leaf, 0, row),
+        }
+    }
+
+    fn eval_leaf(&self, leaf: &Leaf, hop: usize, row: &[Val]) -> bool {
+        let (_, index, field) = &leaf.hops[hop];
+        let value = &row[*index];
+        if hop + 1 < leaf.hops.len() {
+            // Follow the relation: a many2one to its record, an x2many to any of its records.
+            let target = field.kind.relation().expect("checked when compiled");
+            let ids: Vec<i64> = match value {
+                Val::Int(id) => vec![*id],
+                Val::Ids(ids) => ids.clone(),
+                _ => Vec::new(),
+            };
+            let negative = matches!(leaf.op, Op::Ne | Op::NotIn | Op::NotLike | Op::NotIlike);
+            if ids.is_empty() {
+                // An unset relation: only a negative test or a test for "unset" matches.
+                return negative || (leaf.op == Op::Eq && matches!(leaf.value, LeafValue::Json(Value::Bool(false))));
+            }
+            let table = self.table(target);
+            return ids
+                .iter()
+                .any(|id| table.rows.get(id).is_some_and(|r| self.eval_leaf(leaf, hop + 1, r)));
+        }
+        match &leaf.value {
+            LeafValue::Sub(sub) => {
+                let target = field.kind.relation().expect("checked when compiled");
+                let ids: Vec<i64> = match value {
+                    Val::Int(id) => vec![*id],
+                    Val::Ids(ids) => ids.clone(),
+                    _ => Vec::new(),
+                };
+                let table = self.table(target);
+                let any = ids
+                    .iter()
+                    .any(|id| table.rows.get(id).is_some_and(|r| self.eval(sub, r)));
+                if leaf.op == Op::Any { any } else { !any }
+            }
+            LeafValue::IdSet(set) => {
+                let ids: Vec<i64> = match value {
+                    Val::Int(id) => vec![*id],
+                    Val::Ids(ids) => ids.clone(),
+                    _ => Vec::new(),
+                };
+                ids.iter().any(|id| set.contains(id))
+            }
+            LeafValue::Json(expected) => matches_leaf(field, value, leaf.op, expected),
+        }
+    }
+
+    pub fn count(&self, model: &str, domain: &Value, ctx: &Ctx, limit: Option<usize>) -> SimResult<usize> {
+        Ok(self.search(model, domain, ctx, None, 0, limit)?.len())
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Reading
+
+    /// `read`: missing ids are skipped; `classic` gives many2one as `[id, name]`, else the bare id.
+    pub fn read(&self, model: &str, ids: &[i64], fields: &[String], classic: bool) -> SimResult<Vec<Value>> {
+        let spec = self.spec(model)?;
+        let wanted: Vec<(usize, &FieldSpec)> = if fields.is_empty() {
+            spec.fields.iter().enumerate().collect()
+        } else {
+            let mut list = Vec::with_capacity(fields.len() + 1);
+            for name in fields {
+                let found = spec
+                    .field(name)
+                    .ok_or_else(|| SimError::value(format!("Invalid field '{name}' on model '{}'", spec.name)))?;
+                list.push(found);
+            }
+            list
+        };
+        let table = self.table(spec.name);
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(row) = table.rows.get(id) else { continue };
+            let mut out = Map::with_capacity(wanted.len() + 1);
+            out.insert("id".into(), json!(id));
+            for (i, f) in &wanted {
+                let value = if f.name == "display_name" {
+                    self.display_name(spec, *id).map_or(Value::Bool(false), Value::String)
+                } else {
+                    self.encode(f, &row[*i], classic)
+                };
+                out.insert(f.name.to_string(), value);
+            }
+            rows.push(Value::Object(out));
+        }
+        Ok(rows)
+    }
+
+    fn display_name(&self, spec: &ModelSpec, id: i64) -> Option<String> {
+        let value = self.get(spec.name, id, spec.rec_name);
+        match (&value, spec.field(spec.rec_name).map(|(_, f)| &f.kind)) {
+            (Val::Int(target_id), Some(Kind::Many2one(target))) => {
+                self.spec(target).ok().and_then(|t| self.display_name(t, *target_id))
+            }
+            (Val::Str(s), _) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn encode(&self, f: &FieldSpec, value: &Val, classic: bool) -> Value {
+        match (&f.kind, value) {
+            (Kind::Integer, Val::Null) => json!(0),
+            (Kind::Float, Val::Null) => json!(0.0),
+            (Kind::Boolean, Val::Null) => json!(false),
+            (Kind::One2many(..) | Kind::Many2many(_), Val::Null) => json!([]),
+            (_, Val::Null) => json!(false),
+            (Kind::Many2one(target), Val::Int(id)) => {
+                if classic {
+                    let name = self
+                        .spec(target)
+                        .ok()
+                        .and_then(|t| self.display_name(t, *id))
+                        .unwrap_or_default();
+                    json!([id, name])
+                } else {
+                    json!(id)
+                }
+            }
+            (_, Val::Bool(b)) => json!(b),
+            (_, Val::Int(i)) => json!(i),
+            (_, Val::Float(x)) => json!(x),
+            (_, Val::Str(s)) => json!(s),
+            (_, Val::Date(d)) => json!(d.format("%Y-%m-%d").to_string()),
+            // Stored with microseconds, returned to the second (ODOO-API §2.3).
+            (_, Val::DateTime(t)) => json!(t.format("%Y-%m-%d %H:%M:%S").to_string()),
+            (_, Val::Ids(ids)) => json!(ids),
+        }
+    }
+
+    /// `fields_get` with the attributes clients use.
+    pub fn fields_get(&self, model: &str, attributes: &[String]) -> SimResult<Value> {
+        let spec = self.spec(model)?;
+        let mut out = Map::new();
+        for f in &spec.fields {
+            let mut description = Map::new();
+            description.insert("type".into(), json!(f.kind.type_name()));
+            description.insert("string".into(), json!(f.label));
+            description.insert("required".into(), json!(f.required));
+            description.insert("readonly".into(), json!(f.readonly));
+            description.insert("store".into(), json!(true));
+            if let Some(relation) = f.kind.relation() {
+                description.insert("relation".into(), json!(relation));
+            }
+            if let Kind::Selection(keys) = &f.kind {
+                description.insert(
+                    "selection".into(),
+                    json!(keys.iter().map(|k| [k, k]).collect::<Vec<_>>()),
+                );
+            }
+            if !attributes.is_empty() {
+                description.retain(|k, _| attributes.iter().any(|a| a == k));
+            }
+            out.insert(f.name.to_string(), Value::Object(description));
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+trait IdsOrEmpty {
+    fn ids_or_empty(&self) -> Vec<i64>;
+}
+
+impl IdsOrEmpty for Val {
+    fn ids_or_empty(&self) -> Vec<i64> {
+        match self {
+            Val::Ids(ids) => ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Odoo's x2many write commands: `[6,0,ids]` set, `[4,id]` link, `[3,id]` unlink, `[5]` clear; a bare
+/// list of ids is accepted as a set.
+fn apply_commands(commands: &[Value]) -> Option<Vec<i64>> {
+    if commands.iter().all(Value::is_i64) {
+        return Some(commands.iter().filter_map(Value::as_i64).collect());
+    }
+    let mut ids: Vec<i64> = Vec::new();
+    for command in commands {
+        let parts = command.as_array()?;
+        match parts.first()?.as_i64()? {
+            6 => ids = parts.get(2)?.as_array()?.iter().filter_map(Value::as_i64).collect(),
+            4 => ids.push(parts.get(1)?.as_i64()?),
+            3 => {
+                let id = parts.get(1)?.as_i64()?;
+                ids.retain(|i| *i != id);
+            }
+            5 => ids.clear(),
+            _ => return None,
+        }
+    }
+    Some(ids)
+}
+
+pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S"))
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
+        .ok()
+}
+
+fn compare(a: &Val, b: &Val) -> Ordering {
+    match (a, b) {
+        (Val::Null, Val::Null) => Ordering::Equal,
+        // PostgreSQL sorts NULLs last in ascending order.
+        (Val::Null, _) => Ordering::Greater,
+        (_, Val::Null) => Ordering::Less,
+        (Val::Int(x), Val::Int(y)) => x.cmp(y),
+        (Val::Float(x), Val::Float(y)) => x.total_cmp(y),
+        (Val::Str(x), Val::Str(y)) => x.cmp(y),
+        (Val::Date(x), Val::Date(y)) => x.cmp(y),
+        (Val::DateTime(x), Val::DateTime(y)) => x.cmp(y),
+        (Val::Bool(x), Val::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
+}
+
+/// Compares a stored value with a domain value of the field's type.
+fn compare_json(field: &FieldSpec, stored: &Val, expected: &Value) -> Option<Ordering> {
+    match (stored, expected) {
+        (Val::Int(a), Value::Number(b)) => b.as_f64().and_then(|b| (*a as f64).partial_cmp(&b)),
+        (Val::Float(a), Value::Number(b)) => b.as_f64().and_then(|b| a.partial_cmp(&b)),
+        (Val::Str(a), Value::String(b)) => Some(a.as_str().cmp(b.as_str())),
+        (Val::DateTime(a), Value::String(b)) => parse_datetime(b).map(|b| a.cmp(&b)),
+        (Val::Date(a), Value::String(b)) => NaiveDate::parse_from_str(&b[..b.len().min(10)], "%Y-%m-%d")
+            .ok()
+            .map(|b| a.cmp(&b)),
+        (Val::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+        (Val::Null, Value::Bool(false)) if !matches!(field.kind, Kind::Boolean) => Some(Ordering::Equal),
+        (Val::Null, Value::Bool(b)) if matches!(field.kind, Kind::Boolean) => Some(false.cmp(b)),
+        _ => None,
+    }
+}
+
+fn like(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+    // SQL LIKE: % any run, _ one character.
+    fn matches(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('%', rest)) => (0..=t.len()).any(|i| matches(rest, &t[i..])),
+            Some(('_', rest)) => !t.is_empty() && matches(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && matches(rest, &t[1..]),
+        }
+    }
+    let (p, t) = if case_insensitive {
+        (pattern.to_lowercase(), text.to_lowercase())
+    } else {
+        (pattern.to_string(), text.to_string())
+    };
+    matches(&p.chars().collect::<Vec<_>>(), &t.chars().collect::<Vec<_>>())
+}
+
+fn matches_leaf(field: &FieldSpec, stored: &Val, op: Op, expected: &Value) -> bool {
+    let is_unset = !stored.is_set() && !matches!(field.kind, Kind::Boolean | Kind::Integer | Kind::Float);
+    let stored_text = || match stored {
+        Val::Str(s) => s.clone(),
+        Val::Int(i) => i.to_string(),
+        Val::Float(f) => f.to_string(),
+        _ => String::new(),
+    };
+    let in_list = |list: &Value| -> bool {
+        match list {
+            Value::Array(items) => items.iter().any(|item| {
+                if let (Val::Ids(ids), Some(id)) = (stored, item.as_i64()) {
+                    ids.contains(&id)
+                } else if item == &Value::Bool(false) {
+                    is_unset
+                } else {
+                    compare_json(field, stored, item) == Some(Ordering::Equal)
+                }
+            }),
+            single => compare_json(field, stored, single) == Some(Ordering::Equal),
+        }
+    };
+    match op {
+        Op::Eq => match (stored, expected) {
+            (_, Value::Bool(false)) if !matches!(field.kind, Kind::Boolean) => is_unset,
+            (Val::Ids(ids), Value::Number(n)) => n.as_i64().is_some_and(|id| ids.contains(&id)),
+            _ => compare_json(field, stored, expected) == Some(Ordering::Equal),
+        },
+        Op::Ne => match (stored, expected) {
+            (_, Value::Bool(false)) if !matches!(field.kind, Kind::Boolean) => !is_unset,
+            (Val::Ids(ids), Value::Number(n)) => !n.as_i64().is_some_and(|id| ids.contains(&id)),
+            // `!=` also matches unset values (SQL: IS NULL OR <> v).
+            _ => compare_json(field, stored, expected) != Some(Ordering::Equal),
+        },
+        Op::EqIfSet => match expected {
+            Value::Bool(false) | Value::Null => true,
+            _ => compare_json(field, stored, expected) == Some(Ordering::Equal),
+        },
+        Op::Gt => compare_json(field, stored, expected) == Some(Ordering::Greater),
+        Op::Ge => matches!(
+            compare_json(field, stored, expected),
+            Some(Ordering::Greater | Ordering::Equal)
+        ),
+        Op::Lt => compare_json(field, stored, expected) == Some(Ordering::Less),
+        Op::Le => matches!(
+            compare_json(field, stored, expected),
+            Some(Ordering::Less | Ordering::Equal)
+        ),
+        Op::In => in_list(expected),
+        Op::NotIn => !in_list(expected),
+        Op::Like | Op::Ilike | Op::NotLike | Op::NotIlike => {
+            let needle = match expected {
+                Value::String(s) => s.clone(),
+                Value::Bool(false) | Value::Null => return matches!(op, Op::Like | Op::Ilike) == is_unset,
+                other => other.to_string(),
+            };
+            let pattern = format!("%{needle}%");
+            let hit = !is_unset && like(&pattern, &stored_text(), matches!(op, Op::Ilike | Op::NotIlike));
+            if matches!(op, Op::Like | Op::Ilike) { hit } else { !hit }
+        }
+        Op::RawLike | Op::RawIlike => {
+            let pattern = expected.as_str().unwrap_or_default();
+            !is_unset && like(pattern, &stored_text(), op == Op::RawIlike)
+        }
+        Op::ChildOf | Op::ParentOf | Op::Any | Op::NotAny => false,
+    }
+}

@@ -1,0 +1,424 @@
+//! The Odoo client against the simulator over real HTTP, on every version and its transport
+//! (JSON-RPC for 16–18, JSON-2 for 19): version detection, reads with domains, writes, and each error
+//! class provoked through the wire.
+
+use std::net::SocketAddr;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{Map, json};
+
+use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
+use truestock::odoo::value::{self, Many2One};
+use truestock::odoo::{Client, Domain, OdooConfig, OdooError, Op, SearchOptions};
+
+const KEY: &str = "test-key-0123456789";
+
+async fn simulator(version: u8) -> RunningSimulator {
+    let mut config = SimConfig::new(version, Dataset::RetailS);
+    config.api_key = KEY.into();
+    let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
+        .await
+        .unwrap();
+    RunningSimulator::start(simulator, SocketAddr::from(([127, 0, 0, 1], 0))).unwrap()
+}
+
+fn config(sim: &RunningSimulator, key: &str) -> OdooConfig {
+    let c = &sim.simulator.config;
+    OdooConfig::new(
+        sim.url.parse().unwrap(),
+        &c.database,
+        &c.login,
+        SecretString::from(key.to_string()),
+    )
+}
+
+async fn client(sim: &RunningSimulator) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::connect(config(sim, KEY)).await.expect("the client connects")
+}
+
+#[derive(Debug, Deserialize)]
+struct Quant {
+    id: i64,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    product_id: Option<Many2One>,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    location_id: Option<Many2One>,
+    #[serde(deserialize_with = "value::number")]
+    quantity: f64,
+    #[serde(deserialize_with = "value::opt_datetime")]
+    write_date: Option<DateTime<Utc>>,
+}
+
+#[tokio::test]
+async fn the_client_detects_each_version_and_reads_over_its_transport() {
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        assert_eq!(client.version().major, version);
+        assert_eq!(client.uid(), 2);
+        let internal = Domain::leaf("location_id.usage", Op::Eq, "internal");
+        let options = SearchOptions::default().order("id asc").limit(50);
+        let page: Vec<Quant> = client
+            .search_read(
+                "stock.quant",
+                &internal,
+                &["product_id", "location_id", "quantity", "write_date"],
+                &options,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(page.len(), 50, "Odoo {version}");
+        assert!(page.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(
+            page.iter()
+                .all(|q| q.product_id.as_ref().is_some_and(|p| p.name.is_some())
+                    && q.location_id.is_some()
+                    && q.write_date.is_some())
+        );
+        let total = client
+            .search_count("stock.quant", &internal, &SearchOptions::default())
+            .await
+            .unwrap();
+        let expected = sim.simulator.with_store(|s| s.len("stock.quant")) as u64;
+        assert_eq!(total, expected, "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn domains_page_order_and_traverse_like_odoo() {
+    let sim = simulator(17).await;
+    let client = client(&sim).await;
+    // child_of on the regional warehouse's view location finds its stock and shelf locations' quants.
+    let locations: Vec<serde_json::Value> = client
+        .search_read(
+            "stock.location",
+            &Domain::leaf("complete_name", Op::Eq, "RW1"),
+            &["id"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    let view = locations[0]["id"].as_i64().unwrap();
+    let in_rw1 = Domain::leaf("location_id", Op::ChildOf, view);
+    let count = client
+        .search_count("stock.quant", &in_rw1, &SearchOptions::default())
+        .await
+        .unwrap();
+    assert!(count > 0);
+    // Pages of 100 ordered by (write_date, id) cover exactly the same rows as one big read.
+    let mut paged = Vec::new();
+    loop {
+        let options = SearchOptions::default()
+            .order("write_date asc, id asc")
+            .limit(100)
+            .offset(paged.len());
+        let page: Vec<Quant> = client
+            .search_read(
+                "stock.quant",
+                &in_rw1,
+                &["write_date", "product_id", "location_id", "quantity"],
+                &options,
+            )
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page);
+    }
+    assert_eq!(paged.len() as u64, count);
+    assert!(
+        paged
+            .windows(2)
+            .all(|w| (w[0].write_date, w[0].id) <= (w[1].write_date, w[1].id))
+    );
+    // Negative quants, a dotted path with ilike, `in`, `=` false and NOT.
+    let negative = Domain::leaf("quantity", Op::Lt, 0).and_leaf("product_id.name", Op::Ilike, "e");
+    let rows: Vec<Quant> = client
+        .search_read(
+            "stock.quant",
+            &negative,
+            &["quantity", "product_id", "location_id", "write_date"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(rows.iter().all(|q| q.quantity < 0.0));
+    let unowned = Domain::leaf("owner_id", Op::Eq, false).and(Domain::leaf("id", Op::In, json!([1, 2, 3])));
+    assert_eq!(
+        client
+            .search_count("stock.quant", &unowned, &SearchOptions::default())
+            .await
+            .unwrap(),
+        3
+    );
+    let not_first = Domain::leaf("id", Op::In, json!([1, 2, 3])).and(Domain::leaf("id", Op::Eq, 1).negate());
+    assert_eq!(
+        client
+            .search_count("stock.quant", &not_first, &SearchOptions::default())
+            .await
+            .unwrap(),
+        2
+    );
+    // `any` (17+) on an x2many.
+    let with_variant = Domain::any(
+        "product_variant_ids",
+        Domain::leaf("default_code", Op::Eq, "SKU-000001"),
+        false,
+    );
+    assert_eq!(
+        client
+            .search_count("product.template", &with_variant, &SearchOptions::default())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn write_dates_are_kept_to_the_microsecond_and_returned_to_the_second() {
+    let sim = simulator(17).await;
+    let client = client(&sim).await;
+    let first: Vec<Quant> = client
+        .read(
+            "stock.quant",
+            &[1],
+            &["write_date", "product_id", "location_id", "quantity"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    let shown = first[0].write_date.unwrap();
+    assert_eq!(shown.timestamp_subsec_micros(), 0);
+    // The stored value has microseconds, so `>=` the truncated second still finds the row, `=` does not.
+    let at_or_after = Domain::leaf("write_date", Op::Ge, value::format_datetime(shown)).and_leaf("id", Op::Eq, 1);
+    assert_eq!(
+        client
+            .search_count("stock.quant", &at_or_after, &SearchOptions::default())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn archived_records_need_active_test_false() {
+    let sim = simulator(18).await;
+    let client = client(&sim).await;
+    let mut archive = Map::new();
+    archive.insert("active".into(), json!(false));
+    client
+        .write("product.product", &[1], archive, &SearchOptions::default())
+        .await
+        .unwrap();
+    let one = Domain::leaf("id", Op::Eq, 1);
+    assert_eq!(
+        client
+            .search_count("product.product", &one, &SearchOptions::default())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        client
+            .search_count("product.product", &one, &SearchOptions::default().include_archived())
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn creates_and_writes_read_back_on_every_version() {
+    for version in [16, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let mut values = Map::new();
+        values.insert("name".into(), json!("Truestock Test Mug"));
+        values.insert("default_code".into(), json!("TS-1"));
+        if version <= 17 {
+            values.insert("detailed_type".into(), json!("product"));
+        } else {
+            values.insert("is_storable".into(), json!(true));
+        }
+        let template = client
+            .create("product.template", values, &SearchOptions::default())
+            .await
+            .unwrap();
+        let mut change = Map::new();
+        change.insert("list_price".into(), json!(12.5));
+        client
+            .write("product.template", &[template], change, &SearchOptions::default())
+            .await
+            .unwrap();
+        #[derive(Deserialize)]
+        struct Template {
+            #[serde(deserialize_with = "value::opt_string")]
+            default_code: Option<String>,
+            #[serde(deserialize_with = "value::number")]
+            list_price: f64,
+        }
+        let rows: Vec<Template> = client
+            .read(
+                "product.template",
+                &[template],
+                &["default_code", "list_price"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (rows[0].default_code.as_deref(), rows[0].list_price),
+            (Some("TS-1"), 12.5),
+            "Odoo {version}"
+        );
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn each_error_class_comes_through_the_wire() {
+    for version in [17, 19] {
+        let sim = simulator(version).await;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Bad key at connect time.
+        let err = Client::connect(config(&sim, "wrong-key")).await.unwrap_err();
+        assert_eq!(err, OdooError::BadCredentials, "Odoo {version}");
+        let client = client(&sim).await;
+        let options = SearchOptions::default();
+        // An unknown field is Odoo's ValueError.
+        let err = client
+            .search_count("stock.quant", &Domain::leaf("no_such_field", Op::Eq, 1), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OdooError::Server { name, .. } if name.ends_with("ValueError")),
+            "{err:?}"
+        );
+        // Writing a record that is gone.
+        let mut vals = Map::new();
+        vals.insert("list_price".into(), json!(1.0));
+        let err = client
+            .write("product.template", &[999_999], vals, &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::RecordMissing(_)), "Odoo {version}: {err:?}");
+        // A business rule: a required field missing on create.
+        let err = client
+            .create("stock.warehouse", Map::new(), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::UserError(_)), "Odoo {version}: {err:?}");
+        // A private method.
+        let err = client
+            .call_method("stock.quant", "_merge_quants", &[1], Vec::new(), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, OdooError::AccessDenied { .. } | OdooError::Server { .. }),
+            "Odoo {version}: {err:?}"
+        );
+        // A revoked key stops the next call.
+        sim.simulator.revoke_key(KEY);
+        let err = client
+            .search_count("stock.quant", &Domain::all(), &options)
+            .await
+            .unwrap_err();
+        assert_eq!(err, OdooError::BadCredentials, "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_key_and_the_login_cooldown_refuse_access() {
+    let sim = simulator(17).await;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    sim.simulator.add_key("short-lived", Some(-1));
+    assert_eq!(
+        Client::connect(config(&sim, "short-lived")).await.unwrap_err(),
+        OdooError::BadCredentials
+    );
+    for _ in 0..10 {
+        let _ = Client::connect(config(&sim, "guess")).await;
+    }
+    // Odoo's cooldown: after 10 failures even the right key is refused for a while.
+    assert_eq!(
+        Client::connect(config(&sim, KEY)).await.unwrap_err(),
+        OdooError::BadCredentials
+    );
+}
+
+#[tokio::test]
+async fn transport_failures_size_caps_and_garbage_are_told_apart() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // Nothing listening.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let cfg = OdooConfig::new(
+        format!("http://{closed}").parse().unwrap(),
+        "db",
+        "bot",
+        SecretString::from("k".to_string()),
+    );
+    assert!(matches!(
+        Client::connect(cfg).await.unwrap_err(),
+        OdooError::Transport(_)
+    ));
+
+    // A server answering garbage, and one answering 502.
+    for (answer, expect_transport) in [
+        (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 8\r\n\r\nnot json",
+            false,
+        ),
+        ("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n", true),
+    ] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        let cfg = OdooConfig::new(
+            format!("http://{address}").parse().unwrap(),
+            "db",
+            "bot",
+            SecretString::from("k".to_string()),
+        );
+        let err = Client::connect(cfg).await.unwrap_err();
+        if expect_transport {
+            assert!(matches!(err, OdooError::Transport(_)), "{err:?}");
+        } else {
+            assert!(matches!(err, OdooError::Malformed(_)), "{err:?}");
+        }
+        server.abort();
+    }
+
+    // A response over the cap.
+    let sim = simulator(17).await;
+    let client = client(&sim).await;
+    drop(client);
+    let mut small = config(&sim, KEY);
+    small.max_response_bytes = 4 * 1024;
+    let client = Client::connect(small).await.unwrap();
+    let err = client
+        .search_read::<serde_json::Value>(
+            "stock.quant",
+            &Domain::all(),
+            &["product_id"],
+            &SearchOptions::default().limit(500),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err, OdooError::ResponseTooLarge { limit: 4 * 1024 });
+}
