@@ -139,16 +139,19 @@ pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
         Some(Value::String(s)) => s == "_classic_read",
         Some(_) => false,
     };
+    let search = |store: &Store| {
+        store.search(
+            call.model,
+            &domain(),
+            &ctx,
+            args.get("order").and_then(Value::as_str),
+            as_usize(args.get("offset")).unwrap_or(0),
+            as_usize(args.get("limit")),
+        )
+    };
     let result = match call.method {
         "search" => {
-            let found = store.search(
-                call.model,
-                &domain(),
-                &ctx,
-                args.get("order").and_then(Value::as_str),
-                as_usize(args.get("offset")).unwrap_or(0),
-                as_usize(args.get("limit")),
-            )?;
+            let found = search(store)?;
             if args.get("count") == Some(&Value::Bool(true)) {
                 json!(found.len())
             } else {
@@ -157,14 +160,7 @@ pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
         }
         "search_count" => json!(store.count(call.model, &domain(), &ctx, as_usize(args.get("limit")))?),
         "search_read" => {
-            let found = store.search(
-                call.model,
-                &domain(),
-                &ctx,
-                args.get("order").and_then(Value::as_str),
-                as_usize(args.get("offset")).unwrap_or(0),
-                as_usize(args.get("limit")),
-            )?;
+            let found = search(store)?;
             Value::Array(store.read(call.model, &found, &field_names(args.get("fields"))?, classic(&args))?)
         }
         "read" => Value::Array(store.read(call.model, &ids(), &field_names(args.get("fields"))?, classic(&args))?),
