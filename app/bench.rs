@@ -209,3 +209,134 @@ async fn run_wrk(url: &str, cookie: &str, connections: u32, seconds: u32) -> Res
         "duration": format!("{:?}", Duration::from_secs(u64::from(seconds))),
     }))
 }
+
+/// A quant as the sync will read it (the decode the benchmark times).
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)] // fields are decoded to measure decoding; nothing reads them here
+struct BenchQuant {
+    id: i64,
+    #[serde(deserialize_with = "crate::odoo::value::opt_many2one")]
+    product_id: Option<crate::odoo::value::Many2One>,
+    #[serde(deserialize_with = "crate::odoo::value::opt_many2one")]
+    location_id: Option<crate::odoo::value::Many2One>,
+    #[serde(deserialize_with = "crate::odoo::value::opt_many2one")]
+    lot_id: Option<crate::odoo::value::Many2One>,
+    #[serde(deserialize_with = "crate::odoo::value::opt_many2one")]
+    owner_id: Option<crate::odoo::value::Many2One>,
+    #[serde(deserialize_with = "crate::odoo::value::number")]
+    quantity: f64,
+    #[serde(deserialize_with = "crate::odoo::value::number")]
+    reserved_quantity: f64,
+    #[serde(deserialize_with = "crate::odoo::value::opt_datetime")]
+    in_date: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(deserialize_with = "crate::odoo::value::opt_datetime")]
+    write_date: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+const QUANT_FIELDS: &[&str] = &[
+    "product_id",
+    "location_id",
+    "lot_id",
+    "owner_id",
+    "quantity",
+    "reserved_quantity",
+    "in_date",
+    "write_date",
+];
+
+/// `bench odoo`: the simulator serving `search_read` pages of 500 quants to `clients` concurrent
+/// clients over loopback HTTP (keyset paging by id, as reconciliation reads), and the client's decode
+/// rate on its own.
+pub async fn odoo(
+    dataset: crate::odoo::sim::Dataset,
+    clients: usize,
+    rounds: usize,
+) -> Result<serde_json::Value, BenchError> {
+    use crate::odoo::sim::{RunningSimulator, SimConfig, Simulator};
+    use crate::odoo::{Client, Domain, OdooConfig, Op, SearchOptions};
+
+    let mut config = SimConfig::new(17, dataset);
+    config.api_key = "bench-key".into();
+    let generated = Instant::now();
+    let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
+        .await
+        .map_err(|e| BenchError::Failed(e.to_string()))?;
+    let generation_s = generated.elapsed().as_secs_f64();
+    let quants = simulator.with_store(|s| s.len("stock.quant"));
+    let running = RunningSimulator::start(simulator, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .map_err(|e| BenchError::Failed(e.to_string()))?;
+    let sim_config = running.simulator.config.clone();
+    let odoo_config = OdooConfig::new(
+        running
+            .url
+            .parse()
+            .map_err(|_| BenchError::Failed("simulator URL".into()))?,
+        &sim_config.database,
+        &sim_config.login,
+        secrecy::SecretString::from(sim_config.api_key.clone()),
+    );
+
+    // Serving: each client pages through every quant `rounds` times.
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let odoo_config = odoo_config.clone();
+        tasks.spawn(async move {
+            let client = Client::connect(odoo_config).await?;
+            let mut rows = 0usize;
+            for _ in 0..rounds {
+                let mut last = 0i64;
+                loop {
+                    let options = SearchOptions::default().order("id asc").limit(500);
+                    let page: Vec<BenchQuant> = client
+                        .search_read("stock.quant", &Domain::leaf("id", Op::Gt, last), QUANT_FIELDS, &options)
+                        .await?;
+                    let Some(tail) = page.last() else { break };
+                    last = tail.id;
+                    rows += page.len();
+                }
+            }
+            Ok::<usize, crate::odoo::OdooError>(rows)
+        });
+    }
+    let mut served = 0usize;
+    while let Some(result) = tasks.join_next().await {
+        served += result
+            .map_err(|e| BenchError::Failed(e.to_string()))?
+            .map_err(|e| BenchError::Failed(e.to_string()))?;
+    }
+    let serving_s = started.elapsed().as_secs_f64();
+
+    // Decoding alone: one page of 500 rows as the server sends it, decoded repeatedly.
+    let page = running.simulator.with_store(|s| {
+        let ids: Vec<i64> = s.ids("stock.quant").into_iter().take(500).collect();
+        let fields: Vec<String> = QUANT_FIELDS.iter().map(|f| f.to_string()).collect();
+        s.read("stock.quant", &ids, &fields, true)
+            .map(|rows| serde_json::to_vec(&rows).unwrap_or_default())
+    });
+    let page = page.map_err(|e| BenchError::Failed(e.message))?;
+    let decode_started = Instant::now();
+    let mut decoded = 0usize;
+    while decode_started.elapsed() < Duration::from_secs(3) {
+        let rows: Vec<BenchQuant> =
+            serde_json::from_slice(&page).map_err(|e| BenchError::Failed(format!("decode: {e}")))?;
+        decoded += rows.len();
+    }
+    let decode_s = decode_started.elapsed().as_secs_f64();
+    running.stop().await;
+
+    Ok(serde_json::json!({
+        "bench": "odoo",
+        "dataset": dataset.name(),
+        "quants": quants,
+        "generation_s": generation_s,
+        "serving": {
+            "clients": clients,
+            "page_size": 500,
+            "rows": served,
+            "seconds": serving_s,
+            "rows_per_second": served as f64 / serving_s,
+        },
+        "client_decode_rows_per_second": decoded as f64 / decode_s,
+    }))
+}

@@ -73,6 +73,18 @@ enum Command {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// The Odoo simulator serving quant pages to concurrent clients, and the client's decode rate
+    Odoo {
+        /// Dataset: retail-S, retail-M or retail-L
+        #[arg(long, default_value = "retail-M", value_parser = ["retail-S", "retail-M", "retail-L"])]
+        dataset: String,
+        /// Concurrent clients
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        clients: u16,
+        /// Times each client reads every quant
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=100))]
+        rounds: u16,
+    },
     /// Sign-in latency and requests per second for an authenticated page (needs `wrk`)
     Web {
         /// Sequential sign-ins to time
@@ -258,6 +270,18 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 .await
                 .is_ok_and(|r| r.status().is_success());
             return Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        Command::Bench(BenchCommand::Odoo {
+            dataset,
+            clients,
+            rounds,
+        }) => {
+            let dataset =
+                truestock::odoo::sim::Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
+            let result = truestock::bench::odoo(dataset, usize::from(clients), usize::from(rounds))
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{result}");
         }
         Command::Bench(BenchCommand::Web {
             sign_ins,

@@ -293,18 +293,13 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
         }
         (false, None) => None,
     };
-    let outcome = sim.with_store_mut(|store| {
-        super::orm::execute(
-            store,
-            super::orm::Call {
-                model: &model,
-                method: &method,
-                ids,
-                positional: &[],
-                named: &named,
-                uid: super::dataset::BOT_UID,
-            },
-        )
+    let outcome = sim.execute_call(super::orm::Call {
+        model: &model,
+        method: &method,
+        ids,
+        positional: &[],
+        named: &named,
+        uid: super::dataset::BOT_UID,
     });
     match outcome {
         Ok(value) => HttpResponse::Ok()

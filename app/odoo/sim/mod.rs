@@ -174,6 +174,11 @@ impl Simulator {
         info
     }
 
+    /// One ORM call, under the store's lock (shared for queries).
+    pub(crate) fn execute_call(&self, call: orm::Call<'_>) -> SimResult<Option<Value>> {
+        orm::execute_locked(&self.store, call)
+    }
+
     /// One ORM call through the `object` service.
     fn execute(
         &self,
@@ -192,7 +197,7 @@ impl Simulator {
             named: kwargs,
             uid,
         };
-        orm::execute(&mut self.store.write().unwrap_or_else(|p| p.into_inner()), call)
+        orm::execute_locked(&self.store, call)
     }
 }
 

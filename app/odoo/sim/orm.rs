@@ -118,15 +118,63 @@ pub fn is_record_method(method: &str) -> bool {
         .unwrap_or(method.starts_with("action_") || method.starts_with("do_"))
 }
 
+/// Whether `method` only reads (so concurrent callers can share the store).
+pub fn is_query(method: &str) -> bool {
+    matches!(
+        method,
+        "search" | "search_count" | "search_read" | "read" | "fields_get" | "context_get" | "name_search"
+    )
+}
+
+/// Runs one ORM call under the store's lock: shared for queries, exclusive for changes.
+pub fn execute_locked(store: &std::sync::RwLock<Store>, call: Call<'_>) -> SimResult<Option<Value>> {
+    if is_query(call.method) {
+        let guard = store.read().unwrap_or_else(|p| p.into_inner());
+        query(&guard, call)
+    } else {
+        let mut guard = store.write().unwrap_or_else(|p| p.into_inner());
+        execute(&mut guard, call)
+    }
+}
+
+/// A query on a shared store.
+fn query(store: &Store, call: Call<'_>) -> SimResult<Option<Value>> {
+    execute_inner(StoreRef::Shared(store), call)
+}
+
 /// Runs one ORM call. `Ok(None)` is a method that returned Python's `None`.
 pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
+    execute_inner(StoreRef::Exclusive(store), call)
+}
+
+enum StoreRef<'s> {
+    Shared(&'s Store),
+    Exclusive(&'s mut Store),
+}
+
+impl StoreRef<'_> {
+    fn get(&self) -> &Store {
+        match self {
+            StoreRef::Shared(s) => s,
+            StoreRef::Exclusive(s) => s,
+        }
+    }
+    fn get_mut(&mut self, method: &str) -> SimResult<&mut Store> {
+        match self {
+            StoreRef::Exclusive(s) => Ok(s),
+            StoreRef::Shared(_) => Err(SimError::value(format!("{method} needs the store exclusively"))),
+        }
+    }
+}
+
+fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Value>> {
     if call.method.starts_with('_') {
         return Err(SimError {
             name: "odoo.exceptions.AccessError",
             message: format!("Private methods (such as '{}') cannot be called remotely.", call.method),
         });
     }
-    store.spec(call.model)?;
+    store.get().spec(call.model)?;
     let Some((params, _)) = signature(call.method) else {
         return Err(SimError::attribute(call.model, call.method));
     };
@@ -151,29 +199,53 @@ pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
     };
     let result = match call.method {
         "search" => {
-            let found = search(store)?;
+            let found = search(store.get())?;
             if args.get("count") == Some(&Value::Bool(true)) {
                 json!(found.len())
             } else {
                 json!(found)
             }
         }
-        "search_count" => json!(store.count(call.model, &domain(), &ctx, as_usize(args.get("limit")))?),
+        "search_count" => json!(
+            store
+                .get()
+                .count(call.model, &domain(), &ctx, as_usize(args.get("limit")))?
+        ),
         "search_read" => {
-            let found = search(store)?;
-            Value::Array(store.read(call.model, &found, &field_names(args.get("fields"))?, classic(&args))?)
+            let found = search(store.get())?;
+            Value::Array(
+                store
+                    .get()
+                    .read(call.model, &found, &field_names(args.get("fields"))?, classic(&args))?,
+            )
         }
-        "read" => Value::Array(store.read(call.model, &ids(), &field_names(args.get("fields"))?, classic(&args))?),
-        "fields_get" => store.fields_get(call.model, &field_names(args.get("attributes"))?)?,
+        "read" => Value::Array(store.get().read(
+            call.model,
+            &ids(),
+            &field_names(args.get("fields"))?,
+            classic(&args),
+        )?),
+        "fields_get" => store
+            .get()
+            .fields_get(call.model, &field_names(args.get("attributes"))?)?,
         "create" => match args.get("vals_list") {
-            Some(Value::Object(vals)) => json!(store.create_at(call.model, vals, call.uid, now())?),
+            Some(Value::Object(vals)) => json!(store.get_mut(call.method)?.create_at(
+                call.model,
+                vals,
+                call.uid,
+                now()
+            )?),
             Some(Value::Array(list)) => {
                 let mut created = Vec::with_capacity(list.len());
                 for vals in list {
                     let vals = vals
                         .as_object()
                         .ok_or_else(|| SimError::value("create expects dicts of values"))?;
-                    created.push(store.create_at(call.model, vals, call.uid, now())?);
+                    created.push(
+                        store
+                            .get_mut(call.method)?
+                            .create_at(call.model, vals, call.uid, now())?,
+                    );
                 }
                 json!(created)
             }
@@ -189,11 +261,13 @@ pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
                 .get("vals")
                 .and_then(Value::as_object)
                 .ok_or_else(|| SimError::type_error("write() needs vals"))?;
-            store.write_at(call.model, &ids(), vals, call.uid, now())?;
+            store
+                .get_mut(call.method)?
+                .write_at(call.model, &ids(), vals, call.uid, now())?;
             json!(true)
         }
         "unlink" => {
-            store.unlink(call.model, &ids())?;
+            store.get_mut(call.method)?.unlink(call.model, &ids())?;
             json!(true)
         }
         "context_get" => json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": call.uid}),
@@ -203,7 +277,7 @@ pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
             if !name.is_empty()
                 && let Value::Array(items) = &mut leaf_domain
             {
-                let rec_name = store.spec(call.model)?.rec_name;
+                let rec_name = store.get().spec(call.model)?.rec_name;
                 items.push(json!([
                     rec_name,
                     args.get("operator").and_then(Value::as_str).unwrap_or("ilike"),
@@ -211,8 +285,12 @@ pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
                 ]));
             }
             let limit = as_usize(args.get("limit")).unwrap_or(100);
-            let found = store.search(call.model, &leaf_domain, &ctx, None, 0, Some(limit))?;
-            let rows = store.read(call.model, &found, &["display_name".to_string()], true)?;
+            let found = store
+                .get()
+                .search(call.model, &leaf_domain, &ctx, None, 0, Some(limit))?;
+            let rows = store
+                .get()
+                .read(call.model, &found, &["display_name".to_string()], true)?;
             json!(
                 rows.iter()
                     .map(|r| json!([r["id"], r["display_name"]]))

@@ -635,31 +635,54 @@ impl Store {
             .then(|| spec.field("active").map(|(i, _)| i))
             .flatten();
         let order = self.parse_order(spec, order)?;
-        let mut matched: Vec<(i64, &Vec<Val>)> = self
-            .table(model_name)
-            .rows
-            .iter()
+        let by_id = order.len() == 1 && order[0].0 == 0 && !order[0].1;
+        // Keyset paging (`id > n`, ordered by id) walks only the rows it returns.
+        let lower = Self::id_lower_bound(&expr);
+        let rows = self.table(model_name).rows.range(lower..);
+        let candidates = rows
             .filter(|(_, row)| active_index.is_none_or(|i| row[i] == Val::Bool(true)))
             .filter(|(_, row)| self.eval(&expr, row))
-            .map(|(id, row)| (*id, row))
-            .collect();
-        if !(order.len() == 1 && order[0].0 == 0 && !order[0].1) {
-            matched.sort_by(|a, b| {
-                for (i, desc) in &order {
-                    let c = compare(&a.1[*i], &b.1[*i]);
-                    if c != Ordering::Equal {
-                        return if *desc { c.reverse() } else { c };
-                    }
-                }
-                a.0.cmp(&b.0)
-            });
+            .map(|(id, row)| (*id, row));
+        if by_id {
+            return Ok(candidates
+                .skip(offset)
+                .take(limit.unwrap_or(usize::MAX))
+                .map(|(id, _)| id)
+                .collect());
         }
+        let mut matched: Vec<(i64, &Vec<Val>)> = candidates.collect();
+        matched.sort_by(|a, b| {
+            for (i, desc) in &order {
+                let c = compare(&a.1[*i], &b.1[*i]);
+                if c != Ordering::Equal {
+                    return if *desc { c.reverse() } else { c };
+                }
+            }
+            a.0.cmp(&b.0)
+        });
         Ok(matched
             .into_iter()
             .skip(offset)
             .take(limit.unwrap_or(usize::MAX))
             .map(|(id, _)| id)
             .collect())
+    }
+
+    /// The smallest id a domain can match, from top-level `id > n` / `id >= n` leaves.
+    fn id_lower_bound(expr: &Expr) -> i64 {
+        match expr {
+            Expr::And(a, b) => Self::id_lower_bound(a).max(Self::id_lower_bound(b)),
+            Expr::Leaf(Leaf {
+                hops,
+                op,
+                value: LeafValue::Json(Value::Number(n)),
+            }) if hops.len() == 1 && hops[0].2.name == "id" => match (op, n.as_i64()) {
+                (Op::Gt, Some(n)) => n.saturating_add(1),
+                (Op::Ge | Op::Eq, Some(n)) => n,
+                _ => i64::MIN,
+            },
+            _ => i64::MIN,
+        }
     }
 
     fn parse_order(&self, spec: &ModelSpec, order: Option<&str>) -> SimResult<Vec<(usize, bool)>> {
