@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod sim;
 pub mod value;
+pub mod writeback;
 pub mod version;
 
 pub use client::{Client, OdooConfig, SearchOptions};

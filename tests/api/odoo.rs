@@ -422,3 +422,124 @@ async fn transport_failures_size_caps_and_garbage_are_told_apart() {
         .unwrap_err();
     assert_eq!(err, OdooError::ResponseTooLarge { limit: 4 * 1024 });
 }
+
+#[derive(Debug, Deserialize)]
+struct IdOnly {
+    id: i64,
+}
+
+async fn id_of(client: &Client, model: &str, field: &str, value: &str) -> i64 {
+    let rows: Vec<IdOnly> = client
+        .search_read(model, &Domain::leaf(field, Op::Eq, value), &["id"], &SearchOptions::default())
+        .await
+        .unwrap();
+    rows.first().unwrap_or_else(|| panic!("no {model} with {field} = {value}")).id
+}
+
+async fn on_hand(client: &Client, product: i64, location: i64) -> f64 {
+    #[derive(Deserialize)]
+    struct Q {
+        #[serde(deserialize_with = "value::number")]
+        quantity: f64,
+    }
+    let rows: Vec<Q> = client
+        .search_read(
+            "stock.quant",
+            &Domain::leaf("product_id", Op::Eq, product).and_leaf("location_id", Op::Eq, location),
+            &["quantity"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|q| q.quantity).sum()
+}
+
+#[tokio::test]
+async fn a_scrap_is_validated_once_even_when_retried_on_every_version() {
+    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let product = id_of(&client, "product.product", "default_code", "SKU-000001").await;
+        let location = id_of(&client, "stock.location", "complete_name", "RW1/Stock").await;
+        let before = on_hand(&client, product, location).await;
+        let reference = writeback::reference("acme", &format!("wo-{version}"));
+        let mut request = ScrapRequest {
+            reference: reference.clone(),
+            company_id: 1,
+            product_id: product,
+            uom_id: 1,
+            quantity: 1.0,
+            location_id: location,
+            scrap_location_id: None,
+            reason_tag_ids: Vec::new(),
+            force_insufficient: false,
+        };
+        let first = writeback::scrap(&client, &request).await.unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        let ScrapOutcome::Done { scrap_id, .. } = first else { panic!("Odoo {version}: {first:?}") };
+        assert_eq!(on_hand(&client, product, location).await, before - 1.0, "Odoo {version}");
+        // A retry (say, after a timeout) finds the done scrap and does nothing more.
+        let again = writeback::scrap(&client, &request).await.unwrap();
+        assert!(matches!(again, ScrapOutcome::Done { scrap_id: s, .. } if s == scrap_id), "Odoo {version}");
+        assert_eq!(on_hand(&client, product, location).await, before - 1.0, "Odoo {version}");
+
+        // More than the location holds: Odoo's insufficient-quantity wizard, unless forced.
+        request.reference = writeback::reference("acme", &format!("wo-big-{version}"));
+        request.quantity = before + 1_000.0;
+        let short = writeback::scrap(&client, &request).await.unwrap();
+        assert!(matches!(short, ScrapOutcome::InsufficientQuantity { .. }), "Odoo {version}: {short:?}");
+        request.force_insufficient = true;
+        let forced = writeback::scrap(&client, &request).await.unwrap();
+        assert!(matches!(forced, ScrapOutcome::Done { .. }), "Odoo {version}: {forced:?}");
+        assert!(on_hand(&client, product, location).await < 0.0, "Odoo {version}: forced scrap makes stock negative");
+
+        // Zero quantity is Odoo's UserError.
+        request.reference = writeback::reference("acme", &format!("wo-zero-{version}"));
+        request.quantity = 0.0;
+        request.force_insufficient = false;
+        let err = writeback::scrap(&client, &request).await.unwrap_err();
+        assert!(matches!(err, OdooError::UserError(_)), "Odoo {version}: {err:?}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
+    use truestock::odoo::writeback::{self, CountOutcome, CountRequest};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let product = id_of(&client, "product.product", "default_code", "SKU-000001").await;
+        let location = id_of(&client, "stock.location", "complete_name", "S01/Stock").await;
+        let request = CountRequest {
+            reference: writeback::reference("acme", &format!("count-{version}")),
+            company_id: 1,
+            product_id: product,
+            location_id: location,
+            counted: 7.0,
+        };
+        assert_eq!(writeback::apply_count(&client, &request).await.unwrap(), CountOutcome::Applied, "Odoo {version}");
+        assert_eq!(on_hand(&client, product, location).await, 7.0, "Odoo {version}");
+        // The retry sees the applied adjustment and leaves the quantity alone (even after more stock moved).
+        assert_eq!(writeback::apply_count(&client, &request).await.unwrap(), CountOutcome::Applied);
+        assert_eq!(on_hand(&client, product, location).await, 7.0);
+        // Counting zero applies and deletes the quant, as Odoo does.
+        let zero = CountRequest { reference: writeback::reference("acme", &format!("count0-{version}")), counted: 0.0, ..request };
+        writeback::apply_count(&client, &zero).await.unwrap();
+        let quants = client
+            .search_count(
+                "stock.quant",
+                &Domain::leaf("product_id", Op::Eq, product).and_leaf("location_id", Op::Eq, location),
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(quants, 0, "Odoo {version}");
+        // Outside inventory mode, quants cannot be edited.
+        let mut vals = Map::new();
+        vals.insert("inventory_quantity".into(), json!(3.0));
+        let err = client.write("stock.quant", &[1], vals, &SearchOptions::default()).await.unwrap_err();
+        assert!(matches!(err, OdooError::UserError(_)), "Odoo {version}: {err:?}");
+        sim.stop().await;
+    }
+}

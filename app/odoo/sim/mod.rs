@@ -11,6 +11,7 @@ pub mod dataset;
 mod http;
 pub mod orm;
 pub mod schema;
+pub mod stock;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use super::stock;
 use super::store::{Ctx, SimError, SimResult, Store, now};
 
 /// A method's parameters in order (Python names, as JSON-2 and keyword arguments use them).
@@ -21,6 +22,7 @@ fn signature(method: &str) -> Option<(&'static [&'static str], bool)> {
         "unlink" => (&[], true),
         "context_get" => (&[], false),
         "name_search" => (&["name", "domain", "operator", "limit"], false),
+        "action_validate" | "do_scrap" | "action_apply_inventory" => (&[], true),
         _ => return None,
     })
 }
@@ -197,6 +199,37 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
             as_usize(args.get("limit")),
         )
     };
+    // Model-specific behaviour first (ODOO-API §4): quants in inventory mode, scraps.
+    match (call.model, call.method) {
+        ("stock.quant", "create") => {
+            let store = store.get_mut(call.method)?;
+            return match args.get("vals_list") {
+                Some(Value::Object(vals)) => Ok(Some(json!(stock::create_quant(store, vals, &ctx)?))),
+                Some(Value::Array(list)) => {
+                    let mut created = Vec::new();
+                    for vals in list {
+                        let vals = vals.as_object().ok_or_else(|| SimError::value("create expects dicts of values"))?;
+                        created.push(stock::create_quant(store, vals, &ctx)?);
+                    }
+                    Ok(Some(json!(created)))
+                }
+                _ => Err(SimError::type_error("stock.quant.create() missing 1 required positional argument: 'vals_list'")),
+            };
+        }
+        ("stock.quant", "write") => {
+            let vals = args.get("vals").and_then(Value::as_object).ok_or_else(|| SimError::type_error("write() needs vals"))?;
+            stock::write_quant(store.get_mut(call.method)?, &ids(), vals, &ctx)?;
+            return Ok(Some(json!(true)));
+        }
+        ("stock.quant", "action_apply_inventory") => return stock::apply_inventory(store.get_mut(call.method)?, &ids(), &ctx),
+        ("stock.scrap", "action_validate") => return stock::validate_scraps(store.get_mut(call.method)?, &ids(), &ctx),
+        ("stock.scrap", "do_scrap") => return stock::do_scraps(store.get_mut(call.method)?, &ids(), &ctx),
+        ("stock.scrap", "unlink") => stock::check_scrap_unlink(store.get(), &ids())?,
+        (_, "action_validate" | "do_scrap" | "action_apply_inventory") => {
+            return Err(SimError::attribute(call.model, call.method));
+        }
+        _ => {}
+    }
     let result = match call.method {
         "search" => {
             let found = search(store.get())?;

@@ -102,10 +102,17 @@ pub struct ModelSpec {
     /// The parent field that `child_of` / `parent_of` follow.
     pub parent: Option<&'static str>,
     pub fields: Vec<FieldSpec>,
+    /// The first version that has the model.
+    pub since: u8,
     index: HashMap<&'static str, usize>,
 }
 
 impl ModelSpec {
+    fn since(mut self, version: u8) -> Self {
+        self.since = version;
+        self
+    }
+
     pub fn field(&self, name: &str) -> Option<(usize, &FieldSpec)> {
         self.index.get(name).map(|&i| (i, &self.fields[i]))
     }
@@ -140,6 +147,7 @@ fn model(
         rec_name,
         parent,
         fields,
+        since: 16,
         index: HashMap::new(),
     }
 }
@@ -155,6 +163,7 @@ impl Schema {
     pub fn for_version(version: u8) -> Self {
         let models = all_models()
             .into_iter()
+            .filter(|m| m.since <= version)
             .map(|mut m| {
                 m.fields.retain(|f| f.exists_in(version));
                 m.index = m.fields.iter().enumerate().map(|(i, f)| (f.name, i)).collect();
@@ -187,6 +196,8 @@ const DETAILED_TYPE: &[&str] = &["consu", "service", "product"];
 const TYPE_16: &[&str] = &["consu", "service", "product"];
 const TYPE_18: &[&str] = &["consu", "service", "combo"];
 const UOM_TYPE: &[&str] = &["reference", "bigger", "smaller"];
+const MOVE_STATE: &[&str] = &["draft", "waiting", "confirmed", "partially_available", "assigned", "done", "cancel"];
+const SCRAP_STATE: &[&str] = &["draft", "done"];
 
 fn all_models() -> Vec<ModelSpec> {
     use Kind::*;
@@ -387,6 +398,69 @@ fn all_models() -> Vec<ModelSpec> {
                 field("inventory_date", Date, "Scheduled Date"),
                 field("is_outdated", Boolean, "Quantity has been moved since last count").readonly(),
                 field("user_id", Many2one("res.users"), "Assigned To"),
+            ],
+        ),
+        model(
+            "stock.move",
+            "Stock Move",
+            "reference",
+            None,
+            vec![
+                field("name", Char, "Description").until(18),
+                field("reference", Char, "Reference").readonly(),
+                field("product_id", Many2one("product.product"), "Product").required(),
+                field("product_uom", Many2one("uom.uom"), "UoM"),
+                field("product_uom_qty", Float, "Demand"),
+                field("product_qty", Float, "Real Quantity").readonly(),
+                field("quantity_done", Float, "Quantity Done").until(16),
+                field("quantity", Float, "Quantity").since(17),
+                field("picked", Boolean, "Picked").since(17),
+                field("state", Selection(MOVE_STATE), "Status").readonly(),
+                field("date", Datetime, "Date Scheduled"),
+                field("location_id", Many2one("stock.location"), "Source Location").required(),
+                field("location_dest_id", Many2one("stock.location"), "Destination Location").required(),
+                field("origin", Char, "Source Document"),
+                field("company_id", Many2one("res.company"), "Company"),
+                field("price_unit", Float, "Unit Price"),
+                field("is_inventory", Boolean, "Inventory"),
+                field("inventory_name", Char, "Inventory Name").since(19),
+                field("scrapped", Boolean, "Scrapped").until(18),
+                field("scrap_ids", One2many("stock.scrap", "move_id"), "Scraps").until(16),
+                field("scrap_id", Many2one("stock.scrap"), "Scrap").since(17),
+            ],
+        ),
+        model(
+            "stock.scrap.reason.tag",
+            "Scrap Reason Tag",
+            "name",
+            None,
+            vec![field("name", Char, "Name").required(), field("sequence", Integer, "Sequence"), field("color", Char, "Color")],
+        )
+        .since(18),
+        model(
+            "stock.scrap",
+            "Scrap",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Reference").readonly(),
+                field("product_id", Many2one("product.product"), "Product").required(),
+                field("product_uom_id", Many2one("uom.uom"), "Unit of Measure"),
+                field("lot_id", Many2one("stock.lot"), "Lot/Serial"),
+                field("package_id", Many2one("stock.quant.package"), "Package").until(18),
+                field("package_id", Many2one("stock.package"), "Package").since(19),
+                field("owner_id", Many2one("res.partner"), "Owner"),
+                field("company_id", Many2one("res.company"), "Company"),
+                field("origin", Char, "Source Document"),
+                field("location_id", Many2one("stock.location"), "Source Location"),
+                field("scrap_location_id", Many2one("stock.location"), "Scrap Location"),
+                field("scrap_qty", Float, "Quantity").required(),
+                field("state", Selection(SCRAP_STATE), "Status").readonly(),
+                field("date_done", Datetime, "Date").readonly(),
+                field("move_id", Many2one("stock.move"), "Scrap Move").readonly().until(16),
+                field("move_ids", One2many("stock.move", "scrap_id"), "Scrap Moves").readonly().since(17),
+                field("should_replenish", Boolean, "Replenish Quantities").since(17),
+                field("scrap_reason_tag_ids", Many2many("stock.scrap.reason.tag"), "Scrap Reason").since(18),
             ],
         ),
     ]

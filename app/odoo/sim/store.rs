@@ -114,6 +114,10 @@ pub type SimResult<T> = Result<T, SimError>;
 pub struct Ctx {
     pub active_test: bool,
     pub uid: i64,
+    /// `inventory_mode`: quants accept counted quantities (ODOO-API §4.3).
+    pub inventory_mode: bool,
+    /// `inventory_name`: the name of the moves an applied count makes.
+    pub inventory_name: Option<String>,
 }
 
 impl Ctx {
@@ -122,7 +126,9 @@ impl Ctx {
             .and_then(|c| c.get("active_test"))
             .map(|v| !matches!(v, Value::Bool(false)))
             .unwrap_or(true);
-        Self { active_test, uid }
+        let inventory_mode = context.and_then(|c| c.get("inventory_mode")) == Some(&Value::Bool(true));
+        let inventory_name = context.and_then(|c| c.get("inventory_name")).and_then(Value::as_str).map(str::to_string);
+        Self { active_test, uid, inventory_mode, inventory_name }
     }
 }
 
@@ -233,6 +239,9 @@ impl Store {
         for (i, f) in spec.fields.iter().enumerate() {
             if f.name == "active" {
                 row[i] = Val::Bool(true);
+            }
+            if f.name == "state" && matches!(model, "stock.scrap" | "stock.move") {
+                row[i] = Val::Str("draft".into());
             }
             if matches!(f.kind, Kind::One2many(..) | Kind::Many2many(_)) {
                 row[i] = Val::Ids(Vec::new());

@@ -1,0 +1,275 @@
+//! Odoo's stock behaviour that write-back depends on (ODOO-API §3.3, §3.6, §4.2, §4.3): quants in
+//! inventory mode, applying counts, and scrap validation. Quantities move through `stock.move`
+//! records; a quant that reaches zero is deleted, as Odoo's housekeeping does.
+
+use serde_json::{Map, Value, json};
+
+use super::store::{Ctx, SimError, SimResult, Store, Val, now};
+
+/// Fields a quant may be given in inventory mode (`_get_inventory_fields_create/write`).
+const INVENTORY_FIELDS: &[&str] = &["inventory_quantity", "inventory_quantity_set", "user_id", "inventory_date"];
+const QUANT_KEYS: &[&str] = &["product_id", "location_id", "lot_id", "package_id", "owner_id"];
+
+/// `stock.quant.create`: only in inventory mode, and then it reuses the matching quant.
+pub fn create_quant(store: &mut Store, vals: &Map<String, Value>, ctx: &Ctx) -> SimResult<i64> {
+    let restricted = || SimError::user("Quant's creation is restricted, you can't do this operation.");
+    if !ctx.inventory_mode || vals.keys().any(|k| !INVENTORY_FIELDS.contains(&k.as_str()) && !QUANT_KEYS.contains(&k.as_str())) {
+        return Err(restricted());
+    }
+    let key = |name: &str| vals.get(name).and_then(Value::as_i64);
+    let product = key("product_id").ok_or_else(restricted)?;
+    let location = key("location_id").ok_or_else(restricted)?;
+    let existing = find_quant(store, product, location);
+    let id = match existing {
+        Some(id) => id,
+        None => {
+            let mut base = Map::new();
+            for k in QUANT_KEYS {
+                if let Some(v) = vals.get(*k) {
+                    base.insert((*k).into(), v.clone());
+                }
+            }
+            store.create_at("stock.quant", &base, 1, now())?
+        }
+    };
+    let mut counted: Map<String, Value> =
+        vals.iter().filter(|(k, _)| INVENTORY_FIELDS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    mark_counted(&mut counted, ctx);
+    store.write_at("stock.quant", &[id], &counted, ctx.uid, now())?;
+    Ok(id)
+}
+
+/// `stock.quant.write`: in inventory mode only the count fields; outside it, nothing.
+pub fn write_quant(store: &mut Store, ids: &[i64], vals: &Map<String, Value>, ctx: &Ctx) -> SimResult<()> {
+    if !ctx.inventory_mode || vals.keys().any(|k| !INVENTORY_FIELDS.contains(&k.as_str())) {
+        return Err(SimError::user("Quant's editing is restricted, you can't do this operation."));
+    }
+    let mut counted = vals.clone();
+    mark_counted(&mut counted, ctx);
+    store.write_at("stock.quant", ids, &counted, ctx.uid, now())
+}
+
+fn mark_counted(vals: &mut Map<String, Value>, ctx: &Ctx) {
+    if vals.contains_key("inventory_quantity") {
+        vals.entry("inventory_quantity_set").or_insert(json!(true));
+        vals.entry("user_id").or_insert(json!(ctx.uid));
+        vals.entry("inventory_date").or_insert(json!(now().format("%Y-%m-%d").to_string()));
+    }
+}
+
+fn find_quant(store: &Store, product: i64, location: i64) -> Option<i64> {
+    store.ids("stock.quant").into_iter().find(|q| {
+        store.get("stock.quant", *q, "product_id").as_id() == Some(product)
+            && store.get("stock.quant", *q, "location_id").as_id() == Some(location)
+            && store.get("stock.quant", *q, "lot_id") == Val::Null
+            && store.get("stock.quant", *q, "package_id") == Val::Null
+            && store.get("stock.quant", *q, "owner_id") == Val::Null
+    })
+}
+
+/// Adds `delta` to the quant of (product, location), creating or deleting it as Odoo does.
+fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -> SimResult<()> {
+    match find_quant(store, product, location) {
+        Some(quant) => {
+            let quantity = store.get("stock.quant", quant, "quantity").as_f64() + delta;
+            if quantity.abs() < 1e-9 && !store.get("stock.quant", quant, "inventory_quantity_set").eq(&Val::Bool(true)) {
+                store.unlink("stock.quant", &[quant])
+            } else {
+                let mut vals = Map::new();
+                vals.insert("quantity".into(), json!(quantity));
+                store.write_at("stock.quant", &[quant], &vals, 1, now())
+            }
+        }
+        None if delta.abs() > 1e-9 => {
+            let vals = json!({"product_id": product, "location_id": location, "quantity": delta,
+                              "in_date": now().format("%Y-%m-%d %H:%M:%S").to_string()});
+            store.create_at("stock.quant", vals.as_object().expect("object"), 1, now()).map(|_| ())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Creates a done move and applies it to the quants of both ends (internal locations only).
+fn done_move(store: &mut Store, mut vals: Map<String, Value>, uid: i64) -> SimResult<i64> {
+    let product = vals.get("product_id").and_then(Value::as_i64).unwrap_or_default();
+    let from = vals.get("location_id").and_then(Value::as_i64).unwrap_or_default();
+    let to = vals.get("location_dest_id").and_then(Value::as_i64).unwrap_or_default();
+    let quantity = vals.get("product_uom_qty").and_then(Value::as_f64).unwrap_or_default();
+    let version = store.schema.version;
+    vals.insert("state".into(), json!("done"));
+    vals.insert("date".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
+    vals.insert("product_qty".into(), json!(quantity));
+    if version <= 16 {
+        vals.insert("quantity_done".into(), json!(quantity));
+    } else {
+        vals.insert("quantity".into(), json!(quantity));
+        vals.insert("picked".into(), json!(true));
+    }
+    let move_id = store.create_at("stock.move", &vals, uid, now())?;
+    for (location, delta) in [(from, -quantity), (to, quantity)] {
+        if store.get("stock.location", location, "usage").as_str() == Some("internal") {
+            change_quantity(store, product, location, delta)?;
+        }
+    }
+    Ok(move_id)
+}
+
+fn inventory_loss_location(store: &Store, company: Option<i64>) -> Option<i64> {
+    store.ids("stock.location").into_iter().find(|l| {
+        store.get("stock.location", *l, "usage").as_str() == Some("inventory")
+            && store.get("stock.location", *l, "scrap_location") != Val::Bool(true)
+            && store.get("stock.location", *l, "name").as_str() != Some("Scrap")
+            && (company.is_none() || store.get("stock.location", *l, "company_id").as_id() == company)
+    })
+}
+
+/// `stock.quant.action_apply_inventory`: applies counted quantities; returns `None` (Python's None).
+pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<Value>> {
+    let missing: Vec<i64> = ids.iter().copied().filter(|id| !store.exists("stock.quant", *id)).collect();
+    if !missing.is_empty() {
+        return Err(SimError::missing("stock.quant", &missing));
+    }
+    let name = ctx.inventory_name.clone().unwrap_or_else(|| "Product Quantity Updated".into());
+    for quant in ids {
+        if store.get("stock.quant", *quant, "inventory_quantity_set") != Val::Bool(true) {
+            continue;
+        }
+        let product = store.get("stock.quant", *quant, "product_id").as_id().unwrap_or_default();
+        let location = store.get("stock.quant", *quant, "location_id").as_id().unwrap_or_default();
+        let counted = store.get("stock.quant", *quant, "inventory_quantity").as_f64();
+        let on_hand = store.get("stock.quant", *quant, "quantity").as_f64();
+        let diff = counted - on_hand;
+        // Odoo clears the count on apply; the sync keeps the history of it.
+        let mut clear = Map::new();
+        clear.insert("inventory_quantity".into(), json!(0.0));
+        clear.insert("inventory_quantity_set".into(), json!(false));
+        clear.insert("user_id".into(), json!(false));
+        store.write_at("stock.quant", &[*quant], &clear, ctx.uid, now())?;
+        if diff.abs() < 1e-9 {
+            continue;
+        }
+        let company = store.get("stock.location", location, "company_id").as_id();
+        let loss = inventory_loss_location(store, company)
+            .or_else(|| inventory_loss_location(store, None))
+            .ok_or_else(|| SimError::user("No inventory adjustment location"))?;
+        let (from, to) = if diff > 0.0 { (loss, location) } else { (location, loss) };
+        let mut vals = Map::new();
+        vals.insert("product_id".into(), json!(product));
+        vals.insert("product_uom_qty".into(), json!(diff.abs()));
+        vals.insert("location_id".into(), json!(from));
+        vals.insert("location_dest_id".into(), json!(to));
+        vals.insert("is_inventory".into(), json!(true));
+        vals.insert("reference".into(), json!(name));
+        if store.schema.version <= 18 {
+            vals.insert("name".into(), json!(name));
+        } else {
+            vals.insert("inventory_name".into(), json!(name));
+        }
+        done_move(store, vals, ctx.uid)?;
+    }
+    Ok(None)
+}
+
+/// Quantity of `product` available (on hand − reserved) at `location` and its children.
+fn available_at(store: &Store, product: i64, location: i64) -> f64 {
+    let domain = json!([["product_id", "=", product], ["location_id", "child_of", location]]);
+    let ctx = Ctx { active_test: false, uid: 1, inventory_mode: false, inventory_name: None };
+    store
+        .search("stock.quant", &domain, &ctx, None, 0, None)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|q| store.get("stock.quant", q, "quantity").as_f64() - store.get("stock.quant", q, "reserved_quantity").as_f64())
+        .sum()
+}
+
+fn scrap_location(store: &Store) -> Option<i64> {
+    store.ids("stock.location").into_iter().find(|l| {
+        store.get("stock.location", *l, "usage").as_str() == Some("inventory")
+            && (store.get("stock.location", *l, "scrap_location") == Val::Bool(true)
+                || store.get("stock.location", *l, "name").as_str() == Some("Scrap"))
+    })
+}
+
+/// `stock.scrap.action_validate`: `true`, or the insufficient-quantity wizard when stock is short.
+pub fn validate_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<Value>> {
+    for scrap in ids {
+        if !store.exists("stock.scrap", *scrap) {
+            return Err(SimError::missing("stock.scrap", &[*scrap]));
+        }
+        let quantity = store.get("stock.scrap", *scrap, "scrap_qty").as_f64();
+        if quantity <= 0.0 {
+            return Err(SimError::user("You can only enter positive quantities."));
+        }
+        let product = store.get("stock.scrap", *scrap, "product_id").as_id().unwrap_or_default();
+        let location = store.get("stock.scrap", *scrap, "location_id").as_id().unwrap_or_default();
+        if available_at(store, product, location) + 1e-9 < quantity {
+            return Ok(Some(json!({
+                "type": "ir.actions.act_window",
+                "name": "Insufficient Quantity",
+                "res_model": "stock.warn.insufficient.qty.scrap",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_product_id": product, "default_location_id": location, "default_scrap_id": scrap,
+                            "default_quantity": quantity},
+            })));
+        }
+    }
+    do_scraps(store, ids, ctx)
+}
+
+/// `stock.scrap.do_scrap`: moves the quantity to the scrap location and marks the scrap done.
+pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<Value>> {
+    for scrap in ids {
+        if store.get("stock.scrap", *scrap, "state").as_str() == Some("done") {
+            continue;
+        }
+        let get = |f: &str| store.get("stock.scrap", *scrap, f);
+        let product = get("product_id").as_id().unwrap_or_default();
+        let from = get("location_id").as_id().unwrap_or_default();
+        let to = match get("scrap_location_id").as_id() {
+            Some(to) => to,
+            None => scrap_location(store).ok_or_else(|| SimError::user("No scrap location"))?,
+        };
+        let quantity = get("scrap_qty").as_f64();
+        let name = format!("SP/{:05}", scrap);
+        let origin = get("origin");
+        let mut vals = Map::new();
+        vals.insert("product_id".into(), json!(product));
+        vals.insert("product_uom_qty".into(), json!(quantity));
+        vals.insert("location_id".into(), json!(from));
+        vals.insert("location_dest_id".into(), json!(to));
+        vals.insert("reference".into(), json!(name));
+        if let Val::Str(origin) = origin {
+            vals.insert("origin".into(), json!(origin));
+        }
+        let version = store.schema.version;
+        if version <= 18 {
+            vals.insert("name".into(), json!(name));
+            vals.insert("scrapped".into(), json!(true));
+        }
+        if version >= 17 {
+            vals.insert("scrap_id".into(), json!(scrap));
+        }
+        let move_id = done_move(store, vals, ctx.uid)?;
+        let mut done = Map::new();
+        done.insert("state".into(), json!("done"));
+        done.insert("name".into(), json!(name));
+        done.insert("scrap_location_id".into(), json!(to));
+        done.insert("date_done".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
+        if version <= 16 {
+            done.insert("move_id".into(), json!(move_id));
+        } else {
+            done.insert("move_ids".into(), json!([[4, move_id]]));
+        }
+        store.write_at("stock.scrap", &[*scrap], &done, ctx.uid, now())?;
+    }
+    Ok(Some(json!(true)))
+}
+
+/// `stock.scrap.unlink` refuses done scraps.
+pub fn check_scrap_unlink(store: &Store, ids: &[i64]) -> SimResult<()> {
+    if ids.iter().any(|id| store.get("stock.scrap", *id, "state").as_str() == Some("done")) {
+        return Err(SimError::user("You cannot delete a scrap which is done."));
+    }
+    Ok(())
+}
