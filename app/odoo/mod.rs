@@ -7,8 +7,8 @@ pub mod domain;
 pub mod error;
 pub mod sim;
 pub mod value;
-pub mod writeback;
 pub mod version;
+pub mod writeback;
 
 pub use client::{Client, OdooConfig, SearchOptions};
 pub use domain::{Domain, Op};

@@ -17,7 +17,9 @@ pub fn reference(tenant: &str, decision: &str) -> String {
 }
 
 fn company_context(company_id: i64) -> SearchOptions {
-    SearchOptions::default().include_archived().context("allowed_company_ids", json!([company_id]))
+    SearchOptions::default()
+        .include_archived()
+        .context("allowed_company_ids", json!([company_id]))
 }
 
 /// A write-off to validate in Odoo.
@@ -59,10 +61,20 @@ struct ScrapRow {
 pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutcome, OdooError> {
     let options = company_context(request.company_id);
     let by_reference = Domain::leaf("origin", Op::Eq, request.reference.as_str());
-    let existing: Vec<ScrapRow> = client.search_read("stock.scrap", &by_reference, &["name", "state"], &options.clone().order("id asc")).await?;
+    let existing: Vec<ScrapRow> = client
+        .search_read(
+            "stock.scrap",
+            &by_reference,
+            &["name", "state"],
+            &options.clone().order("id asc"),
+        )
+        .await?;
     let scrap_id = match existing.first() {
         Some(row) if row.state.as_deref() == Some("done") => {
-            return Ok(ScrapOutcome::Done { scrap_id: row.id, name: row.name.clone() });
+            return Ok(ScrapOutcome::Done {
+                scrap_id: row.id,
+                name: row.name.clone(),
+            });
         }
         Some(row) => row.id,
         None => {
@@ -82,20 +94,31 @@ pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutco
             client.create("stock.scrap", values, &options).await?
         }
     };
-    let answer = client.call_method("stock.scrap", "action_validate", &[scrap_id], Vec::new(), &options).await?;
+    let answer = client
+        .call_method("stock.scrap", "action_validate", &[scrap_id], Vec::new(), &options)
+        .await?;
     let insufficient = answer.get("res_model").and_then(Value::as_str) == Some("stock.warn.insufficient.qty.scrap");
     if insufficient {
         if !request.force_insufficient {
             return Ok(ScrapOutcome::InsufficientQuantity { scrap_id });
         }
-        client.call_method("stock.scrap", "do_scrap", &[scrap_id], Vec::new(), &options).await?;
+        client
+            .call_method("stock.scrap", "do_scrap", &[scrap_id], Vec::new(), &options)
+            .await?;
     } else if answer != Value::Bool(true) {
-        return Err(OdooError::Malformed(format!("stock.scrap.action_validate returned {answer}")));
+        return Err(OdooError::Malformed(format!(
+            "stock.scrap.action_validate returned {answer}"
+        )));
     }
     // Read back: the scrap must now be done.
-    let rows: Vec<ScrapRow> = client.read("stock.scrap", &[scrap_id], &["name", "state"], &options).await?;
+    let rows: Vec<ScrapRow> = client
+        .read("stock.scrap", &[scrap_id], &["name", "state"], &options)
+        .await?;
     match rows.first() {
-        Some(row) if row.state.as_deref() == Some("done") => Ok(ScrapOutcome::Done { scrap_id, name: row.name.clone() }),
+        Some(row) if row.state.as_deref() == Some("done") => Ok(ScrapOutcome::Done {
+            scrap_id,
+            name: row.name.clone(),
+        }),
         Some(_) => Err(OdooError::UserError("Odoo did not mark the scrap done".into())),
         None => Err(OdooError::RecordMissing(format!("stock.scrap {scrap_id}"))),
     }
@@ -140,11 +163,17 @@ struct MoveRow {
 pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<CountOutcome, OdooError> {
     let options = company_context(request.company_id);
     // Read back: moves of an applied count carry its name (`name` up to 18, `inventory_name` on 19).
-    let name_field = if client.version().major >= 19 { "inventory_name" } else { "name" };
+    let name_field = if client.version().major >= 19 {
+        "inventory_name"
+    } else {
+        "name"
+    };
     let applied = Domain::leaf("is_inventory", Op::Eq, true)
         .and_leaf(name_field, Op::Eq, request.reference.as_str())
         .and_leaf("product_id", Op::Eq, request.product_id);
-    let done: Vec<MoveRow> = client.search_read("stock.move", &applied, &["product_id"], &options).await?;
+    let done: Vec<MoveRow> = client
+        .search_read("stock.move", &applied, &["product_id"], &options)
+        .await?;
     if !done.is_empty() {
         return Ok(CountOutcome::Applied);
     }
@@ -171,10 +200,20 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
             client.create("stock.quant", counted, &inventory).await?
         }
     };
-    let answer = client.call_method("stock.quant", "action_apply_inventory", &[quant_id], Vec::new(), &inventory).await?;
+    let answer = client
+        .call_method(
+            "stock.quant",
+            "action_apply_inventory",
+            &[quant_id],
+            Vec::new(),
+            &inventory,
+        )
+        .await?;
     match answer {
         Value::Null | Value::Bool(true) => Ok(CountOutcome::Applied),
-        other if other.get("res_model").and_then(Value::as_str) == Some("stock.inventory.conflict") => Ok(CountOutcome::Conflict),
+        other if other.get("res_model").and_then(Value::as_str) == Some("stock.inventory.conflict") => {
+            Ok(CountOutcome::Conflict)
+        }
         other => Err(OdooError::Malformed(format!("action_apply_inventory returned {other}"))),
     }
 }

@@ -9,5 +9,6 @@ mod browser;
 mod helpers;
 mod members;
 mod odoo;
+mod odoo_clients;
 mod tenancy;
 mod web;

@@ -430,10 +430,17 @@ struct IdOnly {
 
 async fn id_of(client: &Client, model: &str, field: &str, value: &str) -> i64 {
     let rows: Vec<IdOnly> = client
-        .search_read(model, &Domain::leaf(field, Op::Eq, value), &["id"], &SearchOptions::default())
+        .search_read(
+            model,
+            &Domain::leaf(field, Op::Eq, value),
+            &["id"],
+            &SearchOptions::default(),
+        )
         .await
         .unwrap();
-    rows.first().unwrap_or_else(|| panic!("no {model} with {field} = {value}")).id
+    rows.first()
+        .unwrap_or_else(|| panic!("no {model} with {field} = {value}"))
+        .id
 }
 
 async fn on_hand(client: &Client, product: i64, location: i64) -> f64 {
@@ -475,23 +482,47 @@ async fn a_scrap_is_validated_once_even_when_retried_on_every_version() {
             reason_tag_ids: Vec::new(),
             force_insufficient: false,
         };
-        let first = writeback::scrap(&client, &request).await.unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
-        let ScrapOutcome::Done { scrap_id, .. } = first else { panic!("Odoo {version}: {first:?}") };
-        assert_eq!(on_hand(&client, product, location).await, before - 1.0, "Odoo {version}");
+        let first = writeback::scrap(&client, &request)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        let ScrapOutcome::Done { scrap_id, .. } = first else {
+            panic!("Odoo {version}: {first:?}")
+        };
+        assert_eq!(
+            on_hand(&client, product, location).await,
+            before - 1.0,
+            "Odoo {version}"
+        );
         // A retry (say, after a timeout) finds the done scrap and does nothing more.
         let again = writeback::scrap(&client, &request).await.unwrap();
-        assert!(matches!(again, ScrapOutcome::Done { scrap_id: s, .. } if s == scrap_id), "Odoo {version}");
-        assert_eq!(on_hand(&client, product, location).await, before - 1.0, "Odoo {version}");
+        assert!(
+            matches!(again, ScrapOutcome::Done { scrap_id: s, .. } if s == scrap_id),
+            "Odoo {version}"
+        );
+        assert_eq!(
+            on_hand(&client, product, location).await,
+            before - 1.0,
+            "Odoo {version}"
+        );
 
         // More than the location holds: Odoo's insufficient-quantity wizard, unless forced.
         request.reference = writeback::reference("acme", &format!("wo-big-{version}"));
         request.quantity = before + 1_000.0;
         let short = writeback::scrap(&client, &request).await.unwrap();
-        assert!(matches!(short, ScrapOutcome::InsufficientQuantity { .. }), "Odoo {version}: {short:?}");
+        assert!(
+            matches!(short, ScrapOutcome::InsufficientQuantity { .. }),
+            "Odoo {version}: {short:?}"
+        );
         request.force_insufficient = true;
         let forced = writeback::scrap(&client, &request).await.unwrap();
-        assert!(matches!(forced, ScrapOutcome::Done { .. }), "Odoo {version}: {forced:?}");
-        assert!(on_hand(&client, product, location).await < 0.0, "Odoo {version}: forced scrap makes stock negative");
+        assert!(
+            matches!(forced, ScrapOutcome::Done { .. }),
+            "Odoo {version}: {forced:?}"
+        );
+        assert!(
+            on_hand(&client, product, location).await < 0.0,
+            "Odoo {version}: forced scrap makes stock negative"
+        );
 
         // Zero quantity is Odoo's UserError.
         request.reference = writeback::reference("acme", &format!("wo-zero-{version}"));
@@ -518,13 +549,24 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
             location_id: location,
             counted: 7.0,
         };
-        assert_eq!(writeback::apply_count(&client, &request).await.unwrap(), CountOutcome::Applied, "Odoo {version}");
+        assert_eq!(
+            writeback::apply_count(&client, &request).await.unwrap(),
+            CountOutcome::Applied,
+            "Odoo {version}"
+        );
         assert_eq!(on_hand(&client, product, location).await, 7.0, "Odoo {version}");
         // The retry sees the applied adjustment and leaves the quantity alone (even after more stock moved).
-        assert_eq!(writeback::apply_count(&client, &request).await.unwrap(), CountOutcome::Applied);
+        assert_eq!(
+            writeback::apply_count(&client, &request).await.unwrap(),
+            CountOutcome::Applied
+        );
         assert_eq!(on_hand(&client, product, location).await, 7.0);
         // Counting zero applies and deletes the quant, as Odoo does.
-        let zero = CountRequest { reference: writeback::reference("acme", &format!("count0-{version}")), counted: 0.0, ..request };
+        let zero = CountRequest {
+            reference: writeback::reference("acme", &format!("count0-{version}")),
+            counted: 0.0,
+            ..request
+        };
         writeback::apply_count(&client, &zero).await.unwrap();
         let quants = client
             .search_count(
@@ -538,7 +580,10 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
         // Outside inventory mode, quants cannot be edited.
         let mut vals = Map::new();
         vals.insert("inventory_quantity".into(), json!(3.0));
-        let err = client.write("stock.quant", &[1], vals, &SearchOptions::default()).await.unwrap_err();
+        let err = client
+            .write("stock.quant", &[1], vals, &SearchOptions::default())
+            .await
+            .unwrap_err();
         assert!(matches!(err, OdooError::UserError(_)), "Odoo {version}: {err:?}");
         sim.stop().await;
     }

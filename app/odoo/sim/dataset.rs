@@ -123,6 +123,17 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             .unwrap_or_else(|e| panic!("dataset: {model}: {}", e.message))
     };
 
+    // ir.model: real clients (odoorpc) check that a model exists before using it.
+    let mut model_names: Vec<(&'static str, &'static str)> = store
+        .schema
+        .model_names()
+        .filter_map(|m| store.schema.model(m).map(|spec| (m, spec.label)))
+        .collect();
+    model_names.sort();
+    for (model, label) in model_names {
+        create(store, "ir.model", json!({"name": label, "model": model}), 1, epoch);
+    }
+
     // Currency, companies, users.
     let eur = create(store, "res.currency", json!({"name": "EUR", "symbol": "€"}), 1, epoch);
     let mut companies = Vec::new();

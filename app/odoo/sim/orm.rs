@@ -208,20 +208,29 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
                 Some(Value::Array(list)) => {
                     let mut created = Vec::new();
                     for vals in list {
-                        let vals = vals.as_object().ok_or_else(|| SimError::value("create expects dicts of values"))?;
+                        let vals = vals
+                            .as_object()
+                            .ok_or_else(|| SimError::value("create expects dicts of values"))?;
                         created.push(stock::create_quant(store, vals, &ctx)?);
                     }
                     Ok(Some(json!(created)))
                 }
-                _ => Err(SimError::type_error("stock.quant.create() missing 1 required positional argument: 'vals_list'")),
+                _ => Err(SimError::type_error(
+                    "stock.quant.create() missing 1 required positional argument: 'vals_list'",
+                )),
             };
         }
         ("stock.quant", "write") => {
-            let vals = args.get("vals").and_then(Value::as_object).ok_or_else(|| SimError::type_error("write() needs vals"))?;
+            let vals = args
+                .get("vals")
+                .and_then(Value::as_object)
+                .ok_or_else(|| SimError::type_error("write() needs vals"))?;
             stock::write_quant(store.get_mut(call.method)?, &ids(), vals, &ctx)?;
             return Ok(Some(json!(true)));
         }
-        ("stock.quant", "action_apply_inventory") => return stock::apply_inventory(store.get_mut(call.method)?, &ids(), &ctx),
+        ("stock.quant", "action_apply_inventory") => {
+            return stock::apply_inventory(store.get_mut(call.method)?, &ids(), &ctx);
+        }
         ("stock.scrap", "action_validate") => return stock::validate_scraps(store.get_mut(call.method)?, &ids(), &ctx),
         ("stock.scrap", "do_scrap") => return stock::do_scraps(store.get_mut(call.method)?, &ids(), &ctx),
         ("stock.scrap", "unlink") => stock::check_scrap_unlink(store.get(), &ids())?,

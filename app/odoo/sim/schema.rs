@@ -196,7 +196,15 @@ const DETAILED_TYPE: &[&str] = &["consu", "service", "product"];
 const TYPE_16: &[&str] = &["consu", "service", "product"];
 const TYPE_18: &[&str] = &["consu", "service", "combo"];
 const UOM_TYPE: &[&str] = &["reference", "bigger", "smaller"];
-const MOVE_STATE: &[&str] = &["draft", "waiting", "confirmed", "partially_available", "assigned", "done", "cancel"];
+const MOVE_STATE: &[&str] = &[
+    "draft",
+    "waiting",
+    "confirmed",
+    "partially_available",
+    "assigned",
+    "done",
+    "cancel",
+];
 const SCRAP_STATE: &[&str] = &["draft", "done"];
 
 fn all_models() -> Vec<ModelSpec> {
@@ -434,7 +442,11 @@ fn all_models() -> Vec<ModelSpec> {
             "Scrap Reason Tag",
             "name",
             None,
-            vec![field("name", Char, "Name").required(), field("sequence", Integer, "Sequence"), field("color", Char, "Color")],
+            vec![
+                field("name", Char, "Name").required(),
+                field("sequence", Integer, "Sequence"),
+                field("color", Char, "Color"),
+            ],
         )
         .since(18),
         model(
@@ -457,10 +469,19 @@ fn all_models() -> Vec<ModelSpec> {
                 field("scrap_qty", Float, "Quantity").required(),
                 field("state", Selection(SCRAP_STATE), "Status").readonly(),
                 field("date_done", Datetime, "Date").readonly(),
-                field("move_id", Many2one("stock.move"), "Scrap Move").readonly().until(16),
-                field("move_ids", One2many("stock.move", "scrap_id"), "Scrap Moves").readonly().since(17),
+                field("move_id", Many2one("stock.move"), "Scrap Move")
+                    .readonly()
+                    .until(16),
+                field("move_ids", One2many("stock.move", "scrap_id"), "Scrap Moves")
+                    .readonly()
+                    .since(17),
                 field("should_replenish", Boolean, "Replenish Quantities").since(17),
-                field("scrap_reason_tag_ids", Many2many("stock.scrap.reason.tag"), "Scrap Reason").since(18),
+                field(
+                    "scrap_reason_tag_ids",
+                    Many2many("stock.scrap.reason.tag"),
+                    "Scrap Reason",
+                )
+                .since(18),
             ],
         ),
     ]

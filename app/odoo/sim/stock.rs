@@ -7,13 +7,22 @@ use serde_json::{Map, Value, json};
 use super::store::{Ctx, SimError, SimResult, Store, Val, now};
 
 /// Fields a quant may be given in inventory mode (`_get_inventory_fields_create/write`).
-const INVENTORY_FIELDS: &[&str] = &["inventory_quantity", "inventory_quantity_set", "user_id", "inventory_date"];
+const INVENTORY_FIELDS: &[&str] = &[
+    "inventory_quantity",
+    "inventory_quantity_set",
+    "user_id",
+    "inventory_date",
+];
 const QUANT_KEYS: &[&str] = &["product_id", "location_id", "lot_id", "package_id", "owner_id"];
 
 /// `stock.quant.create`: only in inventory mode, and then it reuses the matching quant.
 pub fn create_quant(store: &mut Store, vals: &Map<String, Value>, ctx: &Ctx) -> SimResult<i64> {
     let restricted = || SimError::user("Quant's creation is restricted, you can't do this operation.");
-    if !ctx.inventory_mode || vals.keys().any(|k| !INVENTORY_FIELDS.contains(&k.as_str()) && !QUANT_KEYS.contains(&k.as_str())) {
+    if !ctx.inventory_mode
+        || vals
+            .keys()
+            .any(|k| !INVENTORY_FIELDS.contains(&k.as_str()) && !QUANT_KEYS.contains(&k.as_str()))
+    {
         return Err(restricted());
     }
     let key = |name: &str| vals.get(name).and_then(Value::as_i64);
@@ -32,8 +41,11 @@ pub fn create_quant(store: &mut Store, vals: &Map<String, Value>, ctx: &Ctx) -> 
             store.create_at("stock.quant", &base, 1, now())?
         }
     };
-    let mut counted: Map<String, Value> =
-        vals.iter().filter(|(k, _)| INVENTORY_FIELDS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut counted: Map<String, Value> = vals
+        .iter()
+        .filter(|(k, _)| INVENTORY_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     mark_counted(&mut counted, ctx);
     store.write_at("stock.quant", &[id], &counted, ctx.uid, now())?;
     Ok(id)
@@ -42,7 +54,9 @@ pub fn create_quant(store: &mut Store, vals: &Map<String, Value>, ctx: &Ctx) -> 
 /// `stock.quant.write`: in inventory mode only the count fields; outside it, nothing.
 pub fn write_quant(store: &mut Store, ids: &[i64], vals: &Map<String, Value>, ctx: &Ctx) -> SimResult<()> {
     if !ctx.inventory_mode || vals.keys().any(|k| !INVENTORY_FIELDS.contains(&k.as_str())) {
-        return Err(SimError::user("Quant's editing is restricted, you can't do this operation."));
+        return Err(SimError::user(
+            "Quant's editing is restricted, you can't do this operation.",
+        ));
     }
     let mut counted = vals.clone();
     mark_counted(&mut counted, ctx);
@@ -53,7 +67,8 @@ fn mark_counted(vals: &mut Map<String, Value>, ctx: &Ctx) {
     if vals.contains_key("inventory_quantity") {
         vals.entry("inventory_quantity_set").or_insert(json!(true));
         vals.entry("user_id").or_insert(json!(ctx.uid));
-        vals.entry("inventory_date").or_insert(json!(now().format("%Y-%m-%d").to_string()));
+        vals.entry("inventory_date")
+            .or_insert(json!(now().format("%Y-%m-%d").to_string()));
     }
 }
 
@@ -72,7 +87,11 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
     match find_quant(store, product, location) {
         Some(quant) => {
             let quantity = store.get("stock.quant", quant, "quantity").as_f64() + delta;
-            if quantity.abs() < 1e-9 && !store.get("stock.quant", quant, "inventory_quantity_set").eq(&Val::Bool(true)) {
+            if quantity.abs() < 1e-9
+                && !store
+                    .get("stock.quant", quant, "inventory_quantity_set")
+                    .eq(&Val::Bool(true))
+            {
                 store.unlink("stock.quant", &[quant])
             } else {
                 let mut vals = Map::new();
@@ -83,7 +102,9 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
         None if delta.abs() > 1e-9 => {
             let vals = json!({"product_id": product, "location_id": location, "quantity": delta,
                               "in_date": now().format("%Y-%m-%d %H:%M:%S").to_string()});
-            store.create_at("stock.quant", vals.as_object().expect("object"), 1, now()).map(|_| ())
+            store
+                .create_at("stock.quant", vals.as_object().expect("object"), 1, now())
+                .map(|_| ())
         }
         None => Ok(()),
     }
@@ -125,17 +146,30 @@ fn inventory_loss_location(store: &Store, company: Option<i64>) -> Option<i64> {
 
 /// `stock.quant.action_apply_inventory`: applies counted quantities; returns `None` (Python's None).
 pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<Value>> {
-    let missing: Vec<i64> = ids.iter().copied().filter(|id| !store.exists("stock.quant", *id)).collect();
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !store.exists("stock.quant", *id))
+        .collect();
     if !missing.is_empty() {
         return Err(SimError::missing("stock.quant", &missing));
     }
-    let name = ctx.inventory_name.clone().unwrap_or_else(|| "Product Quantity Updated".into());
+    let name = ctx
+        .inventory_name
+        .clone()
+        .unwrap_or_else(|| "Product Quantity Updated".into());
     for quant in ids {
         if store.get("stock.quant", *quant, "inventory_quantity_set") != Val::Bool(true) {
             continue;
         }
-        let product = store.get("stock.quant", *quant, "product_id").as_id().unwrap_or_default();
-        let location = store.get("stock.quant", *quant, "location_id").as_id().unwrap_or_default();
+        let product = store
+            .get("stock.quant", *quant, "product_id")
+            .as_id()
+            .unwrap_or_default();
+        let location = store
+            .get("stock.quant", *quant, "location_id")
+            .as_id()
+            .unwrap_or_default();
         let counted = store.get("stock.quant", *quant, "inventory_quantity").as_f64();
         let on_hand = store.get("stock.quant", *quant, "quantity").as_f64();
         let diff = counted - on_hand;
@@ -173,12 +207,19 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
 /// Quantity of `product` available (on hand − reserved) at `location` and its children.
 fn available_at(store: &Store, product: i64, location: i64) -> f64 {
     let domain = json!([["product_id", "=", product], ["location_id", "child_of", location]]);
-    let ctx = Ctx { active_test: false, uid: 1, inventory_mode: false, inventory_name: None };
+    let ctx = Ctx {
+        active_test: false,
+        uid: 1,
+        inventory_mode: false,
+        inventory_name: None,
+    };
     store
         .search("stock.quant", &domain, &ctx, None, 0, None)
         .unwrap_or_default()
         .into_iter()
-        .map(|q| store.get("stock.quant", q, "quantity").as_f64() - store.get("stock.quant", q, "reserved_quantity").as_f64())
+        .map(|q| {
+            store.get("stock.quant", q, "quantity").as_f64() - store.get("stock.quant", q, "reserved_quantity").as_f64()
+        })
         .sum()
 }
 
@@ -200,8 +241,14 @@ pub fn validate_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         if quantity <= 0.0 {
             return Err(SimError::user("You can only enter positive quantities."));
         }
-        let product = store.get("stock.scrap", *scrap, "product_id").as_id().unwrap_or_default();
-        let location = store.get("stock.scrap", *scrap, "location_id").as_id().unwrap_or_default();
+        let product = store
+            .get("stock.scrap", *scrap, "product_id")
+            .as_id()
+            .unwrap_or_default();
+        let location = store
+            .get("stock.scrap", *scrap, "location_id")
+            .as_id()
+            .unwrap_or_default();
         if available_at(store, product, location) + 1e-9 < quantity {
             return Ok(Some(json!({
                 "type": "ir.actions.act_window",
@@ -255,7 +302,10 @@ pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<
         done.insert("state".into(), json!("done"));
         done.insert("name".into(), json!(name));
         done.insert("scrap_location_id".into(), json!(to));
-        done.insert("date_done".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
+        done.insert(
+            "date_done".into(),
+            json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+        );
         if version <= 16 {
             done.insert("move_id".into(), json!(move_id));
         } else {
@@ -268,7 +318,10 @@ pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<
 
 /// `stock.scrap.unlink` refuses done scraps.
 pub fn check_scrap_unlink(store: &Store, ids: &[i64]) -> SimResult<()> {
-    if ids.iter().any(|id| store.get("stock.scrap", *id, "state").as_str() == Some("done")) {
+    if ids
+        .iter()
+        .any(|id| store.get("stock.scrap", *id, "state").as_str() == Some("done"))
+    {
         return Err(SimError::user("You cannot delete a scrap which is done."));
     }
     Ok(())

@@ -127,8 +127,16 @@ impl Ctx {
             .map(|v| !matches!(v, Value::Bool(false)))
             .unwrap_or(true);
         let inventory_mode = context.and_then(|c| c.get("inventory_mode")) == Some(&Value::Bool(true));
-        let inventory_name = context.and_then(|c| c.get("inventory_name")).and_then(Value::as_str).map(str::to_string);
-        Self { active_test, uid, inventory_mode, inventory_name }
+        let inventory_name = context
+            .and_then(|c| c.get("inventory_name"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Self {
+            active_test,
+            uid,
+            inventory_mode,
+            inventory_name,
+        }
     }
 }
 
