@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Simulator;
 use super::store::{SimError, SimResult};
+use super::xmlrpc::{self, Dialect, parse_call};
 
 type Sim = web::Data<Arc<Simulator>>;
 
@@ -24,10 +25,13 @@ pub fn server(simulator: Arc<Simulator>, bind: SocketAddr) -> std::io::Result<(S
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(128 * 1024 * 1024))
             .route("/jsonrpc", web::post().to(jsonrpc))
+            .route("/xmlrpc/2/{service}", web::post().to(xmlrpc))
+            .route("/xmlrpc/{service}", web::post().to(xmlrpc))
             .route("/web/webclient/version_info", web::post().to(webclient_version_info))
             .route("/web/session/authenticate", web::post().to(session_authenticate))
             .route("/web/version", web::get().to(web_version))
             .route("/json/2/{model}/{method}", web::post().to(json2))
+            .route("/doc-bearer/{file}", web::get().to(doc_bearer))
     })
     .workers(2)
     .listen(listener)?
@@ -87,6 +91,37 @@ fn arg_str(args: &[Value], i: usize) -> &str {
     args.get(i).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// The `common`, `object` and `db` services, shared by JSON-RPC and XML-RPC.
+fn dispatch(sim: &Simulator, service: &str, method: &str, args: &[Value]) -> SimResult<Option<Value>> {
+    match (service, method) {
+        ("common", "version") => Ok(Some(sim.version_info())),
+        ("common", "login") | ("common", "authenticate") => Ok(Some(
+            sim.login(arg_str(args, 0), arg_str(args, 1), arg_str(args, 2))
+                .map_or(json!(false), |uid| json!(uid)),
+        )),
+        ("db", "list") => Ok(Some(json!([sim.config.database]))),
+        ("object", "execute_kw") => {
+            let uid = args.get(1).and_then(Value::as_i64).unwrap_or(0);
+            sim.check(arg_str(args, 0), uid, arg_str(args, 2)).and_then(|uid| {
+                let positional = args.get(5).and_then(Value::as_array).cloned().unwrap_or_default();
+                let kwargs = args.get(6).and_then(Value::as_object).cloned().unwrap_or_default();
+                sim.execute(arg_str(args, 3), arg_str(args, 4), &positional, &kwargs, uid)
+            })
+        }
+        ("object", "execute") => {
+            let uid = args.get(1).and_then(Value::as_i64).unwrap_or(0);
+            sim.check(arg_str(args, 0), uid, arg_str(args, 2)).and_then(|uid| {
+                let positional = args.get(5..).map(<[Value]>::to_vec).unwrap_or_default();
+                sim.execute(arg_str(args, 3), arg_str(args, 4), &positional, &Map::new(), uid)
+            })
+        }
+        _ => Err(SimError {
+            name: "builtins.Exception",
+            message: format!("No such RPC method: {service}.{method}"),
+        }),
+    }
+}
+
 async fn jsonrpc(sim: Sim, body: Bytes) -> HttpResponse {
     let (id, params) = match envelope(&body) {
         Ok(parts) => parts,
@@ -99,34 +134,30 @@ async fn jsonrpc(sim: Sim, body: Bytes) -> HttpResponse {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let outcome = match (service, method) {
-        ("common", "version") => Ok(Some(sim.version_info())),
-        ("common", "login") | ("common", "authenticate") => Ok(Some(
-            sim.login(arg_str(&args, 0), arg_str(&args, 1), arg_str(&args, 2))
-                .map_or(json!(false), |uid| json!(uid)),
-        )),
-        ("db", "list") => Ok(Some(json!([sim.config.database]))),
-        ("object", "execute_kw") => {
-            let uid = args.get(1).and_then(Value::as_i64).unwrap_or(0);
-            sim.check(arg_str(&args, 0), uid, arg_str(&args, 2)).and_then(|uid| {
-                let positional = args.get(5).and_then(Value::as_array).cloned().unwrap_or_default();
-                let kwargs = args.get(6).and_then(Value::as_object).cloned().unwrap_or_default();
-                sim.execute(arg_str(&args, 3), arg_str(&args, 4), &positional, &kwargs, uid)
-            })
-        }
-        ("object", "execute") => {
-            let uid = args.get(1).and_then(Value::as_i64).unwrap_or(0);
-            sim.check(arg_str(&args, 0), uid, arg_str(&args, 2)).and_then(|uid| {
-                let positional = args.get(5..).map(<[Value]>::to_vec).unwrap_or_default();
-                sim.execute(arg_str(&args, 3), arg_str(&args, 4), &positional, &Map::new(), uid)
-            })
-        }
-        _ => Err(SimError {
-            name: "builtins.Exception",
-            message: format!("No such RPC method: {service}.{method}"),
-        }),
+    respond(&id, dispatch(&sim, service, method, &args))
+}
+
+/// `POST /xmlrpc/2/<service>` and the legacy `POST /xmlrpc/<service>`: always HTTP 200, `text/xml`.
+async fn xmlrpc(sim: Sim, req: HttpRequest, path: web::Path<String>, body: Bytes) -> HttpResponse {
+    let dialect = if req.path().starts_with("/xmlrpc/2/") {
+        Dialect::Numbered
+    } else {
+        Dialect::Legacy
     };
-    respond(&id, outcome)
+    let xml = match parse_call(&body) {
+        Ok(call) => match dispatch(&sim, &path, &call.method, &call.params) {
+            Ok(result) => xmlrpc::response(result.as_ref(), dialect),
+            Err(error) => xmlrpc::fault(&error, dialect),
+        },
+        Err(reason) => xmlrpc::fault(
+            &SimError {
+                name: "xml.parsers.expat.ExpatError",
+                message: reason,
+            },
+            dialect,
+        ),
+    };
+    HttpResponse::Ok().content_type("text/xml; charset=utf-8").body(xml)
 }
 
 async fn webclient_version_info(sim: Sim, body: Bytes) -> HttpResponse {
@@ -307,4 +338,52 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
             .body(value.unwrap_or(Value::Null).to_string()),
         Err(error) => json2_error(json2_status(&error), error.name, &error.message),
     }
+}
+
+/// `GET /doc-bearer/<model>.json` (19): the model's fields and its methods' parameter names, which
+/// `odoo-client-lib` reads to turn positional arguments into JSON-2's named ones.
+async fn doc_bearer(sim: Sim, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let not_found = || {
+        HttpResponse::NotFound()
+            .content_type("text/html")
+            .body("<h1>Not Found</h1>")
+    };
+    if sim.version() < 19 {
+        return not_found();
+    }
+    let authorization = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let key = authorization
+        .split_once(char::is_whitespace)
+        .map(|(_, k)| k.trim())
+        .unwrap_or_default();
+    if !sim.key_is_valid(key) {
+        return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
+    }
+    let Some(model) = path.strip_suffix(".json") else {
+        return not_found();
+    };
+    let described = sim.with_store(|store| {
+        let spec = store.spec(model).ok()?;
+        let fields = store.fields_get(model, &[]).ok()?;
+        Some((spec.label, fields))
+    });
+    let Some((label, fields)) = described else {
+        return not_found();
+    };
+    let methods: Map<String, Value> = super::orm::public_methods()
+        .into_iter()
+        .map(|(name, params, record)| {
+            let parameters: Map<String, Value> = params.iter().map(|p| (p.to_string(), json!({}))).collect();
+            let api = if record { json!([]) } else { json!(["model"]) };
+            (name.to_string(), json!({"parameters": parameters, "api": api}))
+        })
+        .collect();
+    let body = json!({"model": model, "name": label, "doc": "", "fields": fields, "methods": methods});
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_string())
 }

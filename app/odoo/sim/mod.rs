@@ -1,11 +1,13 @@
 //! A simulated Odoo (16–19) that behaves like one over the wire (ODOO-API §8): `truestock odoo-sim`,
 //! the demo, the tests and the benchmarks talk to it exactly as to a real Odoo.
 //!
-//! This slice serves JSON-RPC (`/jsonrpc`: `common`, `object`, `db.list`), `/web/webclient/version_info`,
-//! `/web/session/authenticate` and, in 19 mode, `GET /web/version`, over an in-memory ORM with
-//! per-version field sets, the domain language, `active_test`, microsecond write dates returned to the
-//! second, API keys (revocable, expiring) and Odoo's login cooldown. XML-RPC, JSON-2, live mode, faults
-//! and the stock business methods come with the next slices.
+//! It serves JSON-RPC (`/jsonrpc`: `common`, `object`, `db.list`), XML-RPC (`/xmlrpc/2/*` with integer
+//! faults, legacy `/xmlrpc/*` with string faults), `/web/webclient/version_info`,
+//! `/web/session/authenticate` and, in 19 mode, `GET /web/version` and JSON-2, over an in-memory ORM
+//! with per-version field sets, the domain language, `active_test`, microsecond write dates returned to
+//! the second, API keys (revocable, expiring), Odoo's login cooldown, and the stock behaviour write-back
+//! needs (inventory mode, scraps). Purchase and picking models, `/doc-bearer`, live mode and fault
+//! injection come with the next slices.
 
 pub mod dataset;
 mod http;
@@ -13,6 +15,7 @@ pub mod orm;
 pub mod schema;
 pub mod stock;
 pub mod store;
+pub mod xmlrpc;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};

@@ -27,6 +27,25 @@ fn signature(method: &str) -> Option<(&'static [&'static str], bool)> {
     })
 }
 
+/// The public methods every model answers, with their parameters and whether they take ids (for
+/// `/doc-bearer/<model>.json`).
+pub fn public_methods() -> Vec<(&'static str, &'static [&'static str], bool)> {
+    [
+        "search",
+        "search_count",
+        "search_read",
+        "read",
+        "fields_get",
+        "create",
+        "write",
+        "unlink",
+        "name_search",
+    ]
+    .into_iter()
+    .filter_map(|m| signature(m).map(|(params, record)| (m, params, record)))
+    .collect()
+}
+
 /// Binds positional and keyword arguments to the method's parameter names, as Python would.
 fn bind(
     model: &str,
