@@ -5,6 +5,7 @@
 pub mod client;
 pub mod domain;
 pub mod error;
+pub mod records;
 pub mod sim;
 pub mod value;
 pub mod version;
