@@ -65,6 +65,21 @@ enum Command {
         /// API key to accept (default: a new random one, printed)
         #[arg(long)]
         api_key: Option<String>,
+        /// Fault: delay before every answer, in milliseconds
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Fault: extra delay of each search_read page, in milliseconds (holds a worker, as in Odoo)
+        #[arg(long, default_value_t = 0)]
+        page_latency_ms: u64,
+        /// Fault: share of requests answered 502 by "the proxy" (0 to 1)
+        #[arg(long, default_value_t = 0.0)]
+        error_rate: f64,
+        /// Fault: share of connections dropped mid-answer (0 to 1)
+        #[arg(long, default_value_t = 0.0)]
+        drop_rate: f64,
+        /// Fault: refuse every call on this model with AccessError (repeatable)
+        #[arg(long)]
+        deny_model: Vec<String>,
     },
     /// Benchmarks: each provisions its own database and prints one JSON line of results
     #[command(subcommand)]
@@ -299,6 +314,11 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             port,
             seed,
             api_key,
+            latency_ms,
+            page_latency_ms,
+            error_rate,
+            drop_rate,
+            deny_model,
         } => {
             use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
             let dataset = Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
@@ -311,6 +331,12 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
                 .await
                 .map_err(|e| err(&e))?;
+            let ms = std::time::Duration::from_millis;
+            simulator.faults.set_latency(ms(latency_ms), ms(page_latency_ms));
+            simulator.faults.set_rates(error_rate, drop_rate);
+            for model in &deny_model {
+                simulator.faults.deny_model(model);
+            }
             let bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
             let running =
                 RunningSimulator::start(simulator, bind).map_err(|e| format!("could not listen on {bind}: {e}"))?;

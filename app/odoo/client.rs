@@ -282,18 +282,26 @@ impl Client {
         Ok(object.remove("result").unwrap_or(Value::Null))
     }
 
-    /// One model method call over the transport of this Odoo's version.
+    /// One model method call over the transport of this Odoo's version. A session-expired answer is
+    /// retried once: our calls carry their credentials, so a fresh attempt is a fresh session.
     async fn call(&self, call: Call<'_>) -> Result<Value, OdooError> {
+        match self.call_once(&call).await {
+            Err(OdooError::SessionExpired) => self.call_once(&call).await,
+            outcome => outcome,
+        }
+    }
+
+    async fn call_once(&self, call: &Call<'_>) -> Result<Value, OdooError> {
         if self.version.uses_json2() {
             return self.json2(call).await;
         }
         let mut positional: Vec<Value> = call.ids.map(|ids| vec![json!(ids)]).unwrap_or_default();
         let mut kwargs = Map::new();
-        for (n, (name, value)) in call.args.into_iter().enumerate() {
+        for (n, (name, value)) in call.args.iter().enumerate() {
             if n < call.positional {
-                positional.push(value);
+                positional.push(value.clone());
             } else {
-                kwargs.insert(name.to_string(), value);
+                kwargs.insert(name.to_string(), value.clone());
             }
         }
         kwargs.insert("context".into(), Value::Object(call.context.clone()));
@@ -311,14 +319,14 @@ impl Client {
     }
 
     /// One JSON-2 call: named arguments only, the key as a bearer token, the status as the error class.
-    async fn json2(&self, call: Call<'_>) -> Result<Value, OdooError> {
+    async fn json2(&self, call: &Call<'_>) -> Result<Value, OdooError> {
         let mut body = Map::new();
         if let Some(ids) = call.ids {
             body.insert("ids".into(), json!(ids));
         }
         body.insert("context".into(), Value::Object(call.context.clone()));
-        for (name, value) in call.args {
-            body.insert(name.to_string(), value);
+        for (name, value) in &call.args {
+            body.insert(name.to_string(), value.clone());
         }
         let url = self.endpoint(&format!("json/2/{}/{}", call.model, call.method))?;
         let request = self
@@ -349,6 +357,7 @@ impl Client {
         Err(match status.as_u16() {
             401 => OdooError::BadCredentials,
             403 if name.ends_with("AccessDenied") => OdooError::BadCredentials,
+            403 if name.ends_with("SessionExpiredException") => OdooError::SessionExpired,
             403 => OdooError::AccessDenied {
                 model: call.model.to_string(),
                 message,

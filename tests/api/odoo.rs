@@ -635,3 +635,81 @@ async fn every_adapter_reads_its_model_on_every_version() {
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn injected_faults_surface_as_their_error_classes() {
+    use std::time::{Duration, Instant};
+    use truestock::odoo::sim::faults::Fault;
+    for version in [17, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let options = SearchOptions::default();
+        let everything = Domain::all();
+        let count = || client.search_count("stock.quant", &everything, &options);
+        let page = options.clone().limit(50);
+        let faults = &sim.simulator.faults;
+
+        // Session expiry is retried once, transparently; twice in a row surfaces.
+        faults.queue(Fault::SessionExpired);
+        assert!(count().await.is_ok(), "Odoo {version}");
+        faults.queue(Fault::SessionExpired);
+        faults.queue(Fault::SessionExpired);
+        assert_eq!(count().await.unwrap_err(), OdooError::SessionExpired, "Odoo {version}");
+
+        faults.queue(Fault::Status(502));
+        assert!(
+            matches!(count().await.unwrap_err(), OdooError::Transport(_)),
+            "Odoo {version}"
+        );
+        faults.queue(Fault::Status(503));
+        assert!(count().await.unwrap_err().is_transient(), "Odoo {version}");
+
+        faults.queue(Fault::Drop);
+        assert!(
+            matches!(count().await.unwrap_err(), OdooError::Transport(_)),
+            "Odoo {version}"
+        );
+
+        faults.queue(Fault::Truncate);
+        let rows = client
+            .search_read::<serde_json::Value>("stock.quant", &everything, &["quantity"], &page)
+            .await;
+        assert!(matches!(rows.unwrap_err(), OdooError::Malformed(_)), "Odoo {version}");
+
+        faults.queue(Fault::Oversize(65 * 1024 * 1024));
+        assert!(
+            matches!(count().await.unwrap_err(), OdooError::ResponseTooLarge { .. }),
+            "Odoo {version}"
+        );
+
+        // One model denied: that model's access error, the others carry on.
+        faults.deny_model("purchase.order");
+        let denied = client
+            .search_count("purchase.order", &Domain::all(), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&denied, OdooError::AccessDenied { model, .. } if model == "purchase.order"),
+            "{denied:?}"
+        );
+        assert!(count().await.is_ok());
+        faults.allow_model("purchase.order");
+
+        // Latency and slow pages are felt, and bounded by the client's timeout.
+        faults.set_latency(Duration::from_millis(300), Duration::ZERO);
+        let started = Instant::now();
+        count().await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        faults.set_latency(Duration::ZERO, Duration::ZERO);
+        let mut impatient = config(&sim, KEY);
+        impatient.request_timeout = Duration::from_millis(500);
+        let impatient = Client::connect(impatient).await.unwrap();
+        faults.set_latency(Duration::ZERO, Duration::from_secs(2));
+        let slow = impatient
+            .search_read::<serde_json::Value>("stock.quant", &everything, &["quantity"], &page)
+            .await;
+        assert!(matches!(slow.unwrap_err(), OdooError::Transport(_)), "Odoo {version}");
+        faults.set_latency(Duration::ZERO, Duration::ZERO);
+        sim.stop().await;
+    }
+}

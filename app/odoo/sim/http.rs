@@ -22,6 +22,7 @@ pub fn server(simulator: Arc<Simulator>, bind: SocketAddr) -> std::io::Result<(S
     let port = listener.local_addr()?.port();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(inject_faults))
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(128 * 1024 * 1024))
             .route("/jsonrpc", web::post().to(jsonrpc))
@@ -203,6 +204,71 @@ async fn web_version(sim: Sim) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(json!({"version_info": [v, 0, 0, "final", 0, ""], "version": format!("{v}.0")}).to_string())
+}
+
+/// Applies the simulator's faults to each request before (or instead of) answering it.
+async fn inject_faults(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use super::faults::Fault;
+    let Some(sim) = req.app_data::<Sim>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let (delay, fault) = sim.faults.next();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let json2 = req.path().starts_with("/json/2/");
+    let response = match fault {
+        None => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Some(Fault::Truncate) => {
+            let res = next.call(req).await?;
+            let (http_req, res) = res.into_parts();
+            let status = res.status();
+            let body = actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default();
+            let half = body.slice(..body.len() / 2);
+            let truncated = HttpResponse::build(status).content_type("application/json").body(half);
+            return Ok(actix_web::dev::ServiceResponse::new(http_req, truncated));
+        }
+        Some(Fault::Status(code)) => HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
+        )
+        .content_type("text/html")
+        .body("<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        Some(Fault::Drop) => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"result\": [")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection dropped by fault injection",
+                )),
+            ];
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .streaming(futures_util::stream::iter(chunks))
+        }
+        Some(Fault::Oversize(bytes)) => {
+            let mut body = Vec::with_capacity(bytes);
+            body.extend_from_slice(b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"result\": \"");
+            body.resize(bytes.saturating_sub(3).max(body.len()), b'x');
+            body.extend_from_slice(b"\"}\n");
+            HttpResponse::Ok().content_type("application/json").body(body)
+        }
+        Some(Fault::SessionExpired) if json2 => {
+            json2_error(403, "odoo.http.SessionExpiredException", "Session expired")
+        }
+        Some(Fault::SessionExpired) => {
+            let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": 100, "message": "Odoo Session Expired",
+                "data": {"name": "odoo.http.SessionExpiredException", "message": "Session expired", "arguments": ["Session expired"],
+                         "context": {}, "debug": "Traceback (most recent call last):\nodoo.http.SessionExpiredException: Session expired\n"}}});
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(body.to_string())
+        }
+    };
+    let (http_req, _) = req.into_parts();
+    Ok(actix_web::dev::ServiceResponse::new(http_req, response))
 }
 
 /// The JSON-2 error body (`serialize_exception`) with its HTTP status.

@@ -10,6 +10,7 @@
 //! injection come with the next slices.
 
 pub mod dataset;
+pub mod faults;
 mod http;
 pub mod orm;
 pub mod schema;
@@ -69,6 +70,8 @@ const COOLDOWN_SECS: i64 = 60;
 /// A running simulated Odoo's state.
 pub struct Simulator {
     pub config: SimConfig,
+    /// Faults to inject (tests queue them; CLI flags set rates).
+    pub faults: faults::Faults,
     store: RwLock<Store>,
     keys: Mutex<Vec<ApiKey>>,
     cooldown: Mutex<Cooldown>,
@@ -86,6 +89,7 @@ impl Simulator {
         }];
         Self {
             config,
+            faults: faults::Faults::default(),
             store: RwLock::new(store),
             keys: Mutex::new(keys),
             cooldown: Mutex::new(Cooldown::default()),
@@ -180,6 +184,16 @@ impl Simulator {
 
     /// One ORM call, under the store's lock (shared for queries).
     pub(crate) fn execute_call(&self, call: orm::Call<'_>) -> SimResult<Option<Value>> {
+        if self.faults.is_denied(call.model) {
+            return Err(SimError::access(call.model));
+        }
+        // A slow page holds its worker, as a real Odoo's does.
+        if call.method == "search_read" {
+            let delay = self.faults.page_delay();
+            if !delay.is_zero() {
+                std::thread::sleep(delay);
+            }
+        }
         orm::execute_locked(&self.store, call)
     }
 
@@ -193,15 +207,14 @@ impl Simulator {
         uid: i64,
     ) -> SimResult<Option<Value>> {
         let (ids, rest) = orm::split_ids(method, args)?;
-        let call = orm::Call {
+        self.execute_call(orm::Call {
             model,
             method,
             ids,
             positional: &rest,
             named: kwargs,
             uid,
-        };
-        orm::execute_locked(&self.store, call)
+        })
     }
 }
 
