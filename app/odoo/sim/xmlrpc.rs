@@ -47,23 +47,25 @@ pub fn parse_call(body: &[u8]) -> Result<MethodCall, String> {
     Ok(MethodCall { method, params })
 }
 
+/// The text of one of XML's five predefined entities (XML-RPC uses no others).
+fn entity(name: &str) -> Result<&'static str, String> {
+    Ok(match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "quot" => "\"",
+        "apos" => "'",
+        other => return Err(format!("unknown entity &{other};")),
+    })
+}
+
 fn read_text(reader: &mut Reader<&[u8]>, end: &[u8]) -> Result<String, String> {
     let mut text = String::new();
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf).map_err(|e| e.to_string())? {
             Event::Text(t) => text.push_str(&t.decode().map_err(|e| e.to_string())?),
-            Event::GeneralRef(r) => {
-                let name = r.decode().map_err(|e| e.to_string())?;
-                text.push_str(match name.as_ref() {
-                    "lt" => "<",
-                    "gt" => ">",
-                    "amp" => "&",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    other => return Err(format!("unknown entity &{other};")),
-                });
-            }
+            Event::GeneralRef(r) => text.push_str(entity(&r.decode().map_err(|e| e.to_string())?)?),
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
             Event::End(e) if e.name().as_ref() == end => return Ok(text),
             Event::Eof => return Err("unexpected end of document".into()),
@@ -124,6 +126,7 @@ fn parse_value(reader: &mut Reader<&[u8]>) -> Result<Value, String> {
                 });
             }
             Event::Text(t) => bare.push_str(&t.decode().map_err(|e| e.to_string())?),
+            Event::GeneralRef(r) => bare.push_str(entity(&r.decode().map_err(|e| e.to_string())?)?),
             Event::End(e) if e.name().as_ref() == b"value" => {
                 // A value without a type tag is a string.
                 return Ok(result.unwrap_or(Value::String(bare)));
