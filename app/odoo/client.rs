@@ -5,8 +5,10 @@
 //! response size cap, never follows redirects, and never logs the API key. Odoo's answers are decoded
 //! into [`OdooError`] classes the sync can act on.
 //!
-//! Aggregate reads (for reconciliation, next slice): `read_group` on 16–18, `formatted_read_group`
-//! (named `aggregates` such as `"quantity:sum"`, `"__count"`) on 19, where `read_group` is deprecated.
+//! Aggregate reads (reconciliation): `read_group(lazy=False)` on 16–18 (sums keyed by field name,
+//! `__count`; an empty sum is `false`/`null`), `formatted_read_group` with `aggregates` such as
+//! `"quantity:sum"` and `"__count"` on 19, where `read_group` is deprecated (Odoo's ORM changelog,
+//! "Odoo Online 18.2").
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -80,6 +82,20 @@ impl SearchOptions {
     pub fn context(mut self, key: &str, value: Value) -> Self {
         self.context.insert(key.to_string(), value);
         self
+    }
+}
+
+/// The result of [`Client::aggregate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    pub count: u64,
+    /// The sum of each requested field, in the order requested.
+    pub totals: Vec<(String, f64)>,
+}
+
+impl Aggregate {
+    pub fn total(&self, field: &str) -> f64 {
+        self.totals.iter().find(|(f, _)| f == field).map_or(0.0, |(_, t)| *t)
     }
 }
 
@@ -527,6 +543,71 @@ impl Client {
             context: &options.context,
         })
         .await
+    }
+
+    /// Totals over `domain`: the record count and the sum of each of `fields` (reconciliation compares
+    /// them window by window). `read_group` on 16–18; `formatted_read_group` on 19, where `read_group`
+    /// is deprecated.
+    pub async fn aggregate(
+        &self,
+        model: &str,
+        domain: &Domain,
+        fields: &[&str],
+        options: &SearchOptions,
+    ) -> Result<Aggregate, OdooError> {
+        let sums: Vec<String> = fields.iter().map(|f| format!("{f}:sum")).collect();
+        let json2 = self.version.uses_json2();
+        let call = if json2 {
+            let mut aggregates = sums.clone();
+            aggregates.push("__count".into());
+            let args = vec![
+                ("domain", domain.to_json()),
+                ("groupby", json!([])),
+                ("aggregates", json!(aggregates)),
+            ];
+            Call {
+                model,
+                method: "formatted_read_group",
+                ids: None,
+                args,
+                positional: 0,
+                context: &options.context,
+            }
+        } else {
+            let args = vec![
+                ("domain", domain.to_json()),
+                ("fields", json!(sums)),
+                ("groupby", json!([])),
+                ("lazy", json!(false)),
+            ];
+            Call {
+                model,
+                method: "read_group",
+                ids: None,
+                args,
+                positional: 0,
+                context: &options.context,
+            }
+        };
+        let rows = self.call(call).await?;
+        let row = rows
+            .as_array()
+            .and_then(|r| r.first())
+            .and_then(Value::as_object)
+            .ok_or_else(|| OdooError::Malformed(format!("{model}: the aggregate read returned {rows}")))?;
+        let count = row.get("__count").and_then(Value::as_u64).unwrap_or(0);
+        let mut totals = Vec::with_capacity(fields.len());
+        for (field, sum) in fields.iter().zip(&sums) {
+            let key = if json2 { sum.as_str() } else { field };
+            // An empty sum is `false` (17/18) or `null` (16).
+            let total = match row.get(key) {
+                Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
+                Some(Value::Bool(false) | Value::Null) | None => 0.0,
+                Some(other) => return Err(OdooError::Malformed(format!("{model}: sum of {field} is {other}"))),
+            };
+            totals.push(((*field).to_string(), total));
+        }
+        Ok(Aggregate { count, totals })
     }
 
     /// `fields_get` with the attributes TrueStock uses.

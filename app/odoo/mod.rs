@@ -11,7 +11,7 @@ pub mod value;
 pub mod version;
 pub mod writeback;
 
-pub use client::{Client, OdooConfig, SearchOptions};
+pub use client::{Aggregate, Client, OdooConfig, SearchOptions};
 pub use domain::{Domain, Op};
 pub use error::OdooError;
 pub use version::OdooVersion;

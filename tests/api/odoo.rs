@@ -713,3 +713,44 @@ async fn injected_faults_surface_as_their_error_classes() {
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn aggregate_reads_match_the_rows_on_every_version() {
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let window = Domain::leaf("id", Op::Gt, 100).and_leaf("id", Op::Le, 400);
+        let rows: Vec<Quant> = client
+            .search_read(
+                "stock.quant",
+                &window,
+                &["quantity", "product_id", "location_id", "write_date"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        let aggregate = client
+            .aggregate(
+                "stock.quant",
+                &window,
+                &["quantity", "reserved_quantity"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(aggregate.count, rows.len() as u64, "Odoo {version}");
+        let sum: f64 = rows.iter().map(|q| q.quantity).sum();
+        assert!((aggregate.total("quantity") - sum).abs() < 1e-6, "Odoo {version}");
+        let empty = client
+            .aggregate(
+                "stock.quant",
+                &Domain::leaf("id", Op::Lt, 0),
+                &["quantity"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((empty.count, empty.total("quantity")), (0, 0.0), "Odoo {version}");
+        sim.stop().await;
+    }
+}

@@ -23,6 +23,14 @@ fn signature(method: &str) -> Option<(&'static [&'static str], bool)> {
         "context_get" => (&[], false),
         "name_search" => (&["name", "domain", "operator", "limit"], false),
         "action_validate" | "do_scrap" | "action_apply_inventory" => (&[], true),
+        "read_group" => (
+            &["domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"],
+            false,
+        ),
+        "formatted_read_group" => (
+            &["domain", "groupby", "aggregates", "having", "offset", "limit", "order"],
+            false,
+        ),
         _ => return None,
     })
 }
@@ -332,6 +340,19 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
             json!(true)
         }
         "context_get" => json!({"lang": "en_US", "tz": "Europe/Brussels", "uid": call.uid}),
+        "read_group" | "formatted_read_group" => {
+            let formatted = call.method == "formatted_read_group";
+            if formatted && store.get().schema.version < 19 {
+                return Err(SimError::attribute(call.model, call.method));
+            }
+            let specs = if formatted {
+                field_names(args.get("aggregates"))?
+            } else {
+                field_names(args.get("fields"))?
+            };
+            let groupby = field_names(args.get("groupby"))?;
+            read_group(store.get(), call.model, &domain(), &ctx, &specs, &groupby, formatted)?
+        }
         "name_search" => {
             let name = args.get("name").and_then(Value::as_str).unwrap_or_default();
             let mut leaf_domain = args.get("domain").cloned().unwrap_or(json!([]));
@@ -361,6 +382,100 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
         _ => unreachable!("signature() lists every handled method"),
     };
     Ok(Some(result))
+}
+
+/// `read_group` (16–19) and `formatted_read_group` (19): sums and counts over a domain, grouped by at
+/// most one field (what reconciliation needs). Keys follow each method's format.
+fn read_group(
+    store: &Store,
+    model: &str,
+    domain: &Value,
+    ctx: &Ctx,
+    specs: &[String],
+    groupby: &[String],
+    formatted: bool,
+) -> SimResult<Value> {
+    if groupby.len() > 1 {
+        return Err(SimError::value("the simulator groups by one field at most"));
+    }
+    let spec = store.spec(model)?;
+    // `quantity:sum`, a bare `quantity` (sum), and `__count`.
+    let mut sums: Vec<(String, &'static str)> = Vec::new();
+    for text in specs {
+        if text == "__count" {
+            continue;
+        }
+        let (field, function) = text.split_once(':').unwrap_or((text.as_str(), "sum"));
+        if function != "sum" {
+            return Err(SimError::value(format!("the simulator only sums, not {function}")));
+        }
+        let (_, f) = spec
+            .field(field)
+            .ok_or_else(|| SimError::value(format!("Invalid field {field:?} on model {model:?}")))?;
+        sums.push((text.clone(), f.name));
+    }
+    let ids = store.search(model, domain, ctx, None, 0, None)?;
+    let key_of = |id: i64| -> Value {
+        match groupby.first() {
+            None => Value::Null,
+            Some(g) => store
+                .read(model, &[id], std::slice::from_ref(g), true)
+                .ok()
+                .and_then(|r| r.first().map(|row| row[g.as_str()].clone()))
+                .unwrap_or(Value::Null),
+        }
+    };
+    let mut groups: Vec<(Value, usize, Vec<f64>)> = Vec::new();
+    for id in ids {
+        let key = key_of(id);
+        let index = match groups.iter().position(|(k, _, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                groups.push((key, 0, vec![0.0; sums.len()]));
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[index];
+        group.1 += 1;
+        for (n, (_, field)) in sums.iter().enumerate() {
+            group.2[n] += store.get(model, id, field).as_f64();
+        }
+    }
+    if groups.is_empty() && groupby.is_empty() {
+        groups.push((Value::Null, 0, vec![0.0; sums.len()]));
+    }
+    let rows: Vec<Value> = groups
+        .into_iter()
+        .map(|(key, count, totals)| {
+            let mut row = Map::new();
+            if let Some(g) = groupby.first() {
+                row.insert(g.clone(), key);
+            }
+            for ((spec_text, field), total) in sums.iter().zip(totals) {
+                let name = if formatted {
+                    spec_text.clone()
+                } else {
+                    field.to_string()
+                };
+                row.insert(
+                    name,
+                    if count == 0 && !formatted {
+                        json!(false)
+                    } else {
+                        json!(total)
+                    },
+                );
+            }
+            row.insert("__count".into(), json!(count));
+            if formatted {
+                row.insert("__extra_domain".into(), json!([[1, "=", 1]]));
+            } else if store.schema.version >= 17 {
+                row.insert("__domain".into(), domain.clone());
+            }
+            Value::Object(row)
+        })
+        .collect();
+    Ok(Value::Array(rows))
 }
 
 /// Splits JSON-RPC `execute_kw` arguments into ids (for record methods) and the rest.
