@@ -217,3 +217,112 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         other => Err(OdooError::Malformed(format!("action_apply_inventory returned {other}"))),
     }
 }
+
+/// A new SKU, approved for creation in Odoo.
+#[derive(Debug, Clone)]
+pub struct ProductProposal {
+    pub company_id: i64,
+    pub name: String,
+    /// The internal reference: how a retry finds a product an earlier attempt created.
+    pub default_code: String,
+    pub barcode: Option<String>,
+    pub category_id: i64,
+    pub uom_id: i64,
+    /// The purchase unit (ignored on 19, which buys in packagings).
+    pub purchase_uom_id: Option<i64>,
+    pub list_price: f64,
+    pub standard_price: f64,
+}
+
+/// The product as Odoo holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductIds {
+    pub template_id: i64,
+    pub variant_id: i64,
+    /// Whether this call created it (false: an earlier attempt had).
+    pub created: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct VariantRow {
+    id: i64,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    product_tmpl_id: Option<Many2One>,
+}
+
+async fn variant_by_code(
+    client: &Client,
+    code: &str,
+    options: &SearchOptions,
+) -> Result<Option<(i64, i64)>, OdooError> {
+    let rows: Vec<VariantRow> = client
+        .search_read(
+            "product.product",
+            &Domain::leaf("default_code", Op::Eq, code),
+            &["product_tmpl_id"],
+            &options.clone().order("id asc"),
+        )
+        .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.product_tmpl_id.as_ref().map(|t| (t.id, r.id))))
+}
+
+/// Creates a storable product once: a retry finds it by its internal reference instead.
+pub async fn create_product(client: &Client, proposal: &ProductProposal) -> Result<ProductIds, OdooError> {
+    let options = company_context(proposal.company_id);
+    if let Some((template_id, variant_id)) = variant_by_code(client, &proposal.default_code, &options).await? {
+        return Ok(ProductIds {
+            template_id,
+            variant_id,
+            created: false,
+        });
+    }
+    let version = client.version().major;
+    let mut values = Map::new();
+    values.insert("name".into(), json!(proposal.name));
+    values.insert("default_code".into(), json!(proposal.default_code));
+    if let Some(barcode) = &proposal.barcode {
+        values.insert("barcode".into(), json!(barcode));
+    }
+    values.insert("categ_id".into(), json!(proposal.category_id));
+    values.insert("uom_id".into(), json!(proposal.uom_id));
+    if version <= 18 {
+        values.insert(
+            "uom_po_id".into(),
+            json!(proposal.purchase_uom_id.unwrap_or(proposal.uom_id)),
+        );
+    }
+    values.insert("list_price".into(), json!(proposal.list_price));
+    values.insert("standard_price".into(), json!(proposal.standard_price));
+    values.insert("sale_ok".into(), json!(true));
+    values.insert("purchase_ok".into(), json!(true));
+    if version <= 17 {
+        values.insert("detailed_type".into(), json!("product"));
+    } else {
+        values.insert("type".into(), json!("consu"));
+        values.insert("is_storable".into(), json!(true));
+    }
+    client.create("product.template", values, &options).await?;
+    let (template_id, variant_id) = variant_by_code(client, &proposal.default_code, &options)
+        .await?
+        .ok_or_else(|| OdooError::RecordMissing(format!("the product {} just created", proposal.default_code)))?;
+    Ok(ProductIds {
+        template_id,
+        variant_id,
+        created: true,
+    })
+}
+
+/// Applies approved attribute changes to a product variant; writing the same values again is
+/// harmless, so a retry needs no read-back beyond Odoo's own answer.
+pub async fn update_product(
+    client: &Client,
+    company_id: i64,
+    variant_id: i64,
+    changes: Map<String, Value>,
+) -> Result<(), OdooError> {
+    client
+        .write("product.product", &[variant_id], changes, &company_context(company_id))
+        .await
+}

@@ -754,3 +754,56 @@ async fn aggregate_reads_match_the_rows_on_every_version() {
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_product_is_created_once_and_a_duplicate_barcode_is_refused_on_every_version() {
+    use truestock::odoo::records::OdooModel as _;
+    use truestock::odoo::writeback::{self, ProductProposal};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let proposal = ProductProposal {
+            company_id: 1,
+            name: "Linen Shirt".into(),
+            default_code: format!("TS-NEW-{version}"),
+            barcode: Some(truestock::odoo::sim::dataset::ean13(9_000_000 + u64::from(version))),
+            category_id: 2,
+            uom_id: 1,
+            purchase_uom_id: Some(2),
+            list_price: 39.9,
+            standard_price: 14.2,
+        };
+        let first = writeback::create_product(&client, &proposal)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert!(first.created);
+        let again = writeback::create_product(&client, &proposal).await.unwrap();
+        assert_eq!(
+            (again.template_id, again.variant_id, again.created),
+            (first.template_id, first.variant_id, false)
+        );
+        let templates: Vec<truestock::odoo::records::ProductTemplate> = client
+            .read(
+                "product.template",
+                &[first.template_id],
+                &truestock::odoo::records::ProductTemplate::fields(version, None),
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert!(templates[0].is_storable(), "Odoo {version}");
+        // An update, then a barcode another product has: Odoo's ValidationError.
+        let mut changes = Map::new();
+        changes.insert("standard_price".into(), json!(15.0));
+        writeback::update_product(&client, 1, first.variant_id, changes)
+            .await
+            .unwrap();
+        let mut taken = Map::new();
+        taken.insert("barcode".into(), json!(truestock::odoo::sim::dataset::ean13(1)));
+        let err = writeback::update_product(&client, 1, first.variant_id, taken)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::UserError(_)), "Odoo {version}: {err:?}");
+        sim.stop().await;
+    }
+}

@@ -13,6 +13,7 @@ pub mod dataset;
 pub mod faults;
 mod http;
 pub mod orm;
+pub mod products;
 pub mod schema;
 pub mod stock;
 pub mod store;

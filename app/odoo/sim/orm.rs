@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::stock;
 use super::store::{Ctx, SimError, SimResult, Store, now};
+use super::{products, stock};
 
 /// A method's parameters in order (Python names, as JSON-2 and keyword arguments use them).
 fn signature(method: &str) -> Option<(&'static [&'static str], bool)> {
@@ -261,6 +261,37 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
         ("stock.scrap", "action_validate") => return stock::validate_scraps(store.get_mut(call.method)?, &ids(), &ctx),
         ("stock.scrap", "do_scrap") => return stock::do_scraps(store.get_mut(call.method)?, &ids(), &ctx),
         ("stock.scrap", "unlink") => stock::check_scrap_unlink(store.get(), &ids())?,
+        ("product.template", "create") => {
+            let store = store.get_mut(call.method)?;
+            let list: Vec<Map<String, Value>> = match args.get("vals_list") {
+                Some(Value::Object(vals)) => vec![vals.clone()],
+                Some(Value::Array(list)) => list.iter().filter_map(|v| v.as_object().cloned()).collect(),
+                _ => return Err(SimError::type_error("product.template.create() missing 'vals_list'")),
+            };
+            let mut created = Vec::new();
+            for vals in &list {
+                created.push(products::create_template(store, vals, call.uid)?);
+            }
+            return Ok(Some(match args.get("vals_list") {
+                Some(Value::Object(_)) => json!(created[0]),
+                _ => json!(created),
+            }));
+        }
+        ("product.template" | "product.product", "write") => {
+            let vals = args
+                .get("vals")
+                .and_then(Value::as_object)
+                .ok_or_else(|| SimError::type_error("write() needs vals"))?;
+            products::write(store.get_mut(call.method)?, call.model, &ids(), vals, call.uid)?;
+            return Ok(Some(json!(true)));
+        }
+        ("product.product", "create") => {
+            let vals = args
+                .get("vals_list")
+                .and_then(Value::as_object)
+                .ok_or_else(|| SimError::type_error("create() needs vals"))?;
+            products::check_barcode(store.get(), vals.get("barcode"), None)?;
+        }
         (_, "action_validate" | "do_scrap" | "action_apply_inventory") => {
             return Err(SimError::attribute(call.model, call.method));
         }

@@ -1,0 +1,80 @@
+//! Product behaviour write-back depends on: a template creates its variant, template edits reach its
+//! single variant, and barcodes are unique (a Python constraint since 16, so only RPC writes are
+//! checked: data loaded by SQL, like the datasets' duplicates, slips through as in real databases).
+
+use serde_json::{Map, Value, json};
+
+use super::store::{SimError, SimResult, Store, now};
+
+/// Refuses a barcode already used by another product (`ValidationError`).
+pub fn check_barcode(store: &Store, barcode: Option<&Value>, except_variant: Option<i64>) -> SimResult<()> {
+    let Some(Value::String(code)) = barcode else {
+        return Ok(());
+    };
+    let taken = store.ids("product.product").into_iter().find(|p| {
+        Some(*p) != except_variant && store.get("product.product", *p, "barcode").as_str() == Some(code.as_str())
+    });
+    match taken {
+        Some(other) => Err(SimError::validation(format!(
+            "Barcode(s) already assigned:\n\n- Barcode \"{code}\" already assigned to product(s): {}",
+            store.get("product.product", other, "name").as_str().unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `product.template.create`: the template and its single variant.
+pub fn create_template(store: &mut Store, vals: &Map<String, Value>, uid: i64) -> SimResult<i64> {
+    check_barcode(store, vals.get("barcode"), None)?;
+    let template = store.create_at("product.template", vals, uid, now())?;
+    let mut variant = Map::new();
+    variant.insert("product_tmpl_id".into(), json!(template));
+    for field in ["default_code", "barcode", "standard_price"] {
+        if let Some(value) = vals.get(field) {
+            variant.insert(field.into(), value.clone());
+        }
+    }
+    store.create_at("product.product", &variant, uid, now())?;
+    Ok(template)
+}
+
+/// `write` on templates or variants; identity fields of a template reach its variant.
+pub fn write(store: &mut Store, model: &str, ids: &[i64], vals: &Map<String, Value>, uid: i64) -> SimResult<()> {
+    if vals.contains_key("barcode") {
+        for id in ids {
+            let variant = if model == "product.product" {
+                Some(*id)
+            } else {
+                store
+                    .ids("product.product")
+                    .into_iter()
+                    .find(|p| store.get("product.product", *p, "product_tmpl_id").as_id() == Some(*id))
+            };
+            check_barcode(store, vals.get("barcode"), variant)?;
+        }
+    }
+    store.write_at(model, ids, vals, uid, now())?;
+    if model == "product.template" {
+        let shared: Map<String, Value> = vals
+            .iter()
+            .filter(|(k, _)| matches!(k.as_str(), "default_code" | "barcode" | "standard_price" | "active"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !shared.is_empty() {
+            let variants: Vec<i64> = store
+                .ids("product.product")
+                .into_iter()
+                .filter(|p| {
+                    ids.contains(
+                        &store
+                            .get("product.product", *p, "product_tmpl_id")
+                            .as_id()
+                            .unwrap_or(-1),
+                    )
+                })
+                .collect();
+            store.write_at("product.product", &variants, &shared, uid, now())?;
+        }
+    }
+    Ok(())
+}
