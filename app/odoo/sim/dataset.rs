@@ -276,7 +276,7 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
     if version <= 18 {
         scrap["scrap_location"] = json!(true);
     }
-    create(store, "stock.location", scrap, 1, epoch);
+    let scrap_id = create(store, "stock.location", scrap, 1, epoch);
     create(
         store,
         "stock.location",
@@ -284,7 +284,6 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
         1,
         epoch,
     );
-    let _ = (vendors, customers, loss);
 
     // Warehouses: regional warehouses, stores, the web shop; each with a stock location.
     let mut sites: Vec<(String, String, i64)> = Vec::new();
@@ -301,6 +300,7 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
     }
     sites.push(("Web Shop".into(), "WEB".into(), companies[0]));
     let mut stock_locations = Vec::new();
+    let mut network = Vec::new();
     for (name, code, company) in &sites {
         let view = create(
             store,
@@ -349,6 +349,12 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             );
         }
         stock_locations.push(stock);
+        network.push(super::activity::Site {
+            warehouse,
+            stock,
+            code: code.clone(),
+            company: *company,
+        });
     }
 
     // Products: long-tail prices, valid EAN-13s, some bought by the box.
@@ -460,6 +466,27 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             );
         }
     }
+
+    // Two years (or six months) of purchasing, sales, returns, scraps, counts and reorder rules.
+    let places = super::activity::Places {
+        vendors,
+        customers,
+        loss,
+        scrap: scrap_id,
+    };
+    super::activity::generate(
+        store,
+        &mut rng,
+        &super::activity::Context {
+            network: &network,
+            products: &products,
+            users: &users,
+            places,
+            start,
+            history_days: shape.history_days,
+            version,
+        },
+    );
 }
 
 fn uom_vals(version: u8, name: &str, factor: f64, reference: Option<i64>) -> Value {

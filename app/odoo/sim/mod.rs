@@ -9,6 +9,7 @@
 //! needs (inventory mode, scraps). Purchase and picking models, `/doc-bearer`, live mode and fault
 //! injection come with the next slices.
 
+pub mod activity;
 pub mod dataset;
 pub mod faults;
 mod http;

@@ -1,0 +1,499 @@
+//! The moving part of a dataset: suppliers and their prices, purchase orders with receipts (some
+//! late, some short), sales and POS deliveries following a long tail, customer returns with reasons,
+//! scraps with reason tags, inventory adjustments (with a shrink pattern and a user adjusting just
+//! under a threshold), counts entered but not applied, and reorder rules. Dated across the history,
+//! most of it long ago. Quantities here are history: the quants carry the current stock.
+//!
+//! Shapes chosen (DESIGN §6 leaves them open): suppliers' on-time rates 55–98 %, lead times around the
+//! promise with supplier-specific spread, one in eight short-ships (fill 85–95 %); returns 2–8 % of
+//! units by category; sales drawn from a cubic long tail (a fifth of SKUs make most sales).
+
+use chrono::{Duration, NaiveDateTime};
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde_json::{Map, Value, json};
+
+use super::store::Store;
+
+pub struct Site {
+    pub warehouse: i64,
+    pub stock: i64,
+    pub code: String,
+    pub company: i64,
+}
+
+pub struct Places {
+    pub vendors: i64,
+    pub customers: i64,
+    pub loss: i64,
+    pub scrap: i64,
+}
+
+pub struct Context<'a> {
+    pub network: &'a [Site],
+    pub products: &'a [i64],
+    pub users: &'a [i64],
+    pub places: Places,
+    pub start: NaiveDateTime,
+    pub history_days: i64,
+    pub version: u8,
+}
+
+fn obj(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn text(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+fn create(store: &mut Store, model: &str, vals: Value, uid: i64, at: NaiveDateTime) -> i64 {
+    store
+        .create_at(model, &obj(vals), uid, at)
+        .unwrap_or_else(|e| panic!("dataset: {model}: {}", e.message))
+}
+
+/// A done (or open) move, with the version's quantity fields.
+#[allow(clippy::too_many_arguments)]
+fn stock_move(
+    store: &mut Store,
+    ctx: &Context,
+    product: i64,
+    quantity: f64,
+    from: i64,
+    to: i64,
+    at: NaiveDateTime,
+    done: bool,
+    extra: Value,
+    uid: i64,
+) -> i64 {
+    let mut vals = json!({
+        "product_id": product, "product_uom_qty": quantity, "product_qty": quantity, "location_id": from,
+        "location_dest_id": to, "date": text(at), "state": if done { "done" } else { "assigned" },
+    });
+    if ctx.version <= 16 {
+        vals["quantity_done"] = json!(if done { quantity } else { 0.0 });
+    } else {
+        // An open 17+ move's quantity is what is reserved, not done.
+        vals["quantity"] = json!(quantity);
+        vals["picked"] = json!(done);
+    }
+    if let (Value::Object(vals), Value::Object(extra)) = (&mut vals, extra) {
+        vals.extend(extra);
+    }
+    create(store, "stock.move", vals, uid, at)
+}
+
+pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
+    let skus = ctx.products.len();
+    let scale = (skus as f64 / 2_000.0).max(1.0);
+    let day = |rng: &mut StdRng| -> NaiveDateTime {
+        // More activity recently: the square root skews days towards the present.
+        let back = (rng.random::<f64>().sqrt() * ctx.history_days as f64) as i64;
+        ctx.start - Duration::days(ctx.history_days - back) - Duration::seconds(rng.random_range(0..86_400))
+    };
+    let user = |rng: &mut StdRng| ctx.users[rng.random_range(0..ctx.users.len())];
+    let long_tail = |rng: &mut StdRng| ctx.products[((rng.random::<f64>().powi(3)) * skus as f64) as usize % skus];
+
+    // Picking types per site.
+    let mut receipts = Vec::new();
+    let mut deliveries = Vec::new();
+    for site in ctx.network {
+        let company = site.company;
+        receipts.push(create(store, "stock.picking.type", json!({"name": "Receipts", "code": "incoming", "sequence_code": "IN",
+            "warehouse_id": site.warehouse, "default_location_src_id": ctx.places.vendors, "default_location_dest_id": site.stock,
+            "company_id": company}), 1, ctx.start - Duration::days(ctx.history_days + 30)));
+        let outgoing = if site.code.starts_with('S') {
+            "PoS Orders"
+        } else {
+            "Delivery Orders"
+        };
+        deliveries.push(create(store, "stock.picking.type", json!({"name": outgoing, "code": "outgoing", "sequence_code": "OUT",
+            "warehouse_id": site.warehouse, "default_location_src_id": site.stock, "default_location_dest_id": ctx.places.customers,
+            "company_id": company}), 1, ctx.start - Duration::days(ctx.history_days + 30)));
+    }
+
+    // Suppliers with their behaviour, and their prices per product.
+    // DESIGN §6: 120 suppliers for retail-M, 400 for retail-L.
+    let supplier_count = match skus {
+        0..=2_000 => 30,
+        2_001..=20_000 => 120,
+        _ => 400,
+    };
+    struct Supplier {
+        partner: i64,
+        on_time: f64,
+        lead_days: i64,
+        spread_days: f64,
+        fill_rate: f64,
+    }
+    let mut suppliers = Vec::with_capacity(supplier_count);
+    for n in 0..supplier_count {
+        let at = ctx.start - Duration::days(ctx.history_days + 20);
+        let partner = create(
+            store,
+            "res.partner",
+            json!({"name": format!("Supplier {:03}", n + 1), "is_company": true,
+            "supplier_rank": 1, "ref": format!("V{:03}", n + 1)}),
+            1,
+            at,
+        );
+        suppliers.push(Supplier {
+            partner,
+            on_time: rng.random_range(0.55..0.98),
+            lead_days: rng.random_range(3..21),
+            spread_days: rng.random_range(0.5..6.0),
+            fill_rate: if n % 8 == 0 { rng.random_range(0.85..0.95) } else { 1.0 },
+        });
+    }
+    let supplier_of = |product_index: usize| product_index % suppliers.len();
+    for (n, product) in ctx.products.iter().enumerate() {
+        let supplier = &suppliers[supplier_of(n)];
+        let template = store.get("product.product", *product, "product_tmpl_id").as_id();
+        let cost = store.get("product.product", *product, "standard_price").as_f64();
+        let at = ctx.start - Duration::days(rng.random_range(0..ctx.history_days));
+        create(
+            store,
+            "product.supplierinfo",
+            json!({"partner_id": supplier.partner, "product_tmpl_id": template,
+            "product_id": product, "price": (cost * rng.random_range(0.9..1.1) * 100.0).round() / 100.0, "min_qty": 1.0,
+            "delay": supplier.lead_days, "currency_id": 1, "company_id": 1}),
+            user(rng),
+            at,
+        );
+    }
+
+    // Purchase orders to the regional warehouses, with receipts.
+    let regional: Vec<usize> = (0..ctx.network.len())
+        .filter(|i| ctx.network[*i].code.starts_with("RW"))
+        .collect();
+    let orders = (200.0 * scale) as usize;
+    for n in 0..orders {
+        let s = rng.random_range(0..suppliers.len());
+        let supplier = &suppliers[s];
+        let site = regional[rng.random_range(0..regional.len())];
+        let ordered_at = day(rng);
+        let promised = ordered_at + Duration::days(supplier.lead_days);
+        let age_days = (ctx.start - ordered_at).num_days();
+        let (state, received) = match rng.random_range(0..100) {
+            0..=3 => ("draft", false),
+            4..=5 => ("cancel", false),
+            _ if age_days < supplier.lead_days + 3 => ("purchase", false),
+            _ => ("purchase", true),
+        };
+        let buyer = user(rng);
+        let order = create(
+            store,
+            "purchase.order",
+            json!({"name": format!("P{:05}", n + 1), "partner_id": supplier.partner,
+            "company_id": ctx.network[site].company, "currency_id": 1, "user_id": buyer, "date_order": text(ordered_at),
+            "date_approve": if state == "purchase" { json!(text(ordered_at)) } else { json!(false) },
+            "date_planned": text(promised), "state": state}),
+            buyer,
+            ordered_at,
+        );
+        let late_days = if rng.random_bool(supplier.on_time) {
+            -(rng.random_range(0.0..1.5) as i64)
+        } else {
+            1 + (rng.random::<f64>() * supplier.spread_days * 2.0) as i64
+        };
+        let arrival = promised + Duration::days(late_days);
+        let received = received && arrival < ctx.start;
+        let picking = (state == "purchase").then(|| {
+            create(store, "stock.picking", json!({"name": format!("{}/IN/{:05}", ctx.network[site].code, n + 1),
+                "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "picking_type_id": receipts[site],
+                "location_id": ctx.places.vendors, "location_dest_id": ctx.network[site].stock, "scheduled_date": text(promised),
+                "state": if received { "done" } else { "assigned" }, "date_done": if received { json!(text(arrival)) } else { json!(false) },
+                "purchase_id": order, "company_id": ctx.network[site].company}), buyer, if received { arrival } else { ordered_at })
+        });
+        let mut total = 0.0;
+        let mut all_full = true;
+        for _ in 0..rng.random_range(3..8) {
+            let product_index = {
+                // Products of this supplier.
+                let k = rng.random_range(0..(skus / suppliers.len()).max(1));
+                (k * suppliers.len() + s) % skus
+            };
+            let product = ctx.products[product_index];
+            let quantity = (rng.random_range(1..20) * 6) as f64;
+            let price = store.get("product.product", product, "standard_price").as_f64();
+            let got = if received {
+                (quantity * supplier.fill_rate).floor()
+            } else {
+                0.0
+            };
+            all_full &= got >= quantity;
+            total += quantity * price;
+            let line = create(
+                store,
+                "purchase.order.line",
+                json!({"order_id": order, "product_id": product,
+                "name": store.get("product.product", product, "name").as_str().unwrap_or_default(), "product_qty": quantity,
+                "product_uom_qty": quantity, "qty_received": got, "qty_received_method": "stock_moves", "price_unit": price,
+                "date_planned": text(promised), "partner_id": supplier.partner, "currency_id": 1,
+                "company_id": ctx.network[site].company}),
+                buyer,
+                if received { arrival } else { ordered_at },
+            );
+            if let Some(picking) = picking {
+                let move_id = stock_move(
+                    store,
+                    ctx,
+                    product,
+                    if received { got } else { quantity },
+                    ctx.places.vendors,
+                    ctx.network[site].stock,
+                    if received { arrival } else { promised },
+                    received,
+                    json!({"picking_id": picking, "picking_type_id": receipts[site], "purchase_line_id": line,
+                           "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "price_unit": price,
+                           "reference": format!("{}/IN/{:05}", ctx.network[site].code, n + 1)}),
+                    buyer,
+                );
+                let mut ids = store.get("purchase.order.line", line, "move_ids");
+                if let super::store::Val::Ids(list) = &mut ids {
+                    list.push(move_id);
+                }
+                store.set_raw("purchase.order.line", line, "move_ids", ids);
+            }
+        }
+        let receipt_status = match (state, received, all_full) {
+            ("purchase", true, true) => json!("full"),
+            ("purchase", true, false) => json!("partial"),
+            ("purchase", false, _) => json!("pending"),
+            _ => json!(false),
+        };
+        let mut done = Map::new();
+        done.insert("amount_total".into(), json!((total * 100.0).round() / 100.0));
+        done.insert("amount_untaxed".into(), json!((total * 100.0).round() / 100.0));
+        done.insert("receipt_status".into(), receipt_status);
+        if received {
+            done.insert("effective_date".into(), json!(text(arrival)));
+        }
+        store
+            .write_at(
+                "purchase.order",
+                &[order],
+                &done,
+                buyer,
+                if received { arrival } else { ordered_at },
+            )
+            .expect("order totals");
+    }
+
+    // Sales (POS in stores, web orders) and customer returns with reasons.
+    let reasons = [
+        "Wrong size",
+        "Changed mind",
+        "Damaged in transit",
+        "Defective",
+        "Not as described",
+        "Late delivery",
+    ];
+    let sales = (5_000.0 * scale) as usize;
+    let mut sales_moves = Vec::with_capacity(sales);
+    for n in 0..sales {
+        let site = rng.random_range(0..ctx.network.len());
+        if ctx.network[site].code.starts_with("RW") {
+            continue;
+        }
+        let product = long_tail(rng);
+        let at = day(rng);
+        let pos = ctx.network[site].code.starts_with('S');
+        let origin = if pos {
+            format!("{}/POS/{:06}", ctx.network[site].code, n)
+        } else {
+            format!("S{:06}", n)
+        };
+        let quantity = rng.random_range(1..4) as f64;
+        let move_id = stock_move(
+            store,
+            ctx,
+            product,
+            quantity,
+            ctx.network[site].stock,
+            ctx.places.customers,
+            at,
+            true,
+            json!({"picking_type_id": deliveries[site], "origin": origin, "reference": origin,
+                   "price_unit": store.get("product.product", product, "lst_price").as_f64()}),
+            user(rng),
+        );
+        sales_moves.push((move_id, site, product, quantity, at, origin));
+    }
+    for (move_id, site, product, quantity, sold_at, origin) in &sales_moves {
+        // 2–8 % of units by category (apparel, the first categories, highest).
+        let category = store.get("product.product", *product, "categ_id").as_id().unwrap_or(0);
+        let rate = if category % 6 < 2 { 0.08 } else { 0.02 };
+        if !rng.random_bool(rate) {
+            continue;
+        }
+        let returned_at = *sold_at + Duration::days(rng.random_range(1..30));
+        if returned_at >= ctx.start {
+            continue;
+        }
+        let reason = reasons[rng.random_range(0..reasons.len())];
+        // Store refunds from the POS often lose the link to the sale (DESIGN §2.4).
+        let linked = !origin.contains("/POS/") || rng.random_bool(0.4);
+        let mut extra =
+            json!({"origin": format!("Return of {origin}: {reason}"), "reference": format!("{origin}/RET")});
+        if linked {
+            extra["origin_returned_move_id"] = json!(move_id);
+        }
+        stock_move(
+            store,
+            ctx,
+            *product,
+            *quantity,
+            ctx.places.customers,
+            ctx.network[*site].stock,
+            returned_at,
+            true,
+            extra,
+            user(rng),
+        );
+    }
+
+    // Scraps, with reason tags from 18.
+    let tags: Vec<i64> = if ctx.version >= 18 {
+        ["Damaged", "Expired", "Defective", "Theft / loss"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                create(
+                    store,
+                    "stock.scrap.reason.tag",
+                    json!({"name": name, "sequence": i}),
+                    1,
+                    ctx.start - Duration::days(ctx.history_days),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for n in 0..(40.0 * scale) as usize {
+        let site = rng.random_range(0..ctx.network.len());
+        let product = ctx.products[rng.random_range(0..skus)];
+        let quantity = if n % 25 == 0 {
+            rng.random_range(20..60) as f64
+        } else {
+            rng.random_range(1..4) as f64
+        };
+        let at = day(rng);
+        let uid = user(rng);
+        let name = format!("SP/{:05}", n + 1);
+        let mut vals = json!({"name": name, "product_id": product, "product_uom_id": 1, "scrap_qty": quantity,
+            "location_id": ctx.network[site].stock, "scrap_location_id": ctx.places.scrap, "state": "done",
+            "date_done": text(at), "company_id": ctx.network[site].company});
+        if !tags.is_empty() {
+            vals["scrap_reason_tag_ids"] = json!([tags[rng.random_range(0..tags.len())]]);
+        }
+        let scrap = create(store, "stock.scrap", vals, uid, at);
+        let mut extra = json!({"reference": name, "origin": name});
+        if ctx.version <= 18 {
+            extra["scrapped"] = json!(true);
+        }
+        if ctx.version >= 17 {
+            extra["scrap_id"] = json!(scrap);
+        }
+        let move_id = stock_move(
+            store,
+            ctx,
+            product,
+            quantity,
+            ctx.network[site].stock,
+            ctx.places.scrap,
+            at,
+            true,
+            extra,
+            uid,
+        );
+        let link = if ctx.version <= 16 {
+            json!({"move_id": move_id})
+        } else {
+            json!({"move_ids": [move_id]})
+        };
+        store
+            .write_at("stock.scrap", &[scrap], &obj(link), uid, at)
+            .expect("scrap move");
+    }
+
+    // Inventory adjustments: mostly small either way; two store × category pairs that keep losing
+    // (shrink); one user who adjusts just under a round value threshold.
+    let stores: Vec<usize> = (0..ctx.network.len())
+        .filter(|i| ctx.network[*i].code.starts_with('S'))
+        .collect();
+    for n in 0..(150.0 * scale) as usize {
+        let site = if n % 5 == 0 {
+            stores[0]
+        } else {
+            rng.random_range(0..ctx.network.len())
+        };
+        let product = if n % 5 == 0 {
+            ctx.products[(rng.random_range(0..skus / 12) * 12) % skus] // one category, repeatedly
+        } else {
+            ctx.products[rng.random_range(0..skus)]
+        };
+        let at = day(rng);
+        let (uid, delta) = if n % 7 == 0 {
+            // Just under a 500 value threshold.
+            let cost = store
+                .get("product.product", product, "standard_price")
+                .as_f64()
+                .max(1.0);
+            (ctx.users[1], -((495.0 / cost).floor().max(1.0)))
+        } else if n % 5 == 0 {
+            (user(rng), -(rng.random_range(1..4) as f64))
+        } else {
+            (user(rng), rng.random_range(-3..4) as f64)
+        };
+        if delta == 0.0 {
+            continue;
+        }
+        let (from, to) = if delta > 0.0 {
+            (ctx.places.loss, ctx.network[site].stock)
+        } else {
+            (ctx.network[site].stock, ctx.places.loss)
+        };
+        let name = "Product Quantity Updated";
+        let mut extra = json!({"is_inventory": true, "reference": name});
+        if ctx.version <= 18 {
+            extra["name"] = json!(name);
+        } else {
+            extra["inventory_name"] = json!(name);
+        }
+        stock_move(store, ctx, product, delta.abs(), from, to, at, true, extra, uid);
+    }
+    // Counts entered in Odoo but not applied.
+    let quants = store.ids("stock.quant");
+    for quant in quants.iter().step_by(97) {
+        let on_hand = store.get("stock.quant", *quant, "quantity").as_f64();
+        let counted = (on_hand + rng.random_range(-3..3) as f64).max(0.0);
+        let at = ctx.start - Duration::days(rng.random_range(0..5));
+        let vals = json!({"inventory_quantity": counted, "inventory_quantity_set": true, "user_id": user(rng),
+                          "inventory_date": at.format("%Y-%m-%d").to_string()});
+        store
+            .write_at("stock.quant", &[*quant], &obj(vals), user(rng), at)
+            .expect("count");
+    }
+
+    // Reorder rules for a fifth of the SKUs at every store.
+    for site in ctx.network.iter().filter(|s| s.code.starts_with('S')) {
+        for product in ctx.products.iter().step_by(5) {
+            let min = rng.random_range(2..10) as f64;
+            create(
+                store,
+                "stock.warehouse.orderpoint",
+                json!({"name": format!("OP/{}/{}", site.code, product),
+                "trigger": "auto", "warehouse_id": site.warehouse, "location_id": site.stock, "product_id": product,
+                "product_min_qty": min, "product_max_qty": min * 3.0, "company_id": site.company}),
+                1,
+                ctx.start - Duration::days(rng.random_range(30..ctx.history_days)),
+            );
+        }
+    }
+}
