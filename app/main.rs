@@ -65,6 +65,12 @@ enum Command {
         /// API key to accept (default: a new random one, printed)
         #[arg(long)]
         api_key: Option<String>,
+        /// Keep the data moving (sales, receipts, returns, scraps, counts, quant merges)
+        #[arg(long)]
+        live: bool,
+        /// Live mode: milliseconds between ticks
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+        live_interval_ms: u64,
         /// Fault: delay before every answer, in milliseconds
         #[arg(long, default_value_t = 0)]
         latency_ms: u64,
@@ -314,6 +320,8 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             port,
             seed,
             api_key,
+            live,
+            live_interval_ms,
             latency_ms,
             page_latency_ms,
             error_rate,
@@ -346,6 +354,9 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 dataset.name(),
                 started.elapsed().as_secs_f64()
             );
+            if live {
+                truestock::odoo::sim::live::spawn(running.simulator.clone(), ms(live_interval_ms), seed);
+            }
             println!("url: {}", running.url);
             println!("database: {}", config.database);
             println!("login: {}", config.login);

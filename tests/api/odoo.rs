@@ -807,3 +807,48 @@ async fn a_product_is_created_once_and_a_duplicate_barcode_is_refused_on_every_v
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
+    use rand::SeedableRng as _;
+    use truestock::odoo::sim::live::{self, LiveState};
+    let sim = simulator(17).await;
+    let client = client(&sim).await;
+    let moves_before = client
+        .search_count("stock.move", &Domain::all(), &SearchOptions::default())
+        .await
+        .unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let mut state = LiveState::default();
+    let mut merged = Vec::new();
+    let mut sales = 0;
+    for _ in 0..20 {
+        let tick = sim
+            .simulator
+            .with_store_mut(|store| live::tick(store, &mut state, &mut rng));
+        sales += tick.sales;
+        merged.extend(tick.merged);
+    }
+    assert!(sales > 0);
+    let moves_after = client
+        .search_count("stock.move", &Domain::all(), &SearchOptions::default())
+        .await
+        .unwrap();
+    assert!(moves_after > moves_before);
+    // A merged quant changed quantity but kept an old write_date: a cursor at "now − 1 minute" misses it.
+    let survivor = *merged.first().expect("a merge within 20 ticks");
+    let rows: Vec<Quant> = client
+        .read(
+            "stock.quant",
+            &[survivor],
+            &["quantity", "write_date", "product_id", "location_id"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    let recent = chrono::Utc::now() - chrono::Duration::minutes(1);
+    assert!(
+        rows[0].write_date.unwrap() < recent,
+        "the merge must not touch write_date"
+    );
+}

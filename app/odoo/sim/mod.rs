@@ -13,6 +13,7 @@ pub mod activity;
 pub mod dataset;
 pub mod faults;
 mod http;
+pub mod live;
 pub mod orm;
 pub mod products;
 pub mod schema;

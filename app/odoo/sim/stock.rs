@@ -110,8 +110,13 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
     }
 }
 
+/// Adds a received quantity to the quant of (product, location).
+pub(crate) fn receive(store: &mut Store, product: i64, location: i64, quantity: f64) -> SimResult<()> {
+    change_quantity(store, product, location, quantity)
+}
+
 /// Creates a done move and applies it to the quants of both ends (internal locations only).
-fn done_move(store: &mut Store, mut vals: Map<String, Value>, uid: i64) -> SimResult<i64> {
+pub(crate) fn done_move(store: &mut Store, mut vals: Map<String, Value>, uid: i64) -> SimResult<i64> {
     let product = vals.get("product_id").and_then(Value::as_i64).unwrap_or_default();
     let from = vals.get("location_id").and_then(Value::as_i64).unwrap_or_default();
     let to = vals.get("location_dest_id").and_then(Value::as_i64).unwrap_or_default();

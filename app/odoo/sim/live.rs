@@ -1,0 +1,223 @@
+//! Live mode: the simulated Odoo keeps moving as a retailer's does — sales and POS sales, returns,
+//! receipts of open purchase orders, promised dates that move, scraps, counts — and merges quants the
+//! way Odoo does, by raw SQL: the surviving quant's quantity changes *without* a new `write_date`, and
+//! the duplicate disappears. A `write_date` cursor alone cannot see that; reconciliation must.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value, json};
+
+use super::Simulator;
+use super::dataset::BOT_UID;
+use super::stock;
+use super::store::{Ctx, Store, Val, now};
+
+/// What one tick did, for tests and logs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tick {
+    pub sales: usize,
+    pub returns: usize,
+    pub receipts: usize,
+    pub replanned: usize,
+    pub scraps: usize,
+    pub counts: usize,
+    /// Quants whose quantity changed without a new `write_date` (merged).
+    pub merged: Vec<i64>,
+}
+
+fn location_with_code(store: &Store, usage: &str) -> Option<i64> {
+    store
+        .ids("stock.location")
+        .into_iter()
+        .find(|l| store.get("stock.location", *l, "usage").as_str() == Some(usage))
+}
+
+/// What live mode remembers between ticks: duplicate quants waiting to be merged.
+#[derive(Debug, Default)]
+pub struct LiveState {
+    duplicates: Vec<(i64, i64)>,
+}
+
+/// Moves the simulated Odoo forward once.
+pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick {
+    let mut done = Tick::default();
+    let quants = store.ids("stock.quant");
+    if quants.is_empty() {
+        return done;
+    }
+    let customers = location_with_code(store, "customer");
+    let ctx = Ctx {
+        active_test: false,
+        uid: BOT_UID,
+        inventory_mode: true,
+        inventory_name: None,
+    };
+    let pick_quant = |store: &Store, rng: &mut StdRng| -> Option<(i64, i64, i64, f64)> {
+        for _ in 0..20 {
+            let quant = quants[rng.random_range(0..quants.len())];
+            if !store.exists("stock.quant", quant) {
+                continue;
+            }
+            let product = store.get("stock.quant", quant, "product_id").as_id()?;
+            let location = store.get("stock.quant", quant, "location_id").as_id()?;
+            let on_hand = store.get("stock.quant", quant, "quantity").as_f64();
+            if on_hand > 0.0 {
+                return Some((quant, product, location, on_hand));
+            }
+        }
+        None
+    };
+
+    // Sales and returns.
+    for _ in 0..rng.random_range(1..6) {
+        let (Some((_, product, location, on_hand)), Some(customers)) = (pick_quant(store, rng), customers) else {
+            continue;
+        };
+        let quantity = rng.random_range(1.0..=on_hand.min(3.0)).floor().max(1.0);
+        let vals = json!({"product_id": product, "product_uom_qty": quantity, "location_id": location,
+                          "location_dest_id": customers, "origin": format!("POS/LIVE/{}", rng.random::<u32>())});
+        if stock::done_move(store, obj(vals), BOT_UID).is_ok() {
+            done.sales += 1;
+        }
+        if rng.random_bool(0.05) {
+            let vals = json!({"product_id": product, "product_uom_qty": 1.0, "location_id": customers,
+                              "location_dest_id": location, "origin": "Return of POS/LIVE: Changed mind"});
+            if stock::done_move(store, obj(vals), BOT_UID).is_ok() {
+                done.returns += 1;
+            }
+        }
+    }
+
+    // An open receipt arrives; a promised date moves.
+    let open_moves = store.search(
+        "stock.move",
+        &json!([["state", "=", "assigned"], ["purchase_line_id", "!=", false]]),
+        &ctx,
+        None,
+        0,
+        Some(20),
+    );
+    if let Ok(open) = open_moves
+        && !open.is_empty()
+    {
+        let move_id = open[rng.random_range(0..open.len())];
+        let quantity = store.get("stock.move", move_id, "product_qty").as_f64();
+        let product = store
+            .get("stock.move", move_id, "product_id")
+            .as_id()
+            .unwrap_or_default();
+        let to = store
+            .get("stock.move", move_id, "location_dest_id")
+            .as_id()
+            .unwrap_or_default();
+        let mut received = Map::new();
+        received.insert("state".into(), json!("done"));
+        received.insert("date".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
+        if store.schema.version <= 16 {
+            received.insert("quantity_done".into(), json!(quantity));
+        } else {
+            received.insert("picked".into(), json!(true));
+        }
+        if store
+            .write_at("stock.move", &[move_id], &received, BOT_UID, now())
+            .is_ok()
+        {
+            let _ = stock::receive(store, product, to, quantity);
+            if let Some(line) = store.get("stock.move", move_id, "purchase_line_id").as_id() {
+                let mut qty = Map::new();
+                qty.insert(
+                    "qty_received".into(),
+                    json!(store.get("purchase.order.line", line, "qty_received").as_f64() + quantity),
+                );
+                let _ = store.write_at("purchase.order.line", &[line], &qty, BOT_UID, now());
+            }
+            done.receipts += 1;
+        }
+        if let Some(line) = open
+            .get(rng.random_range(0..open.len()))
+            .and_then(|m| store.get("stock.move", *m, "purchase_line_id").as_id())
+            && let Val::DateTime(promised) = store.get("purchase.order.line", line, "date_planned")
+        {
+            let moved = promised + chrono::Duration::days(rng.random_range(1..6));
+            let mut vals = Map::new();
+            vals.insert(
+                "date_planned".into(),
+                json!(moved.format("%Y-%m-%d %H:%M:%S").to_string()),
+            );
+            if store
+                .write_at("purchase.order.line", &[line], &vals, BOT_UID, now())
+                .is_ok()
+            {
+                done.replanned += 1;
+            }
+        }
+    }
+
+    // A scrap, and a count entered but not applied.
+    if rng.random_bool(0.3)
+        && let Some((_, product, location, _)) = pick_quant(store, rng)
+    {
+        let vals = json!({"product_id": product, "product_uom_id": 1, "scrap_qty": 1.0, "location_id": location,
+                          "origin": "live damage"});
+        if let Ok(scrap) = store.create_at("stock.scrap", &obj(vals), BOT_UID, now())
+            && stock::do_scraps(store, &[scrap], &ctx).is_ok()
+        {
+            done.scraps += 1;
+        }
+    }
+    if rng.random_bool(0.3)
+        && let Some((quant, _, _, on_hand)) = pick_quant(store, rng)
+    {
+        let vals = json!({"inventory_quantity": (on_hand - 1.0).max(0.0)});
+        if stock::write_quant(store, &[quant], &obj(vals), &ctx).is_ok() {
+            done.counts += 1;
+        }
+    }
+
+    // Quant merges, as Odoo's `_merge_quants` does them: a duplicate quant appears (an ORM write, so
+    // the cursor sees it); at the next tick it is merged into the survivor by raw SQL — the survivor's
+    // quantity changes with its old write_date, and the duplicate is deleted.
+    for (survivor, duplicate) in std::mem::take(&mut state.duplicates) {
+        if store.exists("stock.quant", survivor) && store.exists("stock.quant", duplicate) {
+            let merged = store.get("stock.quant", survivor, "quantity").as_f64()
+                + store.get("stock.quant", duplicate, "quantity").as_f64();
+            store.set_raw("stock.quant", survivor, "quantity", Val::Float(merged));
+            let _ = store.unlink("stock.quant", &[duplicate]);
+            done.merged.push(survivor);
+        }
+    }
+    if rng.random_bool(0.5)
+        && let Some((survivor, product, location, _)) = pick_quant(store, rng)
+    {
+        let vals = json!({"product_id": product, "location_id": location, "quantity": rng.random_range(1..4) as f64,
+                          "in_date": now().format("%Y-%m-%d %H:%M:%S").to_string()});
+        if let Ok(duplicate) = store.create_at("stock.quant", &obj(vals), BOT_UID, now()) {
+            state.duplicates.push((survivor, duplicate));
+        }
+    }
+    done
+}
+
+fn obj(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Runs [`tick`] every `interval` until the simulator stops.
+pub fn spawn(simulator: Arc<Simulator>, interval: Duration, seed: u64) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut rng = StdRng::seed_from_u64(seed ^ 0x11fe);
+        let mut state = LiveState::default();
+        let mut timer = tokio::time::interval(interval);
+        loop {
+            timer.tick().await;
+            let done = simulator.with_store_mut(|store| tick(store, &mut state, &mut rng));
+            tracing::debug!(?done, "live tick");
+        }
+    })
+}
