@@ -21,6 +21,9 @@ pub enum Fault {
     Oversize(usize),
     /// JSON-RPC's code 100, "Odoo Session Expired".
     SessionExpired,
+    /// A concurrent update: 19's `LockError` (HTTP 409 on JSON-2); before 19 a serialization
+    /// failure that survived Odoo's own retries.
+    Conflict,
 }
 
 #[derive(Debug)]

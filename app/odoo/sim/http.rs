@@ -255,6 +255,25 @@ async fn inject_faults(
             body.extend_from_slice(b"\"}\n");
             HttpResponse::Ok().content_type("application/json").body(body)
         }
+        Some(Fault::Conflict) if json2 => json2_error(
+            409,
+            "odoo.exceptions.LockError",
+            "Cannot update a record locked by another transaction",
+        ),
+        Some(Fault::Conflict) => {
+            let name = if sim.version() >= 19 {
+                "odoo.exceptions.LockError"
+            } else {
+                "psycopg2.errors.SerializationFailure"
+            };
+            let message = "could not serialize access due to concurrent update";
+            let body = json!({"jsonrpc": "2.0", "id": null, "error": {"code": 200, "message": "Odoo Server Error",
+                "data": {"name": name, "message": message, "arguments": [message], "context": {},
+                         "debug": format!("Traceback (most recent call last):\n{name}: {message}\n")}}});
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(body.to_string())
+        }
         Some(Fault::SessionExpired) if json2 => {
             json2_error(403, "odoo.http.SessionExpiredException", "Session expired")
         }
