@@ -610,6 +610,18 @@ impl Client {
         Ok(Aggregate { count, totals })
     }
 
+    /// Whether the Odoo has `model` (optional modules, such as OCA's `rma.reason`), from `ir.model`.
+    pub async fn model_exists(&self, model: &str) -> Result<bool, OdooError> {
+        let found = self
+            .search_count(
+                "ir.model",
+                &Domain::leaf("model", super::domain::Op::Eq, model),
+                &SearchOptions::default(),
+            )
+            .await?;
+        Ok(found > 0)
+    }
+
     /// `fields_get` with the attributes TrueStock uses.
     pub async fn fields_get(&self, model: &str) -> Result<Map<String, Value>, OdooError> {
         let args = vec![(

@@ -1186,6 +1186,51 @@ odoo_model!(
     ]
 );
 
+// ---------------------------------------------------------------------------------------------
+// Optional OCA models (read only when `Client::model_exists` finds them)
+
+/// OCA `rma_reason`: the reasons customers give for returns.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RmaReason {
+    pub id: i64,
+    #[serde(flatten)]
+    pub audit: Audit,
+    #[serde(deserialize_with = "value::opt_string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "value::opt_string")]
+    pub description: Option<String>,
+}
+
+odoo_model!(
+    RmaReason,
+    "rma.reason",
+    active = false,
+    [f("name"), optional("description")]
+);
+
+/// OCA `scrap_reason_code`: coded reasons on scraps (`stock.scrap.reason_code_id`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ScrapReasonCode {
+    pub id: i64,
+    #[serde(flatten)]
+    pub audit: Audit,
+    #[serde(deserialize_with = "value::opt_string")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "value::opt_string")]
+    pub code: Option<String>,
+    #[serde(deserialize_with = "value::opt_string")]
+    pub description: Option<String>,
+}
+
+odoo_model!(
+    ScrapReasonCode,
+    "scrap.reason.code",
+    active = false,
+    [f("name"), optional("code"), optional("description")]
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

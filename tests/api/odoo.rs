@@ -632,6 +632,10 @@ async fn every_adapter_reads_its_model_on_every_version() {
         if version >= 18 {
             read_with_adapter::<ScrapReasonTag>(&client).await;
         }
+        // OCA models are read only where installed; the simulated Odoo has none.
+        assert!(client.model_exists("stock.quant").await.unwrap());
+        assert!(!client.model_exists(RmaReason::MODEL).await.unwrap());
+        assert!(!client.model_exists(ScrapReasonCode::MODEL).await.unwrap());
         sim.stop().await;
     }
 }
