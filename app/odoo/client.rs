@@ -110,8 +110,12 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL without any user:password it might carry.
+        let mut url = self.config.url.clone();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
         f.debug_struct("Client")
-            .field("url", &self.config.url.as_str())
+            .field("url", &url.as_str())
             .field("database", &self.config.database)
             .field("login", &self.config.login)
             .field("version", &self.version.text)
@@ -185,8 +189,13 @@ impl Client {
     }
 
     async fn detect_version(&self) -> Result<OdooVersion, OdooError> {
-        // 19+ answers a plain GET; older versions 404 it, and JSON-RPC tells instead.
-        if let Ok((StatusCode::OK, body)) = self.send(self.http.get(self.endpoint("web/version")?)).await
+        // 19+ answers a plain GET; older versions 404 it, and JSON-RPC tells instead. A transport
+        // failure of the probe is reported as such (retryable), not hidden behind the fallback.
+        let (status, body) = self.send(self.http.get(self.endpoint("web/version")?)).await?;
+        if status.is_server_error() {
+            return Err(OdooError::Transport(format!("Odoo answered HTTP {}", status.as_u16())));
+        }
+        if status == StatusCode::OK
             && let Some(version) = serde_json::from_slice::<Value>(&body)
                 .ok()
                 .and_then(|v| v.get("version").and_then(Value::as_str).and_then(OdooVersion::parse))
@@ -380,6 +389,11 @@ impl Client {
             },
             404 if name.ends_with("MissingError") => OdooError::RecordMissing(message),
             409 => OdooError::Concurrency,
+            // Bad arguments (our bug, not a refused change) come back as 422 too: tell them apart by name.
+            422 if name.ends_with("TypeError") || name.ends_with("ValueError") => OdooError::Server {
+                name: name.to_string(),
+                message,
+            },
             422 => OdooError::UserError(message),
             // Odoo's own 500 carries the exception (say, a ValueError): not worth retrying. A 5xx
             // without it comes from a proxy or a dying worker: retry.

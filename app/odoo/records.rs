@@ -639,9 +639,19 @@ impl Move {
         matches!(self.state.as_deref(), Some("done" | "cancel"))
     }
 
-    /// The quantity done, in the product's unit (ODOO-API §3.4): 16's `quantity_done`; on 17+ the
-    /// move's `quantity` only once it is picked or done (before that it means "reserved").
-    pub fn done_quantity(&self, version: u8) -> f64 {
+    /// Product units per unit of the move (`product_qty` ÷ `product_uom_qty`; 1 when unknown).
+    fn product_units_per_move_unit(&self) -> f64 {
+        if self.product_uom_qty > 0.0 && self.product_qty > 0.0 {
+            self.product_qty / self.product_uom_qty
+        } else {
+            1.0
+        }
+    }
+
+    /// The quantity done, in the move's own unit (`product_uom`), as Odoo stores it (ODOO-API §3.4):
+    /// 16's `quantity_done`; on 17+ the move's `quantity` only once it is picked or done (before that
+    /// it means "reserved").
+    pub fn done_quantity_in_move_unit(&self, version: u8) -> f64 {
         if self.state.as_deref() == Some("cancel") {
             return 0.0;
         }
@@ -654,13 +664,19 @@ impl Move {
         }
     }
 
-    /// What is still to move: nothing once done or cancelled; otherwise the demand minus what is done.
+    /// The quantity done, in the product's unit (a move in boxes of 6 that moved 2 boxes: 12).
+    pub fn done_quantity(&self, version: u8) -> f64 {
+        self.done_quantity_in_move_unit(version) * self.product_units_per_move_unit()
+    }
+
+    /// What is still to move, in the product's unit: nothing once done or cancelled; otherwise the
+    /// demand minus what is done (computed in the move's unit, then converted).
     pub fn remaining_quantity(&self, version: u8) -> f64 {
         if self.is_closed() {
-            0.0
-        } else {
-            (self.product_qty - self.done_quantity(version)).max(0.0)
+            return 0.0;
         }
+        let remaining = (self.product_uom_qty - self.done_quantity_in_move_unit(version)).max(0.0);
+        remaining * self.product_units_per_move_unit()
     }
 
     /// Whether the move is a scrap (≤18 `scrapped`; 17+ `scrap_id`).
@@ -1249,22 +1265,34 @@ mod tests {
 
     #[test]
     fn an_open_17_move_has_reserved_not_done_quantity() {
-        let open: Move = serde_json::from_str(
-            r#"{"id": 1, "product_qty": 10, "quantity": 4, "picked": false, "state": "assigned"}"#,
-        )
-        .unwrap();
+        let read = |json: &str| serde_json::from_str::<Move>(json).unwrap();
+        let open = read(
+            r#"{"id": 1, "product_uom_qty": 10, "product_qty": 10, "quantity": 4, "picked": false, "state": "assigned"}"#,
+        );
         assert_eq!((open.done_quantity(17), open.remaining_quantity(17)), (0.0, 10.0));
-        let picked: Move =
-            serde_json::from_str(r#"{"id": 1, "product_qty": 10, "quantity": 4, "picked": true, "state": "assigned"}"#)
-                .unwrap();
+        let picked = read(
+            r#"{"id": 1, "product_uom_qty": 10, "product_qty": 10, "quantity": 4, "picked": true, "state": "assigned"}"#,
+        );
         assert_eq!((picked.done_quantity(17), picked.remaining_quantity(17)), (4.0, 6.0));
-        let old: Move =
-            serde_json::from_str(r#"{"id": 1, "product_qty": 10, "quantity_done": 3, "state": "partially_available"}"#)
-                .unwrap();
+        let old = read(
+            r#"{"id": 1, "product_uom_qty": 10, "product_qty": 10, "quantity_done": 3, "state": "partially_available"}"#,
+        );
         assert_eq!((old.done_quantity(16), old.remaining_quantity(16)), (3.0, 7.0));
-        let done: Move =
-            serde_json::from_str(r#"{"id": 1, "product_qty": 10, "quantity": 10, "state": "done"}"#).unwrap();
+        let done = read(r#"{"id": 1, "product_uom_qty": 10, "product_qty": 10, "quantity": 10, "state": "done"}"#);
         assert_eq!(done.remaining_quantity(18), 0.0);
+    }
+
+    #[test]
+    fn a_move_in_boxes_converts_to_product_units() {
+        // 5 boxes of 6 ordered, 2 boxes received so far (on 16 and on 17+ once picked).
+        let read = |json: &str| serde_json::from_str::<Move>(json).unwrap();
+        let v16 =
+            read(r#"{"id": 1, "product_uom_qty": 5, "product_qty": 30, "quantity_done": 2, "state": "assigned"}"#);
+        assert_eq!((v16.done_quantity(16), v16.remaining_quantity(16)), (12.0, 18.0));
+        let v17 = read(
+            r#"{"id": 1, "product_uom_qty": 5, "product_qty": 30, "quantity": 2, "picked": true, "state": "assigned"}"#,
+        );
+        assert_eq!((v17.done_quantity(17), v17.remaining_quantity(17)), (12.0, 18.0));
     }
 
     #[test]

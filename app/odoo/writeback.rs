@@ -2,6 +2,10 @@
 //! carries the reference `truestock:<tenant>:<decision id>` where Odoo has a field for it, and each
 //! first reads back whether an earlier attempt already succeeded — a call that timed out may have been
 //! committed, so a retry must never do the change twice.
+//!
+//! A timed-out call may also still be *running* in Odoo (its workers allow 120 s by default, more than
+//! our client waits): the job that retries a write-back after a timeout must wait at least
+//! [`RETRY_AFTER_TIMEOUT`] before the read-back, or the read-back can miss the original.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -10,6 +14,10 @@ use super::client::{Client, SearchOptions};
 use super::domain::{Domain, Op};
 use super::error::OdooError;
 use super::value::{self, Many2One};
+
+/// How long to wait before retrying a write-back whose call timed out (2 × Odoo's default
+/// `limit_time_real` of 120 s, ODOO-API §1.6 and §5).
+pub const RETRY_AFTER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(240);
 
 /// The reference written into Odoo for a decision: `truestock:<tenant>:<decision id>`.
 pub fn reference(tenant: &str, decision: &str) -> String {
@@ -55,17 +63,50 @@ struct ScrapRow {
     name: Option<String>,
     #[serde(deserialize_with = "value::opt_string")]
     state: Option<String>,
+    #[serde(default, deserialize_with = "value::opt_many2one")]
+    move_id: Option<Many2One>,
+    #[serde(default, deserialize_with = "value::ids")]
+    move_ids: Vec<i64>,
+}
+
+impl ScrapRow {
+    fn has_moves(&self) -> bool {
+        self.move_id.is_some() || !self.move_ids.is_empty()
+    }
+}
+
+/// The scrap destination on 16, where Odoo needs it given (a location flagged `scrap_location`).
+async fn scrap_location_16(client: &Client, company_id: i64) -> Result<i64, OdooError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+    }
+    let domain =
+        Domain::leaf("scrap_location", Op::Eq, true).and_leaf("company_id", Op::In, json!([company_id, false]));
+    let rows: Vec<Row> = client
+        .search_read(
+            "stock.location",
+            &domain,
+            &["id"],
+            &SearchOptions::default().order("id asc").limit(1),
+        )
+        .await?;
+    rows.first()
+        .map(|r| r.id)
+        .ok_or_else(|| OdooError::UserError("Odoo has no scrap location for this company".into()))
 }
 
 /// Creates (once) and validates a scrap carrying `request.reference` as its origin.
 pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutcome, OdooError> {
     let options = company_context(request.company_id);
+    let version = client.version().major;
+    let move_field = if version <= 16 { "move_id" } else { "move_ids" };
     let by_reference = Domain::leaf("origin", Op::Eq, request.reference.as_str());
     let existing: Vec<ScrapRow> = client
         .search_read(
             "stock.scrap",
             &by_reference,
-            &["name", "state"],
+            &["name", "state", move_field],
             &options.clone().order("id asc"),
         )
         .await?;
@@ -76,6 +117,9 @@ pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutco
                 name: row.name.clone(),
             });
         }
+        // Moves but not done: an earlier validation is still running in Odoo. Validating again would
+        // scrap twice (Odoo's do_scrap does not check the state); wait and read back later.
+        Some(row) if row.has_moves() => return Err(OdooError::Concurrency),
         Some(row) => row.id,
         None => {
             let mut values = Map::new();
@@ -85,7 +129,13 @@ pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutco
             values.insert("location_id".into(), json!(request.location_id));
             values.insert("origin".into(), json!(request.reference));
             values.insert("company_id".into(), json!(request.company_id));
-            if let Some(destination) = request.scrap_location_id {
+            let destination = match (request.scrap_location_id, version) {
+                (Some(destination), _) => Some(destination),
+                // 16 has no default destination: it must be sent.
+                (None, 16) => Some(scrap_location_16(client, request.company_id).await?),
+                (None, _) => None,
+            };
+            if let Some(destination) = destination {
                 values.insert("scrap_location_id".into(), json!(destination));
             }
             if client.version().major >= 18 && !request.reason_tag_ids.is_empty() {
@@ -210,7 +260,22 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         )
         .await?;
     match answer {
-        Value::Null | Value::Bool(true) => Ok(CountOutcome::Applied),
+        Value::Null | Value::Bool(true) => {
+            // Verify (ODOO-API §4.3 step 5): an applied count is cleared from the quant (which may
+            // also be gone, if the count was zero).
+            #[derive(Deserialize)]
+            struct Applied {
+                #[serde(deserialize_with = "value::boolean")]
+                inventory_quantity_set: bool,
+            }
+            let rows: Vec<Applied> = client
+                .read("stock.quant", &[quant_id], &["inventory_quantity_set"], &options)
+                .await?;
+            if rows.first().is_some_and(|q| q.inventory_quantity_set) {
+                return Err(OdooError::UserError("Odoo kept the count without applying it".into()));
+            }
+            Ok(CountOutcome::Applied)
+        }
         other if other.get("res_model").and_then(Value::as_str) == Some("stock.inventory.conflict") => {
             Ok(CountOutcome::Conflict)
         }
@@ -254,7 +319,7 @@ async fn variant_by_code(
     client: &Client,
     code: &str,
     options: &SearchOptions,
-) -> Result<Option<(i64, i64)>, OdooError> {
+) -> Result<Option<(i64, i64, String)>, OdooError> {
     let rows: Vec<VariantRow> = client
         .search_read(
             "product.product",
@@ -263,20 +328,30 @@ async fn variant_by_code(
             &options.clone().order("id asc"),
         )
         .await?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.product_tmpl_id.as_ref().map(|t| (t.id, r.id))))
+    Ok(rows.first().and_then(|r| {
+        r.product_tmpl_id
+            .as_ref()
+            .map(|t| (t.id, r.id, t.name.clone().unwrap_or_default()))
+    }))
 }
 
 /// Creates a storable product once: a retry finds it by its internal reference instead.
 pub async fn create_product(client: &Client, proposal: &ProductProposal) -> Result<ProductIds, OdooError> {
     let options = company_context(proposal.company_id);
-    if let Some((template_id, variant_id)) = variant_by_code(client, &proposal.default_code, &options).await? {
-        return Ok(ProductIds {
-            template_id,
-            variant_id,
-            created: false,
-        });
+    // Odoo does not enforce unique internal references: only a product with this reference *and*
+    // this name is taken as our earlier attempt; another product with the code is a conflict to show.
+    if let Some((template_id, variant_id, name)) = variant_by_code(client, &proposal.default_code, &options).await? {
+        if name == proposal.name {
+            return Ok(ProductIds {
+                template_id,
+                variant_id,
+                created: false,
+            });
+        }
+        return Err(OdooError::UserError(format!(
+            "the internal reference {} is already used by another product in Odoo ({name})",
+            proposal.default_code
+        )));
     }
     let version = client.version().major;
     let mut values = Map::new();
@@ -304,7 +379,7 @@ pub async fn create_product(client: &Client, proposal: &ProductProposal) -> Resu
         values.insert("is_storable".into(), json!(true));
     }
     client.create("product.template", values, &options).await?;
-    let (template_id, variant_id) = variant_by_code(client, &proposal.default_code, &options)
+    let (template_id, variant_id, _) = variant_by_code(client, &proposal.default_code, &options)
         .await?
         .ok_or_else(|| OdooError::RecordMissing(format!("the product {} just created", proposal.default_code)))?;
     Ok(ProductIds {

@@ -163,7 +163,7 @@ async fn xmlrpc(sim: Sim, req: HttpRequest, path: web::Path<String>, body: Bytes
 
 async fn webclient_version_info(sim: Sim, body: Bytes) -> HttpResponse {
     match envelope(&body) {
-        Ok((id, _)) => respond(&id, Ok(Some(sim.version_info()))),
+        Ok((id, _)) => respond(&id, Ok(Some(sim.webclient_version_info()))),
         Err(response) => *response,
     }
 }
@@ -353,6 +353,13 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
     if key.is_empty() || !sim.key_is_valid(&key) {
         return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
     }
+    if method.starts_with('_') {
+        return json2_error(
+            404,
+            "werkzeug.exceptions.NotFound",
+            &format!("the method '{method}' is private"),
+        );
+    }
     let database = header("X-Odoo-Database");
     if !database.is_empty() && database != sim.config.database {
         return HttpResponse::NotFound()
@@ -416,6 +423,11 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
         positional: &[],
         named: &named,
         uid: super::dataset::BOT_UID,
+    });
+    // JSON-2 returns a created recordset as its ids, even for a single dict.
+    let outcome = outcome.map(|value| match (method.as_str(), value) {
+        ("create", Some(Value::Number(id))) => Some(json!([id])),
+        (_, value) => value,
     });
     match outcome {
         Ok(value) => HttpResponse::Ok()

@@ -6,8 +6,10 @@
 //! `/web/session/authenticate` and, in 19 mode, `GET /web/version` and JSON-2, over an in-memory ORM
 //! with per-version field sets, the domain language, `active_test`, microsecond write dates returned to
 //! the second, API keys (revocable, expiring), Odoo's login cooldown, and the stock behaviour write-back
-//! needs (inventory mode, scraps). Purchase and picking models, `/doc-bearer`, live mode and fault
-//! injection come with the next slices.
+//! needs (inventory mode, scraps), purchasing and picking models, `/doc-bearer`, live mode
+//! ([`live`]) and fault injection ([`faults`]). Not yet: `saas~` version strings, the
+//! `stock.inventory.conflict` answer for outdated counts, company-dependent costs, and a disk cache of
+//! generated datasets.
 
 pub mod activity;
 pub mod dataset;
@@ -174,13 +176,22 @@ impl Simulator {
     /// `common.version`.
     pub fn version_info(&self) -> Value {
         let v = self.config.version;
-        let mut info = json!({
+        json!({
             "server_version": format!("{v}.0"),
             "server_version_info": [v, 0, 0, "final", 0, ""],
             "server_serie": format!("{v}.0"),
-        });
-        if v <= 18 {
-            info["protocol_version"] = json!(1);
+            "protocol_version": 1,
+        })
+    }
+
+    /// `/web/webclient/version_info`: as `common.version` up to 18; from 18.1 without
+    /// `protocol_version` (ODOO-API §1.1).
+    pub fn webclient_version_info(&self) -> Value {
+        let mut info = self.version_info();
+        if self.config.version >= 19
+            && let Value::Object(map) = &mut info
+        {
+            map.remove("protocol_version");
         }
         info
     }

@@ -159,10 +159,6 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
     if !missing.is_empty() {
         return Err(SimError::missing("stock.quant", &missing));
     }
-    let name = ctx
-        .inventory_name
-        .clone()
-        .unwrap_or_else(|| "Product Quantity Updated".into());
     for quant in ids {
         if store.get("stock.quant", *quant, "inventory_quantity_set") != Val::Bool(true) {
             continue;
@@ -178,15 +174,19 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         let counted = store.get("stock.quant", *quant, "inventory_quantity").as_f64();
         let on_hand = store.get("stock.quant", *quant, "quantity").as_f64();
         let diff = counted - on_hand;
+        // Even a count that matches makes a (zero) move, named after the count.
+        let default_name = if diff.abs() < 1e-9 {
+            "Product Quantity Confirmed"
+        } else {
+            "Product Quantity Updated"
+        };
+        let name = ctx.inventory_name.clone().unwrap_or_else(|| default_name.into());
         // Odoo clears the count on apply; the sync keeps the history of it.
         let mut clear = Map::new();
         clear.insert("inventory_quantity".into(), json!(0.0));
         clear.insert("inventory_quantity_set".into(), json!(false));
         clear.insert("user_id".into(), json!(false));
         store.write_at("stock.quant", &[*quant], &clear, ctx.uid, now())?;
-        if diff.abs() < 1e-9 {
-            continue;
-        }
         let company = store.get("stock.location", location, "company_id").as_id();
         let loss = inventory_loss_location(store, company)
             .or_else(|| inventory_loss_location(store, None))
@@ -209,9 +209,9 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
     Ok(None)
 }
 
-/// Quantity of `product` available (on hand − reserved) at `location` and its children.
-fn available_at(store: &Store, product: i64, location: i64) -> f64 {
-    let domain = json!([["product_id", "=", product], ["location_id", "child_of", location]]);
+/// On-hand quantity of `product` at exactly `location` (Odoo's scrap check).
+fn on_hand_at(store: &Store, product: i64, location: i64) -> f64 {
+    let domain = json!([["product_id", "=", product], ["location_id", "=", location]]);
     let ctx = Ctx {
         active_test: false,
         uid: 1,
@@ -222,10 +222,17 @@ fn available_at(store: &Store, product: i64, location: i64) -> f64 {
         .search("stock.quant", &domain, &ctx, None, 0, None)
         .unwrap_or_default()
         .into_iter()
-        .map(|q| {
-            store.get("stock.quant", q, "quantity").as_f64() - store.get("stock.quant", q, "reserved_quantity").as_f64()
-        })
+        .map(|q| store.get("stock.quant", q, "quantity").as_f64())
         .sum()
+}
+
+/// Whether Odoo tracks the product's stock (16/17 `detailed_type = product`; 18+ `is_storable`).
+fn is_storable(store: &Store, product: i64) -> bool {
+    let Some(template) = store.get("product.product", product, "product_tmpl_id").as_id() else {
+        return false;
+    };
+    store.get("product.template", template, "is_storable") == Val::Bool(true)
+        || store.get("product.template", template, "detailed_type").as_str() == Some("product")
 }
 
 fn scrap_location(store: &Store) -> Option<i64> {
@@ -254,7 +261,7 @@ pub fn validate_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
             .get("stock.scrap", *scrap, "location_id")
             .as_id()
             .unwrap_or_default();
-        if available_at(store, product, location) + 1e-9 < quantity {
+        if is_storable(store, product) && on_hand_at(store, product, location) + 1e-9 < quantity {
             return Ok(Some(json!({
                 "type": "ir.actions.act_window",
                 "name": "Insufficient Quantity",
@@ -271,10 +278,8 @@ pub fn validate_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
 
 /// `stock.scrap.do_scrap`: moves the quantity to the scrap location and marks the scrap done.
 pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<Value>> {
+    // Like Odoo's, this does not look at the scrap's state: validating twice moves stock twice.
     for scrap in ids {
-        if store.get("stock.scrap", *scrap, "state").as_str() == Some("done") {
-            continue;
-        }
         let get = |f: &str| store.get("stock.scrap", *scrap, f);
         let product = get("product_id").as_id().unwrap_or_default();
         let from = get("location_id").as_id().unwrap_or_default();

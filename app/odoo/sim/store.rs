@@ -382,8 +382,12 @@ impl Store {
             (Kind::Datetime, Value::String(s)) => Val::DateTime(parse_datetime(s).ok_or_else(bad)?),
             (Kind::Many2one(target), Value::Number(n)) => {
                 let id = n.as_i64().ok_or_else(bad)?;
+                // A dangling reference is a foreign-key violation, which Odoo reports as a ValidationError.
                 if !self.exists(target, id) {
-                    return Err(SimError::missing(target, &[id]));
+                    return Err(SimError::validation(format!(
+                        "The operation cannot be completed: another model requires the record being deleted or \
+                         references a record that does not exist ({target} {id})."
+                    )));
                 }
                 Val::Int(id)
             }
