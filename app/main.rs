@@ -50,9 +50,9 @@ enum Command {
     Healthcheck,
     /// Serve a simulated Odoo (for the demo, tests and trying TrueStock without a real Odoo)
     OdooSim {
-        /// Odoo major version to behave as: 16, 17, 18 or 19
-        #[arg(long, default_value_t = 17, value_parser = clap::value_parser!(u8).range(16..=19))]
-        odoo_version: u8,
+        /// Odoo version to behave as: 16, 17, 18 or 19, or an Odoo Online build such as saas~17.4
+        #[arg(long, default_value = "17")]
+        odoo_version: String,
         /// Dataset: retail-S, retail-M or retail-L
         #[arg(long, default_value = "retail-M", value_parser = ["retail-S", "retail-M", "retail-L"])]
         dataset: String,
@@ -330,7 +330,13 @@ async fn run(command: Command) -> Result<ExitCode, String> {
         } => {
             use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
             let dataset = Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
-            let mut config = SimConfig::new(odoo_version, dataset);
+            let parsed = truestock::odoo::OdooVersion::parse(&odoo_version)
+                .filter(|v| (16..=19).contains(&v.major))
+                .ok_or_else(|| {
+                    format!("--odoo-version {odoo_version:?}: expected 16, 17, 18, 19 or saas~X.Y with X from 16 to 19")
+                })?;
+            let mut config = SimConfig::new(parsed.major, dataset);
+            config.saas_minor = parsed.saas_minor;
             config.seed = seed;
             if let Some(key) = api_key {
                 config.api_key = key;
@@ -350,7 +356,7 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 RunningSimulator::start(simulator, bind).map_err(|e| format!("could not listen on {bind}: {e}"))?;
             let config = &running.simulator.config;
             eprintln!(
-                "simulated Odoo {odoo_version}.0 with {} (seed {seed}) ready in {:.1} s",
+                "simulated Odoo {odoo_version} with {} (seed {seed}) ready in {:.1} s",
                 dataset.name(),
                 started.elapsed().as_secs_f64()
             );

@@ -879,3 +879,31 @@ async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
         "the merge must not touch write_date"
     );
 }
+
+#[tokio::test]
+async fn odoo_online_saas_builds_are_detected_and_spoken_to_over_their_transport() {
+    for (major, minor) in [(17, 4), (19, 1)] {
+        let mut config = SimConfig::new(major, Dataset::RetailS);
+        config.saas_minor = Some(minor);
+        config.api_key = KEY.into();
+        let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
+            .await
+            .unwrap();
+        let sim = RunningSimulator::start(simulator, SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let client = client(&sim).await;
+        assert_eq!(client.version().text, format!("saas~{major}.{minor}"));
+        assert_eq!(
+            (client.version().major, client.version().saas_minor),
+            (major, Some(minor))
+        );
+        assert_eq!(client.version().uses_json2(), major >= 19);
+        assert!(
+            client
+                .search_count("stock.quant", &Domain::all(), &SearchOptions::default())
+                .await
+                .unwrap()
+                > 0
+        );
+        sim.stop().await;
+    }
+}

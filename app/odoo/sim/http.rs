@@ -182,7 +182,7 @@ async fn session_authenticate(sim: Sim, body: Bytes) -> HttpResponse {
                 "username": sim.config.login,
                 "is_admin": false,
                 "user_context": {"lang": "en_US", "tz": "Europe/Brussels", "uid": uid},
-                "server_version": format!("{}.0", sim.version()),
+                "server_version": sim.version_text(),
             });
             let body = json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string();
             HttpResponse::Ok()
@@ -200,10 +200,10 @@ async fn web_version(sim: Sim) -> HttpResponse {
             .content_type("text/html")
             .body("<h1>Not Found</h1>");
     }
-    let v = sim.version();
+    let info = sim.version_info();
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(json!({"version_info": [v, 0, 0, "final", 0, ""], "version": format!("{v}.0")}).to_string())
+        .body(json!({"version_info": info["server_version_info"], "version": sim.version_text()}).to_string())
 }
 
 /// Applies the simulator's faults to each request before (or instead of) answering it.

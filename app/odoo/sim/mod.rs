@@ -7,7 +7,7 @@
 //! with per-version field sets, the domain language, `active_test`, microsecond write dates returned to
 //! the second, API keys (revocable, expiring), Odoo's login cooldown, and the stock behaviour write-back
 //! needs (inventory mode, scraps), purchasing and picking models, `/doc-bearer`, live mode
-//! ([`live`]) and fault injection ([`faults`]). Not yet: `saas~` version strings, the
+//! ([`live`]) and fault injection ([`faults`]), as a major or an Odoo Online `saas~X.Y` build. Not yet: the
 //! `stock.inventory.conflict` answer for outdated counts, company-dependent costs, and a disk cache of
 //! generated datasets.
 
@@ -35,7 +35,10 @@ use store::{SimError, SimResult, Store};
 /// How to start a simulator.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
+    /// The major version whose fields and behaviour are served.
     pub version: u8,
+    /// An Odoo Online build between majors (`saas~17.4` → `Some(4)` with version 17).
+    pub saas_minor: Option<u8>,
     pub dataset: Dataset,
     pub seed: u64,
     pub database: String,
@@ -47,6 +50,7 @@ impl SimConfig {
     pub fn new(version: u8, dataset: Dataset) -> Self {
         Self {
             version,
+            saas_minor: None,
             dataset,
             seed: 1,
             database: "north-retail".into(),
@@ -173,13 +177,25 @@ impl Simulator {
         }
     }
 
-    /// `common.version`.
+    /// The version as Odoo writes it: `17.0`, or `saas~17.4` for an Odoo Online build.
+    pub fn version_text(&self) -> String {
+        match self.config.saas_minor {
+            Some(minor) => format!("saas~{}.{minor}", self.config.version),
+            None => format!("{}.0", self.config.version),
+        }
+    }
+
+    /// `common.version` (element 0 of `server_version_info` is a string on `saas~` builds).
     pub fn version_info(&self) -> Value {
         let v = self.config.version;
+        let info = match self.config.saas_minor {
+            Some(minor) => json!([format!("saas~{v}"), minor, 0, "final", 0, ""]),
+            None => json!([v, 0, 0, "final", 0, ""]),
+        };
         json!({
-            "server_version": format!("{v}.0"),
-            "server_version_info": [v, 0, 0, "final", 0, ""],
-            "server_serie": format!("{v}.0"),
+            "server_version": self.version_text(),
+            "server_version_info": info,
+            "server_serie": self.version_text(),
             "protocol_version": 1,
         })
     }
@@ -188,9 +204,8 @@ impl Simulator {
     /// `protocol_version` (ODOO-API §1.1).
     pub fn webclient_version_info(&self) -> Value {
         let mut info = self.version_info();
-        if self.config.version >= 19
-            && let Value::Object(map) = &mut info
-        {
+        let from_18_1 = self.config.version >= 19 || (self.config.version == 18 && self.config.saas_minor.is_some());
+        if from_18_1 && let Value::Object(map) = &mut info {
             map.remove("protocol_version");
         }
         info
