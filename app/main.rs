@@ -65,6 +65,9 @@ enum Command {
         /// API key to accept (default: a new random one, printed)
         #[arg(long)]
         api_key: Option<String>,
+        /// Generate the dataset afresh instead of reusing the one cached in TRUESTOCK_DATA_DIR/odoo-sim
+        #[arg(long)]
+        no_cache: bool,
         /// Keep the data moving (sales, receipts, returns, scraps, counts, quant merges)
         #[arg(long)]
         live: bool,
@@ -320,6 +323,7 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             port,
             seed,
             api_key,
+            no_cache,
             live,
             live_interval_ms,
             latency_ms,
@@ -342,9 +346,16 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 config.api_key = key;
             }
             let started = std::time::Instant::now();
-            let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
-                .await
-                .map_err(|e| err(&e))?;
+            let cache_dir = settings.data_dir.join("odoo-sim");
+            let simulator = tokio::task::spawn_blocking(move || {
+                if no_cache {
+                    Simulator::new(config)
+                } else {
+                    Simulator::cached(config, &cache_dir)
+                }
+            })
+            .await
+            .map_err(|e| err(&e))?;
             let ms = std::time::Duration::from_millis;
             simulator.faults.set_latency(ms(latency_ms), ms(page_latency_ms));
             simulator.faults.set_rates(error_rate, drop_rate);

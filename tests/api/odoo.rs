@@ -907,3 +907,46 @@ async fn odoo_online_saas_builds_are_detected_and_spoken_to_over_their_transport
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_cached_dataset_comes_back_identical_and_dated_relative_to_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let mut config = SimConfig::new(18, Dataset::RetailS);
+    config.api_key = KEY.into();
+    let first_config = config.clone();
+    let first = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || Simulator::cached(first_config, &path)
+    })
+    .await
+    .unwrap();
+    assert_eq!(std::fs::read_dir(&path).unwrap().count(), 1, "the dataset was cached");
+    config.login = "another-bot@north-retail.example".into();
+    let second = tokio::task::spawn_blocking(move || Simulator::cached(config, &path))
+        .await
+        .unwrap();
+    for model in ["stock.quant", "stock.move", "purchase.order", "product.product"] {
+        assert_eq!(
+            first.with_store(|s| s.len(model)),
+            second.with_store(|s| s.len(model)),
+            "{model}"
+        );
+    }
+    let name = |sim: &Simulator| sim.with_store(|s| s.get("product.product", 42, "name"));
+    assert_eq!(name(&first), name(&second));
+    // The login comes from the configuration, not from the cache.
+    let login = second.with_store(|s| s.get("res.users", 2, "login"));
+    assert_eq!(login.as_str(), Some("another-bot@north-retail.example"));
+    // Dates were moved forward by the time between the two runs: nothing lies in the future.
+    let latest = second.with_store(|s| {
+        s.ids("stock.move")
+            .into_iter()
+            .filter_map(|m| match s.get("stock.move", m, "write_date") {
+                truestock::odoo::sim::store::Val::DateTime(at) => Some(at),
+                _ => None,
+            })
+            .max()
+    });
+    assert!(latest.unwrap() <= chrono::Utc::now().naive_utc());
+}

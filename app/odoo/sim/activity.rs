@@ -84,7 +84,8 @@ fn stock_move(
     if let (Value::Object(vals), Value::Object(extra)) = (&mut vals, extra) {
         vals.extend(extra);
     }
-    create(store, "stock.move", vals, uid, at)
+    // A scheduled date may lie ahead; the record was written when it was planned, never in the future.
+    create(store, "stock.move", vals, uid, at.min(ctx.start))
 }
 
 pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {

@@ -77,6 +77,10 @@ struct Shape {
     history_days: i64,
 }
 
+/// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
+/// so cached datasets from before are not reused.
+pub const FORMAT: u32 = 1;
+
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
 

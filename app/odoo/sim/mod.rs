@@ -91,6 +91,59 @@ impl Simulator {
     pub fn new(config: SimConfig) -> Self {
         let mut store = Store::new(schema::Schema::for_version(config.version));
         dataset::generate(&mut store, config.dataset, config.seed, store::now(), &config.login);
+        Self::from_store(config, store)
+    }
+
+    /// Like [`Simulator::new`], but reuses a dataset generated earlier and cached in `cache_dir` (dates
+    /// moved forward so the data stays dated relative to now). A missing or unreadable cache is
+    /// regenerated and written.
+    pub fn cached(config: SimConfig, cache_dir: &std::path::Path) -> Self {
+        let file = cache_dir.join(format!(
+            "{}-odoo{}-seed{}-format{}-{}.bin",
+            config.dataset.name(),
+            config.version,
+            config.seed,
+            dataset::FORMAT,
+            env!("CARGO_PKG_VERSION")
+        ));
+        let schema = || schema::Schema::for_version(config.version);
+        if let Ok(bytes) = std::fs::read(&file)
+            && bytes.len() > 20
+        {
+            let generated_at = std::str::from_utf8(&bytes[..26]).ok().and_then(store::parse_datetime);
+            if let Some(generated_at) = generated_at {
+                let mut reader = &bytes[26..];
+                match Store::load(schema(), &mut reader, store::now() - generated_at) {
+                    Ok(mut store) => {
+                        // The bot's login is part of the configuration, not of the data.
+                        let mut login = serde_json::Map::new();
+                        login.insert("login".into(), json!(config.login));
+                        let _ = store.write_at("res.users", &[dataset::BOT_UID], &login, 1, store::now());
+                        return Self::from_store(config, store);
+                    }
+                    Err(e) => {
+                        tracing::warn!(cache = %file.display(), error = %e, "dataset cache unreadable; regenerating")
+                    }
+                }
+            }
+        }
+        let started = store::now();
+        let mut store = Store::new(schema());
+        dataset::generate(&mut store, config.dataset, config.seed, started, &config.login);
+        let mut bytes = started.format("%Y-%m-%d %H:%M:%S%.6f").to_string().into_bytes();
+        if bytes.len() == 26 && store.save(&mut bytes).is_ok() {
+            let written = std::fs::create_dir_all(cache_dir).and_then(|_| {
+                let partial = file.with_extension("partial");
+                std::fs::write(&partial, &bytes).and_then(|_| std::fs::rename(&partial, &file))
+            });
+            if let Err(e) = written {
+                tracing::warn!(cache = %file.display(), error = %e, "could not cache the dataset");
+            }
+        }
+        Self::from_store(config, store)
+    }
+
+    fn from_store(config: SimConfig, store: Store) -> Self {
         let keys = vec![ApiKey {
             key: config.api_key.clone(),
             expires_at: None,

@@ -12,7 +12,7 @@ use super::schema::{FieldSpec, Kind, ModelSpec, Schema};
 use crate::odoo::domain::Op;
 
 /// A stored value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     Null,
     Bool(bool),
@@ -140,7 +140,7 @@ impl Ctx {
     }
 }
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 struct Table {
     rows: BTreeMap<i64, Vec<Val>>,
     next_id: i64,
@@ -220,6 +220,37 @@ impl Store {
             .get(model)
             .map(|t| t.rows.keys().copied().collect())
             .unwrap_or_default()
+    }
+
+    /// Writes the records (not the schema, which the version rebuilds) to `out`.
+    pub fn save(&self, out: &mut impl std::io::Write) -> Result<(), String> {
+        let tables: BTreeMap<&str, &Table> = self.tables.iter().map(|(k, v)| (*k, v)).collect();
+        bincode::serde::encode_into_std_write(&tables, out, bincode::config::standard())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reads records written by [`Store::save`] for the same schema, moving every date by `shift`.
+    pub fn load(schema: Schema, input: &mut impl std::io::Read, shift: chrono::Duration) -> Result<Self, String> {
+        let saved: BTreeMap<String, Table> =
+            bincode::serde::decode_from_std_read(input, bincode::config::standard()).map_err(|e| e.to_string())?;
+        let mut store = Store::new(schema);
+        for (name, mut table) in saved {
+            let Some(slot) = store.tables.keys().copied().find(|k| *k == name) else {
+                return Err(format!("the cache has a model {name} this version does not"));
+            };
+            for row in table.rows.values_mut() {
+                for value in row.iter_mut() {
+                    match value {
+                        Val::DateTime(at) => *at += shift,
+                        Val::Date(day) => *day += shift,
+                        _ => {}
+                    }
+                }
+            }
+            store.tables.insert(slot, table);
+        }
+        Ok(store)
     }
 
     pub fn len(&self, model: &str) -> usize {
