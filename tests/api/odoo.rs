@@ -950,3 +950,62 @@ async fn a_cached_dataset_comes_back_identical_and_dated_relative_to_now() {
     });
     assert!(latest.unwrap() <= chrono::Utc::now().naive_utc());
 }
+
+#[tokio::test]
+async fn a_count_outdated_by_later_stock_moves_is_not_applied_but_answered_with_a_conflict() {
+    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest};
+    let sim = simulator(18).await;
+    let client = client(&sim).await;
+    let product = id_of(&client, "product.product", "default_code", "SKU-000001").await;
+    let location = id_of(&client, "stock.location", "complete_name", "RW1/Stock").await;
+    let inventory = SearchOptions::default().context("inventory_mode", json!(true));
+    let quant = client
+        .search_read::<IdOnly>(
+            "stock.quant",
+            &Domain::leaf("product_id", Op::Eq, product).and_leaf("location_id", Op::Eq, location),
+            &["id"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap()[0]
+        .id;
+    let mut count = Map::new();
+    count.insert("inventory_quantity".into(), json!(1.0));
+    client.write("stock.quant", &[quant], count, &inventory).await.unwrap();
+    // Stock moves after the count was entered.
+    let scrap = ScrapRequest {
+        reference: writeback::reference("acme", "outdating"),
+        company_id: 1,
+        product_id: product,
+        uom_id: 1,
+        quantity: 1.0,
+        location_id: location,
+        scrap_location_id: None,
+        reason_tag_ids: Vec::new(),
+        force_insufficient: false,
+    };
+    assert!(matches!(
+        writeback::scrap(&client, &scrap).await.unwrap(),
+        ScrapOutcome::Done { .. }
+    ));
+    let answer = client
+        .call_method(
+            "stock.quant",
+            "action_apply_inventory",
+            &[quant],
+            Vec::new(),
+            &inventory,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["res_model"], "stock.inventory.conflict");
+    // Variants expose their template's fields, as Odoo's _inherits does: §3.1's storable quant domain.
+    let storable = Domain::leaf("product_id.is_storable", Op::Eq, true);
+    assert!(
+        client
+            .search_count("stock.quant", &storable, &SearchOptions::default())
+            .await
+            .unwrap()
+            > 0
+    );
+}

@@ -98,15 +98,15 @@ impl Simulator {
     /// moved forward so the data stays dated relative to now). A missing or unreadable cache is
     /// regenerated and written.
     pub fn cached(config: SimConfig, cache_dir: &std::path::Path) -> Self {
+        let schema = || schema::Schema::for_version(config.version);
         let file = cache_dir.join(format!(
-            "{}-odoo{}-seed{}-format{}-{}.bin",
+            "{}-odoo{}-seed{}-format{}-schema{:016x}.bin",
             config.dataset.name(),
             config.version,
             config.seed,
             dataset::FORMAT,
-            env!("CARGO_PKG_VERSION")
+            schema().fingerprint()
         ));
-        let schema = || schema::Schema::for_version(config.version);
         if let Ok(bytes) = std::fs::read(&file)
             && bytes.len() > 20
         {

@@ -173,6 +173,23 @@ impl Schema {
         Self { version, models }
     }
 
+    /// A fingerprint of every model's field names in order (FNV-1a): stored records are rows in that
+    /// order, so a cache written under another schema must not be read.
+    pub fn fingerprint(&self) -> u64 {
+        let mut names: Vec<&&'static str> = self.models.keys().collect();
+        names.sort();
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for name in names {
+            for field in std::iter::once(*name).chain(self.models[*name].fields.iter().map(|f| f.name)) {
+                for byte in field.bytes().chain(std::iter::once(0)) {
+                    hash ^= u64::from(byte);
+                    hash = hash.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+        }
+        hash
+    }
+
     pub fn model(&self, name: &str) -> Option<&ModelSpec> {
         self.models.get(name)
     }
@@ -352,6 +369,19 @@ fn all_models() -> Vec<ModelSpec> {
                 field("standard_price", Float, "Cost"),
                 field("lst_price", Float, "Sales Price").readonly(),
                 field("company_id", Many2one("res.company"), "Company").readonly(),
+                // Inherited from the template (`_inherits`): readable and searchable on variants.
+                field("detailed_type", Selection(DETAILED_TYPE), "Product Type")
+                    .readonly()
+                    .until(17),
+                field("type", Selection(TYPE_16), "Type").readonly().until(17),
+                field("type", Selection(TYPE_18), "Product Type").readonly().since(18),
+                field("is_storable", Boolean, "Track Inventory").readonly().since(18),
+                field("uom_po_id", Many2one("uom.uom"), "Purchase Unit")
+                    .readonly()
+                    .until(18),
+                field("sale_ok", Boolean, "Can be Sold").readonly(),
+                field("purchase_ok", Boolean, "Can be Purchased").readonly(),
+                field("list_price", Float, "Sales Price").readonly(),
                 field("active", Boolean, "Active"),
             ],
         ),

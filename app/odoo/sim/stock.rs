@@ -60,6 +60,7 @@ pub fn write_quant(store: &mut Store, ids: &[i64], vals: &Map<String, Value>, ct
     }
     let mut counted = vals.clone();
     mark_counted(&mut counted, ctx);
+    counted.insert("is_outdated".into(), json!(false));
     store.write_at("stock.quant", ids, &counted, ctx.uid, now())
 }
 
@@ -96,6 +97,10 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
             } else {
                 let mut vals = Map::new();
                 vals.insert("quantity".into(), json!(quantity));
+                // Stock moved after a count was entered: the count is now outdated.
+                if store.get("stock.quant", quant, "inventory_quantity_set") == Val::Bool(true) {
+                    vals.insert("is_outdated".into(), json!(true));
+                }
                 store.write_at("stock.quant", &[quant], &vals, 1, now())
             }
         }
@@ -159,6 +164,23 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
     if !missing.is_empty() {
         return Err(SimError::missing("stock.quant", &missing));
     }
+    // Counts entered before stock moved are not applied: Odoo asks to confirm them
+    // (`stock.inventory.conflict`) instead.
+    let outdated: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|q| store.get("stock.quant", *q, "is_outdated") == Val::Bool(true))
+        .collect();
+    if !outdated.is_empty() {
+        return Ok(Some(json!({
+            "type": "ir.actions.act_window",
+            "name": "Conflict in Inventory Adjustment",
+            "res_model": "stock.inventory.conflict",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_quant_ids": ids, "default_quant_to_fix_ids": outdated},
+        })));
+    }
     for quant in ids {
         if store.get("stock.quant", *quant, "inventory_quantity_set") != Val::Bool(true) {
             continue;
@@ -186,6 +208,7 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         clear.insert("inventory_quantity".into(), json!(0.0));
         clear.insert("inventory_quantity_set".into(), json!(false));
         clear.insert("user_id".into(), json!(false));
+        clear.insert("is_outdated".into(), json!(false));
         store.write_at("stock.quant", &[*quant], &clear, ctx.uid, now())?;
         let company = store.get("stock.location", location, "company_id").as_id();
         let loss = inventory_loss_location(store, company)

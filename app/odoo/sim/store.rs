@@ -442,6 +442,13 @@ impl Store {
                         ("uom_id", "uom_id"),
                         ("lst_price", "list_price"),
                         ("company_id", "company_id"),
+                        ("detailed_type", "detailed_type"),
+                        ("type", "type"),
+                        ("is_storable", "is_storable"),
+                        ("uom_po_id", "uom_po_id"),
+                        ("sale_ok", "sale_ok"),
+                        ("purchase_ok", "purchase_ok"),
+                        ("list_price", "list_price"),
                     ] {
                         let v = self.get("product.template", t, from);
                         self.put(model, id, to, v);
