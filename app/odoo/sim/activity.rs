@@ -102,11 +102,21 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
     // Picking types per site.
     let mut receipts = Vec::new();
     let mut deliveries = Vec::new();
+    let mut internals = Vec::new();
     for site in ctx.network {
         let company = site.company;
         receipts.push(create(store, "stock.picking.type", json!({"name": "Receipts", "code": "incoming", "sequence_code": "IN",
             "warehouse_id": site.warehouse, "default_location_src_id": ctx.places.vendors, "default_location_dest_id": site.stock,
             "company_id": company}), 1, ctx.start - Duration::days(ctx.history_days + 30)));
+        internals.push(create(
+            store,
+            "stock.picking.type",
+            json!({"name": "Internal Transfers", "code": "internal",
+            "sequence_code": "INT", "warehouse_id": site.warehouse, "default_location_src_id": site.stock,
+            "default_location_dest_id": site.stock, "company_id": company}),
+            1,
+            ctx.start - Duration::days(ctx.history_days + 30),
+        ));
         let outgoing = if site.code.starts_with('S') {
             "PoS Orders"
         } else {
@@ -283,6 +293,45 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                 if received { arrival } else { ordered_at },
             )
             .expect("order totals");
+    }
+
+    // Replenishment transfers from the regional warehouses to the stores and the web shop (the
+    // companies' own sites only; open ones still under way).
+    for n in 0..(300.0 * scale) as usize {
+        let from = regional[rng.random_range(0..regional.len())];
+        let to = rng.random_range(0..ctx.network.len());
+        if ctx.network[to].code.starts_with("RW") || ctx.network[to].company != ctx.network[from].company {
+            continue;
+        }
+        let at = day(rng);
+        let done = (ctx.start - at).num_days() > 2;
+        let uid = user(rng);
+        let name = format!("{}/INT/{:05}", ctx.network[from].code, n + 1);
+        let picking = create(
+            store,
+            "stock.picking",
+            json!({"name": name, "origin": format!("Replenishment {}", ctx.network[to].code),
+            "picking_type_id": internals[from], "location_id": ctx.network[from].stock, "location_dest_id": ctx.network[to].stock,
+            "scheduled_date": text(at), "state": if done { "done" } else { "assigned" },
+            "date_done": if done { json!(text(at)) } else { json!(false) }, "company_id": ctx.network[from].company}),
+            uid,
+            at,
+        );
+        for _ in 0..rng.random_range(2..6) {
+            let product = long_tail(rng);
+            stock_move(
+                store,
+                ctx,
+                product,
+                rng.random_range(2..24) as f64,
+                ctx.network[from].stock,
+                ctx.network[to].stock,
+                at,
+                done,
+                json!({"picking_id": picking, "picking_type_id": internals[from], "reference": name}),
+                uid,
+            );
+        }
     }
 
     // Sales (POS in stores, web orders) and customer returns with reasons.
