@@ -1009,3 +1009,61 @@ async fn a_count_outdated_by_later_stock_moves_is_not_applied_but_answered_with_
             > 0
     );
 }
+
+#[tokio::test]
+async fn the_control_api_queues_faults_for_processes_that_only_see_http() {
+    let sim = simulator(17).await;
+    let client = client(&sim).await;
+    let http = reqwest::Client::new();
+    let post = |body: serde_json::Value, key: &str| {
+        http.post(format!("{}/__sim/control", sim.url))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post(json!({"queue": ["status:503"]}), "wrong").await.unwrap().status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post(json!({"queue": ["nonsense"]}), KEY).await.unwrap().status(),
+        reqwest::StatusCode::BAD_REQUEST
+    );
+    let ok = post(
+        json!({"queue": ["status:503", "conflict"], "deny_model": ["stock.scrap"], "live_ticks": 3}),
+        KEY,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.status(), reqwest::StatusCode::NO_CONTENT);
+    let options = SearchOptions::default();
+    assert!(matches!(
+        client
+            .search_count("stock.quant", &Domain::all(), &options)
+            .await
+            .unwrap_err(),
+        OdooError::Transport(_)
+    ));
+    assert_eq!(
+        client
+            .search_count("stock.quant", &Domain::all(), &options)
+            .await
+            .unwrap_err(),
+        OdooError::Concurrency
+    );
+    assert!(matches!(
+        client
+            .search_count("stock.scrap", &Domain::all(), &options)
+            .await
+            .unwrap_err(),
+        OdooError::AccessDenied { .. }
+    ));
+    post(json!({"revoke_key": KEY}), KEY).await.unwrap();
+    assert_eq!(
+        client
+            .search_count("stock.quant", &Domain::all(), &options)
+            .await
+            .unwrap_err(),
+        OdooError::BadCredentials
+    );
+}

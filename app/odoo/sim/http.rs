@@ -33,6 +33,7 @@ pub fn server(simulator: Arc<Simulator>, bind: SocketAddr) -> std::io::Result<(S
             .route("/web/version", web::get().to(web_version))
             .route("/json/2/{model}/{method}", web::post().to(json2))
             .route("/doc-bearer/{file}", web::get().to(doc_bearer))
+            .route("/__sim/control", web::post().to(control))
     })
     .workers(2)
     .listen(listener)?
@@ -215,6 +216,9 @@ async fn inject_faults(
     let Some(sim) = req.app_data::<Sim>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    if req.path().starts_with("/__sim/") {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let (delay, fault) = sim.faults.next();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
@@ -483,4 +487,103 @@ async fn doc_bearer(sim: Sim, req: HttpRequest, path: web::Path<String>) -> Http
     HttpResponse::Ok()
         .content_type("application/json")
         .body(body.to_string())
+}
+
+/// The simulator's control API (not Odoo's): `POST /__sim/control` with the API key as bearer token and
+/// a JSON object of any of: `queue` (faults for the next requests: `"status:502"`, `"drop"`,
+/// `"truncate"`, `"oversize:<bytes>"`, `"session_expired"`, `"conflict"`), `deny_model` / `allow_model`
+/// (lists), `latency_ms`, `page_latency_ms`, `error_rate`, `drop_rate`, `revoke_key`, `add_key`
+/// (`{"key", "expires_in_days"}`), `live_ticks` (run that many live-mode ticks now). Answers 204.
+async fn control(sim: Sim, req: HttpRequest, body: Bytes) -> HttpResponse {
+    use super::faults::Fault;
+    let authorization = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let key = authorization
+        .split_once(char::is_whitespace)
+        .map(|(_, k)| k.trim())
+        .unwrap_or_default();
+    if !sim.key_is_valid(key) {
+        return HttpResponse::Unauthorized().body("a valid API key is required");
+    }
+    let Ok(Value::Object(orders)) = serde_json::from_slice::<Value>(&body) else {
+        return HttpResponse::BadRequest().body("expected a JSON object");
+    };
+    let mut faults = Vec::new();
+    for item in orders
+        .get("queue")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let text = item.as_str().unwrap_or_default();
+        let (kind, argument) = text.split_once(':').unwrap_or((text, ""));
+        let fault = match kind {
+            "status" => argument.parse().ok().map(Fault::Status),
+            "drop" => Some(Fault::Drop),
+            "truncate" => Some(Fault::Truncate),
+            "oversize" => argument.parse().ok().map(Fault::Oversize),
+            "session_expired" => Some(Fault::SessionExpired),
+            "conflict" => Some(Fault::Conflict),
+            _ => None,
+        };
+        match fault {
+            Some(fault) => faults.push(fault),
+            None => return HttpResponse::BadRequest().body(format!("unknown fault {text:?}")),
+        }
+    }
+    for fault in faults {
+        sim.faults.queue(fault);
+    }
+    let names = |key: &str| -> Vec<String> {
+        orders
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    for model in names("deny_model") {
+        sim.faults.deny_model(&model);
+    }
+    for model in names("allow_model") {
+        sim.faults.allow_model(&model);
+    }
+    let ms = |key: &str| {
+        orders
+            .get(key)
+            .and_then(Value::as_u64)
+            .map(std::time::Duration::from_millis)
+    };
+    if ms("latency_ms").is_some() || ms("page_latency_ms").is_some() {
+        sim.faults.set_latency(
+            ms("latency_ms").unwrap_or_default(),
+            ms("page_latency_ms").unwrap_or_default(),
+        );
+    }
+    let rate = |key: &str| orders.get(key).and_then(Value::as_f64);
+    if rate("error_rate").is_some() || rate("drop_rate").is_some() {
+        sim.faults
+            .set_rates(rate("error_rate").unwrap_or(0.0), rate("drop_rate").unwrap_or(0.0));
+    }
+    if let Some(key) = orders.get("revoke_key").and_then(Value::as_str) {
+        sim.revoke_key(key);
+    }
+    if let Some(Value::Object(new_key)) = orders.get("add_key")
+        && let Some(key) = new_key.get("key").and_then(Value::as_str)
+    {
+        sim.add_key(key, new_key.get("expires_in_days").and_then(Value::as_i64));
+    }
+    if let Some(ticks) = orders.get("live_ticks").and_then(Value::as_u64) {
+        use rand::SeedableRng as _;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(ticks);
+        let mut state = super::live::LiveState::default();
+        sim.with_store_mut(|store| {
+            for _ in 0..ticks.min(10_000) {
+                super::live::tick(store, &mut state, &mut rng);
+            }
+        });
+    }
+    HttpResponse::NoContent().finish()
 }
