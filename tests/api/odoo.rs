@@ -1067,3 +1067,42 @@ async fn the_control_api_queues_faults_for_processes_that_only_see_http() {
         OdooError::BadCredentials
     );
 }
+
+#[tokio::test]
+async fn costs_are_company_dependent_like_odoos_standard_price() {
+    #[derive(Deserialize)]
+    struct Cost {
+        #[serde(deserialize_with = "value::number")]
+        standard_price: f64,
+    }
+    for version in [16, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let in_company = |c: i64| SearchOptions::default().context("allowed_company_ids", json!([c]));
+        let cost = |c: i64| {
+            let options = in_company(c);
+            let client = &client;
+            async move {
+                client
+                    .read::<Cost>("product.product", &[1], &["standard_price"], &options)
+                    .await
+                    .unwrap()[0]
+                    .standard_price
+            }
+        };
+        let first = cost(1).await;
+        let mut vals = Map::new();
+        vals.insert("standard_price".into(), json!(first + 1.5));
+        client
+            .write("product.product", &[1], vals, &in_company(2))
+            .await
+            .unwrap();
+        assert_eq!(cost(2).await, first + 1.5, "Odoo {version}");
+        assert_eq!(
+            cost(1).await,
+            first,
+            "Odoo {version}: the first company's cost is unchanged"
+        );
+        sim.stop().await;
+    }
+}

@@ -80,7 +80,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
@@ -436,6 +436,18 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             at,
         );
         products.push(variant);
+    }
+
+    // Costs per company: the second company buys a little dearer (standard_price is company-dependent).
+    if let Some(second) = companies.get(1) {
+        for product in &products {
+            let cost = store.get("product.product", *product, "standard_price").as_f64();
+            let own = super::store::Val::Float(((cost * 1.04) * 100.0).round() / 100.0);
+            if let Some(template) = store.get("product.product", *product, "product_tmpl_id").as_id() {
+                store.set_company_value("product.template", "standard_price", template, *second, own.clone());
+            }
+            store.set_company_value("product.product", "standard_price", *product, *second, own);
+        }
     }
 
     // Quants: each product stocked in a few sites; fast movers everywhere; a few negative.

@@ -54,6 +54,7 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
         uid: BOT_UID,
         inventory_mode: true,
         inventory_name: None,
+        company: None,
     };
     let pick_quant = |store: &Store, rng: &mut StdRng| -> Option<(i64, i64, i64, f64)> {
         for _ in 0..20 {

@@ -282,7 +282,14 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
                 .get("vals")
                 .and_then(Value::as_object)
                 .ok_or_else(|| SimError::type_error("write() needs vals"))?;
-            products::write(store.get_mut(call.method)?, call.model, &ids(), vals, call.uid)?;
+            products::write(
+                store.get_mut(call.method)?,
+                call.model,
+                &ids(),
+                vals,
+                call.uid,
+                ctx.company,
+            )?;
             return Ok(Some(json!(true)));
         }
         ("product.product", "create") => {
@@ -313,17 +320,20 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
         ),
         "search_read" => {
             let found = search(store.get())?;
-            Value::Array(
-                store
-                    .get()
-                    .read(call.model, &found, &field_names(args.get("fields"))?, classic(&args))?,
-            )
+            Value::Array(store.get().read_for_company(
+                call.model,
+                &found,
+                &field_names(args.get("fields"))?,
+                classic(&args),
+                ctx.company,
+            )?)
         }
-        "read" => Value::Array(store.get().read(
+        "read" => Value::Array(store.get().read_for_company(
             call.model,
             &ids(),
             &field_names(args.get("fields"))?,
             classic(&args),
+            ctx.company,
         )?),
         "fields_get" => store
             .get()

@@ -38,8 +38,38 @@ pub fn create_template(store: &mut Store, vals: &Map<String, Value>, uid: i64) -
     Ok(template)
 }
 
-/// `write` on templates or variants; identity fields of a template reach its variant.
-pub fn write(store: &mut Store, model: &str, ids: &[i64], vals: &Map<String, Value>, uid: i64) -> SimResult<()> {
+/// `write` on templates or variants; identity fields of a template reach its variant. Company-dependent
+/// fields (`standard_price`) written for another company than the first are kept for that company.
+pub fn write(
+    store: &mut Store,
+    model: &str,
+    ids: &[i64],
+    vals: &Map<String, Value>,
+    uid: i64,
+    company: Option<i64>,
+) -> SimResult<()> {
+    if let Some(company) = company.filter(|c| *c != 1) {
+        let mut rest = vals.clone();
+        for (field, value) in vals {
+            if super::store::is_company_dependent(model, field) {
+                rest.remove(field);
+                let amount = value
+                    .as_f64()
+                    .ok_or_else(|| SimError::value(format!("Wrong value for {model}.{field}")))?;
+                for id in variants_and_self(store, model, ids) {
+                    store.set_company_value(id.0, field, id.1, company, super::store::Val::Float(amount));
+                }
+            }
+        }
+        if rest.len() == vals.len() {
+            return write(store, model, ids, vals, uid, None);
+        }
+        return if rest.is_empty() {
+            Ok(())
+        } else {
+            write(store, model, ids, &rest, uid, None)
+        };
+    }
     if vals.contains_key("barcode") {
         for id in ids {
             let variant = if model == "product.product" {
@@ -77,4 +107,29 @@ pub fn write(store: &mut Store, model: &str, ids: &[i64], vals: &Map<String, Val
         }
     }
     Ok(())
+}
+
+/// The records a template write reaches: the templates and their variants (or just the variants).
+fn variants_and_self(store: &Store, model: &str, ids: &[i64]) -> Vec<(&'static str, i64)> {
+    let mut out: Vec<(&'static str, i64)> = Vec::new();
+    if model == "product.template" {
+        out.extend(ids.iter().map(|id| ("product.template", *id)));
+        out.extend(
+            store
+                .ids("product.product")
+                .into_iter()
+                .filter(|p| {
+                    ids.contains(
+                        &store
+                            .get("product.product", *p, "product_tmpl_id")
+                            .as_id()
+                            .unwrap_or(-1),
+                    )
+                })
+                .map(|p| ("product.product", p)),
+        );
+    } else {
+        out.extend(ids.iter().map(|id| ("product.product", *id)));
+    }
+    out
 }

@@ -240,6 +240,7 @@ fn on_hand_at(store: &Store, product: i64, location: i64) -> f64 {
         uid: 1,
         inventory_mode: false,
         inventory_name: None,
+        company: None,
     };
     store
         .search("stock.quant", &domain, &ctx, None, 0, None)

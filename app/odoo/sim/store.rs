@@ -118,6 +118,8 @@ pub struct Ctx {
     pub inventory_mode: bool,
     /// `inventory_name`: the name of the moves an applied count makes.
     pub inventory_name: Option<String>,
+    /// The first of `allowed_company_ids`: the company company-dependent fields are read and written for.
+    pub company: Option<i64>,
 }
 
 impl Ctx {
@@ -131,11 +133,17 @@ impl Ctx {
             .and_then(|c| c.get("inventory_name"))
             .and_then(Value::as_str)
             .map(str::to_string);
+        let company = context
+            .and_then(|c| c.get("allowed_company_ids"))
+            .and_then(Value::as_array)
+            .and_then(|ids| ids.first())
+            .and_then(Value::as_i64);
         Self {
             active_test,
             uid,
             inventory_mode,
             inventory_name,
+            company,
         }
     }
 }
@@ -178,6 +186,20 @@ enum LeafValue {
 pub struct Store {
     pub schema: Schema,
     tables: HashMap<&'static str, Table>,
+    /// Company-dependent values (`standard_price`) for companies other than the first:
+    /// (model, field, id) → company → value. Without a company in context, the stored row's value.
+    company_values: HashMap<CompanyKey, BTreeMap<i64, Val>>,
+}
+
+/// (model, field, record id) of a company-dependent value.
+type CompanyKey = (String, String, i64);
+
+/// Fields whose value depends on the company in context (Odoo's `company_dependent=True`).
+pub fn is_company_dependent(model: &str, field: &str) -> bool {
+    matches!(
+        (model, field),
+        ("product.template" | "product.product", "standard_price")
+    )
 }
 
 pub fn now() -> NaiveDateTime {
@@ -198,7 +220,11 @@ impl Store {
                 )
             })
             .collect();
-        Self { schema, tables }
+        Self {
+            schema,
+            tables,
+            company_values: HashMap::new(),
+        }
     }
 
     pub fn spec(&self, model: &str) -> SimResult<&ModelSpec> {
@@ -222,19 +248,43 @@ impl Store {
             .unwrap_or_default()
     }
 
+    fn company_value(&self, model: &str, field: &str, id: i64, company: i64) -> Option<&Val> {
+        self.company_values
+            .get(&(model.to_string(), field.to_string(), id))
+            .and_then(|by_company| by_company.get(&company))
+    }
+
+    /// Sets a company-dependent value as `company` sees it (the first company's lives in the row).
+    pub fn set_company_value(&mut self, model: &str, field: &str, id: i64, company: i64, value: Val) {
+        if company == 1 {
+            self.put(model, id, field, value);
+        } else {
+            self.company_values
+                .entry((model.to_string(), field.to_string(), id))
+                .or_default()
+                .insert(company, value);
+        }
+    }
+
     /// Writes the records (not the schema, which the version rebuilds) to `out`.
     pub fn save(&self, out: &mut impl std::io::Write) -> Result<(), String> {
         let tables: BTreeMap<&str, &Table> = self.tables.iter().map(|(k, v)| (*k, v)).collect();
-        bincode::serde::encode_into_std_write(&tables, out, bincode::config::standard())
+        let company_values: Vec<(&CompanyKey, &BTreeMap<i64, Val>)> = self.company_values.iter().collect();
+        bincode::serde::encode_into_std_write((&tables, &company_values), out, bincode::config::standard())
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
 
     /// Reads records written by [`Store::save`] for the same schema, moving every date by `shift`.
     pub fn load(schema: Schema, input: &mut impl std::io::Read, shift: chrono::Duration) -> Result<Self, String> {
-        let saved: BTreeMap<String, Table> =
+        type Saved = (
+            BTreeMap<String, Table>,
+            Vec<((String, String, i64), BTreeMap<i64, Val>)>,
+        );
+        let (saved, company_values): Saved =
             bincode::serde::decode_from_std_read(input, bincode::config::standard()).map_err(|e| e.to_string())?;
         let mut store = Store::new(schema);
+        store.company_values = company_values.into_iter().collect();
         for (name, mut table) in saved {
             let Some(slot) = store.tables.keys().copied().find(|k| *k == name) else {
                 return Err(format!("the cache has a model {name} this version does not"));
@@ -829,6 +879,18 @@ impl Store {
 
     /// `read`: missing ids are skipped; `classic` gives many2one as `[id, name]`, else the bare id.
     pub fn read(&self, model: &str, ids: &[i64], fields: &[String], classic: bool) -> SimResult<Vec<Value>> {
+        self.read_for_company(model, ids, fields, classic, None)
+    }
+
+    /// `read` with company-dependent fields as `company` sees them.
+    pub fn read_for_company(
+        &self,
+        model: &str,
+        ids: &[i64],
+        fields: &[String],
+        classic: bool,
+        company: Option<i64>,
+    ) -> SimResult<Vec<Value>> {
         let spec = self.spec(model)?;
         let wanted: Vec<(usize, &FieldSpec)> = if fields.is_empty() {
             spec.fields.iter().enumerate().collect()
@@ -851,6 +913,8 @@ impl Store {
             for (i, f) in &wanted {
                 let value = if f.name == "display_name" {
                     self.display_name(spec, *id).map_or(Value::Bool(false), Value::String)
+                } else if let Some(own) = company.and_then(|c| self.company_value(spec.name, f.name, *id, c)) {
+                    self.encode(f, own, classic)
                 } else {
                     self.encode(f, &row[*i], classic)
                 };
