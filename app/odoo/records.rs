@@ -124,6 +124,9 @@ pub struct ProductTemplate {
     /// ≤18 only; 19 buys in packagings (`uom_ids`) instead.
     #[serde(deserialize_with = "value::opt_many2one")]
     pub uom_po_id: Option<Many2One>,
+    /// 19: the packagings (units) the product is bought or sold in.
+    #[serde(deserialize_with = "value::ids")]
+    pub uom_ids: Vec<i64>,
     #[serde(deserialize_with = "value::number")]
     pub standard_price: f64,
     #[serde(deserialize_with = "value::number")]
@@ -168,6 +171,7 @@ odoo_model!(
         f("categ_id"),
         f("uom_id"),
         until("uom_po_id", 18),
+        since("uom_ids", 19),
         f("standard_price"),
         f("list_price"),
         until("detailed_type", 17),
@@ -247,9 +251,14 @@ pub struct Uom {
     pub audit: Audit,
     #[serde(deserialize_with = "value::opt_string")]
     pub name: Option<String>,
+    /// ≤18: units only convert within a category.
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub category_id: Option<Many2One>,
     /// ≤18: units per reference unit (`factor`), with `uom_type`.
     #[serde(deserialize_with = "value::number")]
     pub factor: f64,
+    #[serde(deserialize_with = "value::number")]
+    pub factor_inv: f64,
     #[serde(deserialize_with = "value::number")]
     pub rounding: f64,
     #[serde(deserialize_with = "value::opt_string")]
@@ -264,8 +273,26 @@ pub struct Uom {
 }
 
 impl Uom {
-    /// How many reference units one of this unit is (a box of 6 → 6). Converting a quantity in this
-    /// unit to the reference unit multiplies by it.
+    /// How many reference units one of this unit is, following 19's chain of `relative_uom_id`
+    /// (a crate of 4 boxes of 6 → 24) through `units` (all units, by id).
+    pub fn reference_units_in(&self, units: &std::collections::HashMap<i64, Uom>) -> f64 {
+        let mut total = self.reference_units();
+        let mut next = self.relative_uom_id.as_ref().map(|u| u.id);
+        let mut steps = 0;
+        while let Some(id) = next.filter(|_| steps < 16) {
+            let Some(unit) = units.get(&id) else { break };
+            if unit.relative_uom_id.is_none() {
+                break;
+            }
+            total *= unit.reference_units();
+            next = unit.relative_uom_id.as_ref().map(|u| u.id);
+            steps += 1;
+        }
+        total
+    }
+
+    /// How many units of the next unit up one of this unit is (a box of 6 → 6); on ≤18 that is the
+    /// category's reference unit. On 19 use [`Uom::reference_units_in`] to follow nested packagings.
     pub fn reference_units(&self) -> f64 {
         if self.relative_factor > 0.0 {
             self.relative_factor
@@ -283,7 +310,9 @@ odoo_model!(
     active = true,
     [
         f("name"),
+        until("category_id", 18),
         f("factor"),
+        until("factor_inv", 18),
         f("rounding"),
         until("uom_type", 18),
         since("relative_factor", 19),
@@ -536,6 +565,8 @@ pub struct Quant {
     pub owner_id: Option<Many2One>,
     #[serde(deserialize_with = "value::opt_many2one")]
     pub company_id: Option<Many2One>,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub warehouse_id: Option<Many2One>,
     #[serde(deserialize_with = "value::number")]
     pub quantity: f64,
     #[serde(deserialize_with = "value::number")]
@@ -563,6 +594,7 @@ odoo_model!(
         f("package_id"),
         f("owner_id"),
         f("company_id"),
+        f("warehouse_id"),
         f("quantity"),
         f("reserved_quantity"),
         f("in_date"),
@@ -632,6 +664,16 @@ pub struct Move {
     pub origin_returned_move_id: Option<Many2One>,
     #[serde(deserialize_with = "value::opt_many2one")]
     pub purchase_line_id: Option<Many2One>,
+    /// 18+: where a multi-step route finally takes the goods.
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub location_final_id: Option<Many2One>,
+    #[serde(deserialize_with = "value::ids")]
+    pub move_orig_ids: Vec<i64>,
+    #[serde(deserialize_with = "value::ids")]
+    pub move_dest_ids: Vec<i64>,
+    /// Returns of this move (the other side of `origin_returned_move_id`).
+    #[serde(deserialize_with = "value::ids")]
+    pub returned_move_ids: Vec<i64>,
 }
 
 impl Move {
@@ -715,6 +757,10 @@ odoo_model!(
         since("scrap_id", 17),
         f("origin_returned_move_id"),
         optional("purchase_line_id"),
+        since("location_final_id", 18),
+        f("move_orig_ids"),
+        f("move_dest_ids"),
+        f("returned_move_ids"),
     ]
 );
 
@@ -756,6 +802,14 @@ pub struct MoveLine {
     pub quantity: f64,
     #[serde(deserialize_with = "value::boolean")]
     pub picked: bool,
+    #[serde(deserialize_with = "value::opt_string")]
+    pub lot_name: Option<String>,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub package_id: Option<Many2One>,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub result_package_id: Option<Many2One>,
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub company_id: Option<Many2One>,
 }
 
 impl MoveLine {
@@ -791,6 +845,10 @@ odoo_model!(
         until("qty_done", 16),
         since("quantity", 17),
         since("picked", 17),
+        f("lot_name"),
+        f("package_id"),
+        f("result_package_id"),
+        f("company_id"),
     ]
 );
 
@@ -1178,6 +1236,9 @@ pub struct Orderpoint {
     pub product_max_qty: f64,
     #[serde(deserialize_with = "value::number")]
     pub qty_multiple: f64,
+    /// 19: the unit reorder quantities are rounded to.
+    #[serde(deserialize_with = "value::opt_many2one")]
+    pub replenishment_uom_id: Option<Many2One>,
     #[serde(deserialize_with = "value::opt_many2one")]
     pub company_id: Option<Many2One>,
     #[serde(deserialize_with = "value::boolean")]
@@ -1197,6 +1258,7 @@ odoo_model!(
         f("product_min_qty"),
         f("product_max_qty"),
         until("qty_multiple", 18),
+        since("replenishment_uom_id", 19),
         f("company_id"),
         f("active"),
     ]
@@ -1293,6 +1355,25 @@ mod tests {
             r#"{"id": 1, "product_uom_qty": 5, "product_qty": 30, "quantity": 2, "picked": true, "state": "assigned"}"#,
         );
         assert_eq!((v17.done_quantity(17), v17.remaining_quantity(17)), (12.0, 18.0));
+    }
+
+    #[test]
+    fn nested_packagings_on_19_multiply_up_to_the_reference_unit() {
+        let unit = |json: &str| serde_json::from_str::<Uom>(json).unwrap();
+        let units: std::collections::HashMap<i64, Uom> = [
+            (1, unit(r#"{"id": 1, "relative_factor": 1.0}"#)),
+            (
+                2,
+                unit(r#"{"id": 2, "relative_factor": 6.0, "relative_uom_id": [1, "Units"]}"#),
+            ),
+            (
+                3,
+                unit(r#"{"id": 3, "relative_factor": 4.0, "relative_uom_id": [2, "Box of 6"]}"#),
+            ),
+        ]
+        .into();
+        assert_eq!(units[&3].reference_units_in(&units), 24.0);
+        assert_eq!(units[&2].reference_units_in(&units), 6.0);
     }
 
     #[test]

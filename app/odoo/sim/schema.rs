@@ -305,7 +305,9 @@ fn all_models() -> Vec<ModelSpec> {
             None,
             vec![
                 field("name", Char, "Unit of Measure").required(),
+                field("category_id", Many2one("uom.category"), "Category").until(18),
                 field("factor", Float, "Ratio"),
+                field("factor_inv", Float, "Bigger Ratio").readonly().until(18),
                 field("rounding", Float, "Rounding Precision"),
                 field("uom_type", Selection(UOM_TYPE), "Type").until(18),
                 field("relative_factor", Float, "Contains").since(19),
@@ -336,6 +338,7 @@ fn all_models() -> Vec<ModelSpec> {
                 field("categ_id", Many2one("product.category"), "Product Category"),
                 field("uom_id", Many2one("uom.uom"), "Unit of Measure"),
                 field("uom_po_id", Many2one("uom.uom"), "Purchase Unit").until(18),
+                field("uom_ids", Many2many("uom.uom"), "Packagings").since(19),
                 field("standard_price", Float, "Cost"),
                 field("list_price", Float, "Sales Price"),
                 field("detailed_type", Selection(DETAILED_TYPE), "Product Type").until(17),
@@ -484,6 +487,15 @@ fn all_models() -> Vec<ModelSpec> {
                 ),
                 field("location_final_id", Many2one("stock.location"), "Final Location").since(18),
                 field("date_deadline", Datetime, "Deadline"),
+                field("group_id", Many2one("procurement.group"), "Procurement Group").until(18),
+                field("move_orig_ids", Many2many("stock.move"), "Original Move"),
+                field("move_dest_ids", Many2many("stock.move"), "Destination Moves"),
+                field(
+                    "returned_move_ids",
+                    One2many("stock.move", "origin_returned_move_id"),
+                    "All returned moves",
+                ),
+                field("product_packaging_id", Many2one("product.packaging"), "Packaging").until(18),
             ],
         ),
         model(
@@ -683,6 +695,8 @@ fn all_models() -> Vec<ModelSpec> {
                 field("price_unit", Float, "Unit Price"),
                 field("price_subtotal", Float, "Subtotal").readonly(),
                 field("discount", Float, "Discount (%)").since(17),
+                field("taxes_id", Many2many("account.tax"), "Taxes").until(18),
+                field("tax_ids", Many2many("account.tax"), "Taxes").since(19),
                 field("date_planned", Datetime, "Expected Arrival"),
                 field(
                     "display_type",
@@ -736,6 +750,7 @@ fn all_models() -> Vec<ModelSpec> {
                 field("qty_multiple", Float, "Multiple Quantity").until(18),
                 field("company_id", Many2one("res.company"), "Company"),
                 field("supplier_id", Many2one("product.supplierinfo"), "Vendor"),
+                field("replenishment_uom_id", Many2one("uom.uom"), "Replenishment Unit").since(19),
             ],
         ),
     ]
