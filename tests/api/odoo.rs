@@ -164,6 +164,28 @@ async fn domains_page_order_and_traverse_like_odoo() {
             .unwrap(),
         2
     );
+    // A many2one compared with text searches the related record's name.
+    let by_name = Domain::leaf("product_id", Op::Ilike, "classic tee 1");
+    let rows: Vec<Quant> = client
+        .search_read(
+            "stock.quant",
+            &by_name,
+            &["product_id", "location_id", "quantity", "write_date"],
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|q| {
+        q.product_id
+            .as_ref()
+            .unwrap()
+            .name
+            .as_deref()
+            .unwrap()
+            .to_lowercase()
+            .contains("classic tee 1")
+    }));
     // `any` (17+) on an x2many.
     let with_variant = Domain::any(
         "product_variant_ids",

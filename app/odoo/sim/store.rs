@@ -866,7 +866,26 @@ impl Store {
                 };
                 ids.iter().any(|id| set.contains(id))
             }
-            LeafValue::Json(expected) => matches_leaf(field, value, leaf.op, expected),
+            LeafValue::Json(expected) => {
+                // A many2one compared with text searches the related record's name (Odoo runs a
+                // name_search on the comodel).
+                let textual = expected.is_string()
+                    || matches!(
+                        leaf.op,
+                        Op::Like | Op::Ilike | Op::NotLike | Op::NotIlike | Op::RawLike | Op::RawIlike
+                    );
+                if let (Kind::Many2one(target), true) = (&field.kind, textual) {
+                    let name = value
+                        .as_id()
+                        .and_then(|id| self.spec(target).ok().and_then(|t| self.display_name(t, id)));
+                    let as_text = FieldSpec {
+                        kind: Kind::Char,
+                        ..field.clone()
+                    };
+                    return matches_leaf(&as_text, &name.map_or(Val::Null, Val::Str), leaf.op, expected);
+                }
+                matches_leaf(field, value, leaf.op, expected)
+            }
         }
     }
 
