@@ -269,42 +269,7 @@ impl Client {
                               "params": {"service": service, "method": method, "args": args}});
         let request = self.http.post(self.endpoint("jsonrpc")?).json(&envelope);
         let (status, body) = self.send(request).await?;
-        if status.is_server_error() {
-            return Err(OdooError::Transport(format!("Odoo answered HTTP {}", status.as_u16())));
-        }
-        if status.is_redirection() {
-            return Err(OdooError::Malformed(
-                "Odoo answered with a redirect; check the URL (https, no path)".into(),
-            ));
-        }
-        if status != StatusCode::OK {
-            return Err(OdooError::Malformed(format!(
-                "Odoo answered HTTP {} to JSON-RPC",
-                status.as_u16()
-            )));
-        }
-        let mut answer: Value =
-            serde_json::from_slice(&body).map_err(|_| OdooError::Malformed("the answer is not JSON".into()))?;
-        let Some(object) = answer.as_object_mut() else {
-            return Err(OdooError::Malformed("the answer is not a JSON-RPC object".into()));
-        };
-        if let Some(error) = object.remove("error") {
-            if error.get("code").and_then(Value::as_i64) == Some(100) {
-                return Err(OdooError::SessionExpired);
-            }
-            let data = error.get("data");
-            let name = data
-                .and_then(|d| d.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("unknown");
-            let message = data
-                .and_then(|d| d.get("message"))
-                .or_else(|| error.get("message"))
-                .and_then(Value::as_str)
-                .unwrap_or("no message");
-            return Err(OdooError::from_exception(name, message, model));
-        }
-        Ok(object.remove("result").unwrap_or(Value::Null))
+        parse_jsonrpc_answer(status, &body, model)
     }
 
     /// One model method call over the transport of this Odoo's version. A session-expired answer is
@@ -364,50 +329,7 @@ impl Client {
             .header("X-Odoo-Database", &self.config.database)
             .json(&Value::Object(body));
         let (status, bytes) = self.send(request).await?;
-        if status == StatusCode::OK {
-            return serde_json::from_slice(&bytes).map_err(|_| OdooError::Malformed("the answer is not JSON".into()));
-        }
-        // The error body is an object (`name`, `message`, …); pre-release builds sent a bare string.
-        let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
-        let name = parsed
-            .as_ref()
-            .and_then(|v| v.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let message = parsed
-            .as_ref()
-            .and_then(|v| v.get("message").and_then(Value::as_str).or_else(|| v.as_str()))
-            .unwrap_or("no message")
-            .to_string();
-        Err(match status.as_u16() {
-            401 => OdooError::BadCredentials,
-            403 if name.ends_with("AccessDenied") => OdooError::BadCredentials,
-            403 if name.ends_with("SessionExpiredException") => OdooError::SessionExpired,
-            403 => OdooError::AccessDenied {
-                model: call.model.to_string(),
-                message,
-            },
-            404 if name.ends_with("MissingError") => OdooError::RecordMissing(message),
-            409 => OdooError::Concurrency,
-            // Bad arguments (our bug, not a refused change) come back as 422 too: tell them apart by name.
-            422 if name.ends_with("TypeError") || name.ends_with("ValueError") => OdooError::Server {
-                name: name.to_string(),
-                message,
-            },
-            422 => OdooError::UserError(message),
-            // Odoo's own 500 carries the exception (say, a ValueError): not worth retrying. A 5xx
-            // without it comes from a proxy or a dying worker: retry.
-            500 if !name.is_empty() => OdooError::from_exception(name, &message, Some(call.model)),
-            code if (500..600).contains(&code) => OdooError::Transport(format!("Odoo answered HTTP {code}")),
-            code if (300..400).contains(&code) => {
-                OdooError::Malformed("Odoo answered with a redirect; check the URL (https, no path)".into())
-            }
-            _ => OdooError::from_exception(
-                if name.is_empty() { "unknown" } else { name },
-                &message,
-                Some(call.model),
-            ),
-        })
+        parse_json2_answer(status, &bytes, call.model)
     }
 
     fn decode<T: DeserializeOwned>(model: &str, value: Value) -> Result<T, OdooError> {
@@ -656,5 +578,139 @@ impl Client {
             Value::Object(map) => Ok(map),
             other => Err(OdooError::Malformed(format!("{model}.fields_get returned {}", other))),
         }
+    }
+}
+
+/// Reads a JSON-RPC answer: `result` (missing means `null`), or the error classified by its Odoo
+/// exception class. Any bytes give a value or a typed error, never a panic (property-tested).
+pub fn parse_jsonrpc_answer(status: StatusCode, body: &[u8], model: Option<&str>) -> Result<Value, OdooError> {
+    if status.is_server_error() {
+        return Err(OdooError::Transport(format!("Odoo answered HTTP {}", status.as_u16())));
+    }
+    if status.is_redirection() {
+        return Err(OdooError::Malformed(
+            "Odoo answered with a redirect; check the URL (https, no path)".into(),
+        ));
+    }
+    if status != StatusCode::OK {
+        return Err(OdooError::Malformed(format!(
+            "Odoo answered HTTP {} to JSON-RPC",
+            status.as_u16()
+        )));
+    }
+    let mut answer: Value =
+        serde_json::from_slice(body).map_err(|_| OdooError::Malformed("the answer is not JSON".into()))?;
+    let Some(object) = answer.as_object_mut() else {
+        return Err(OdooError::Malformed("the answer is not a JSON-RPC object".into()));
+    };
+    if let Some(error) = object.remove("error") {
+        if error.get("code").and_then(Value::as_i64) == Some(100) {
+            return Err(OdooError::SessionExpired);
+        }
+        let data = error.get("data");
+        let name = data
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("unknown");
+        let message = data
+            .and_then(|d| d.get("message"))
+            .or_else(|| error.get("message"))
+            .and_then(Value::as_str)
+            .unwrap_or("no message");
+        return Err(OdooError::from_exception(name, message, model));
+    }
+    Ok(object.remove("result").unwrap_or(Value::Null))
+}
+
+/// Reads a JSON-2 answer: the value on 200, otherwise the error by status and exception class (the
+/// body is an object, or a bare string on pre-release builds). Never panics (property-tested).
+pub fn parse_json2_answer(status: StatusCode, bytes: &[u8], model: &str) -> Result<Value, OdooError> {
+    if status == StatusCode::OK {
+        return serde_json::from_slice(bytes).map_err(|_| OdooError::Malformed("the answer is not JSON".into()));
+    }
+    // The error body is an object (`name`, `message`, …); pre-release builds sent a bare string.
+    let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
+    let name = parsed
+        .as_ref()
+        .and_then(|v| v.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let message = parsed
+        .as_ref()
+        .and_then(|v| v.get("message").and_then(Value::as_str).or_else(|| v.as_str()))
+        .unwrap_or("no message")
+        .to_string();
+    Err(match status.as_u16() {
+        401 => OdooError::BadCredentials,
+        403 if name.ends_with("AccessDenied") => OdooError::BadCredentials,
+        403 if name.ends_with("SessionExpiredException") => OdooError::SessionExpired,
+        403 => OdooError::AccessDenied {
+            model: model.to_string(),
+            message,
+        },
+        404 if name.ends_with("MissingError") => OdooError::RecordMissing(message),
+        409 => OdooError::Concurrency,
+        // Bad arguments (our bug, not a refused change) come back as 422 too: tell them apart by name.
+        422 if name.ends_with("TypeError") || name.ends_with("ValueError") => OdooError::Server {
+            name: name.to_string(),
+            message,
+        },
+        422 => OdooError::UserError(message),
+        // Odoo's own 500 carries the exception (say, a ValueError): not worth retrying. A 5xx
+        // without it comes from a proxy or a dying worker: retry.
+        500 if !name.is_empty() => OdooError::from_exception(name, &message, Some(model)),
+        code if (500..600).contains(&code) => OdooError::Transport(format!("Odoo answered HTTP {code}")),
+        code if (300..400).contains(&code) => {
+            OdooError::Malformed("Odoo answered with a redirect; check the URL (https, no path)".into())
+        }
+        _ => OdooError::from_exception(if name.is_empty() { "unknown" } else { name }, &message, Some(model)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_answer_is_a_value_or_a_typed_error(body in proptest::collection::vec(any::<u8>(), 0..256), code in 100u16..600) {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
+            let _ = parse_jsonrpc_answer(status, &body, Some("stock.quant"));
+            let _ = parse_json2_answer(status, &body, "stock.quant");
+        }
+
+        #[test]
+        fn hostile_error_envelopes_are_classified_without_panicking(
+            code in prop_oneof![Just(json!(100)), Just(json!(200)), Just(json!("x")), Just(json!(null)), Just(json!(1e300))],
+            name in prop_oneof![Just(json!("odoo.exceptions.AccessDenied")), Just(json!(42)), Just(json!(null)), Just(json!(["a"]))],
+            message in prop_oneof![Just(json!("m")), Just(json!(false)), Just(json!({"deep": [[[]]]}))],
+        ) {
+            let body = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": code, "data": {"name": name, "message": message}}});
+            prop_assert!(parse_jsonrpc_answer(StatusCode::OK, body.to_string().as_bytes(), None).is_err());
+            let body = json!({"name": name, "message": message});
+            prop_assert!(parse_json2_answer(StatusCode::UNPROCESSABLE_ENTITY, body.to_string().as_bytes(), "m").is_err());
+        }
+    }
+
+    #[test]
+    fn a_missing_result_is_null_and_a_string_error_body_is_its_message() {
+        assert_eq!(
+            parse_jsonrpc_answer(StatusCode::OK, br#"{"jsonrpc":"2.0","id":1}"#, None),
+            Ok(Value::Null)
+        );
+        assert_eq!(
+            parse_json2_answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                br#""cannot call res.users.create with ids""#,
+                "res.users"
+            ),
+            Err(OdooError::UserError("cannot call res.users.create with ids".into()))
+        );
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(
+            parse_jsonrpc_answer(StatusCode::OK, deep.as_bytes(), None),
+            Err(OdooError::Malformed(_))
+        ));
     }
 }
