@@ -108,7 +108,7 @@ impl Simulator {
             schema().fingerprint()
         ));
         if let Ok(bytes) = std::fs::read(&file)
-            && bytes.len() > 20
+            && bytes.len() > 26
         {
             let generated_at = std::str::from_utf8(&bytes[..26]).ok().and_then(store::parse_datetime);
             if let Some(generated_at) = generated_at {

@@ -458,7 +458,7 @@ impl Store {
                 Val::Str(s.clone())
             }
             (Kind::Date, Value::String(s)) => {
-                Val::Date(NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d").map_err(|_| bad())?)
+                Val::Date(NaiveDate::parse_from_str(date_part(s), "%Y-%m-%d").map_err(|_| bad())?)
             }
             (Kind::Datetime, Value::String(s)) => Val::DateTime(parse_datetime(s).ok_or_else(bad)?),
             (Kind::Many2one(target), Value::Number(n)) => {
@@ -1080,7 +1080,7 @@ fn compare_json(field: &FieldSpec, stored: &Val, expected: &Value) -> Option<Ord
         (Val::Float(a), Value::Number(b)) => b.as_f64().and_then(|b| a.partial_cmp(&b)),
         (Val::Str(a), Value::String(b)) => Some(a.as_str().cmp(b.as_str())),
         (Val::DateTime(a), Value::String(b)) => parse_datetime(b).map(|b| a.cmp(&b)),
-        (Val::Date(a), Value::String(b)) => NaiveDate::parse_from_str(&b[..b.len().min(10)], "%Y-%m-%d")
+        (Val::Date(a), Value::String(b)) => NaiveDate::parse_from_str(date_part(b), "%Y-%m-%d")
             .ok()
             .map(|b| a.cmp(&b)),
         (Val::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
@@ -1174,4 +1174,10 @@ fn matches_leaf(field: &FieldSpec, stored: &Val, op: Op, expected: &Value) -> bo
         }
         Op::ChildOf | Op::ParentOf | Op::Any | Op::NotAny => false,
     }
+}
+
+/// The `YYYY-MM-DD` part of a date or datetime text; never splits a character (client input can be
+/// anything).
+fn date_part(text: &str) -> &str {
+    text.get(..10).unwrap_or(text)
 }
