@@ -651,10 +651,16 @@ pub fn parse_json2_answer(status: StatusCode, bytes: &[u8], model: &str) -> Resu
         404 if name.ends_with("MissingError") => OdooError::RecordMissing(message),
         409 => OdooError::Concurrency,
         // Bad arguments (our bug, not a refused change) come back as 422 too: tell them apart by name.
-        422 if name.ends_with("TypeError") || name.ends_with("ValueError") => OdooError::Server {
-            name: name.to_string(),
-            message,
-        },
+        // Odoo 19 sends bad arguments as werkzeug's UnprocessableEntity.
+        422 if ["TypeError", "ValueError", "UnprocessableEntity"]
+            .iter()
+            .any(|n| name.ends_with(n)) =>
+        {
+            OdooError::Server {
+                name: name.to_string(),
+                message,
+            }
+        }
         422 => OdooError::UserError(message),
         // Odoo's own 500 carries the exception (say, a ValueError): not worth retrying. A 5xx
         // without it comes from a proxy or a dying worker: retry.

@@ -66,9 +66,12 @@ impl OdooError {
             },
             "MissingError" => OdooError::RecordMissing(message.to_string()),
             "UserError" | "ValidationError" | "RedirectWarning" => OdooError::UserError(message.to_string()),
-            "LockError" | "ConcurrencyError" | "SerializationFailure" | "TransactionRollbackError" => {
-                OdooError::Concurrency
-            }
+            "LockError"
+            | "ConcurrencyError"
+            | "SerializationFailure"
+            | "TransactionRollbackError"
+            | "DeadlockDetected"
+            | "LockNotAvailable" => OdooError::Concurrency,
             "SessionExpiredException" => OdooError::SessionExpired,
             _ => OdooError::Server {
                 name: name.to_string(),

@@ -110,13 +110,15 @@ pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutco
             &options.clone().order("id asc"),
         )
         .await?;
+    // Any scrap with this reference already done means the write-off happened: never validate
+    // another one (two could exist if a create committed after an early read-back).
+    if let Some(row) = existing.iter().find(|row| row.state.as_deref() == Some("done")) {
+        return Ok(ScrapOutcome::Done {
+            scrap_id: row.id,
+            name: row.name.clone(),
+        });
+    }
     let scrap_id = match existing.first() {
-        Some(row) if row.state.as_deref() == Some("done") => {
-            return Ok(ScrapOutcome::Done {
-                scrap_id: row.id,
-                name: row.name.clone(),
-            });
-        }
         // Moves but not done: an earlier validation is still running in Odoo. Validating again would
         // scrap twice (Odoo's do_scrap does not check the state); wait and read back later.
         Some(row) if row.has_moves() => return Err(OdooError::Concurrency),
@@ -182,6 +184,9 @@ pub struct CountRequest {
     pub product_id: i64,
     pub location_id: i64,
     pub counted: f64,
+    /// On hand when the count was taken, as synced. If Odoo's quantity differs now, stock moved since
+    /// the count and applying it would undo those moves: the outcome is a conflict, nothing is written.
+    pub on_hand_at_count: Option<f64>,
 }
 
 /// What applying a count ended as.
@@ -189,13 +194,20 @@ pub struct CountRequest {
 pub enum CountOutcome {
     /// Applied now, or by an earlier attempt.
     Applied,
-    /// Odoo says the stock moved since the count (`stock.inventory.conflict`): count again.
+    /// Stock moved since the count (seen by us, or Odoo's `stock.inventory.conflict`), or another
+    /// count is waiting on the quant: nothing was applied; count again.
     Conflict,
 }
 
 #[derive(Debug, Deserialize)]
 struct QuantRow {
     id: i64,
+    #[serde(default, deserialize_with = "value::number")]
+    quantity: f64,
+    #[serde(default, deserialize_with = "value::number")]
+    inventory_quantity: f64,
+    #[serde(default, deserialize_with = "value::boolean")]
+    inventory_quantity_set: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,7 +248,25 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         .and_leaf("lot_id", Op::Eq, false)
         .and_leaf("package_id", Op::Eq, false)
         .and_leaf("owner_id", Op::Eq, false);
-    let quants: Vec<QuantRow> = client.search_read("stock.quant", &quant, &["id"], &options).await?;
+    let quants: Vec<QuantRow> = client
+        .search_read(
+            "stock.quant",
+            &quant,
+            &["quantity", "inventory_quantity", "inventory_quantity_set"],
+            &options,
+        )
+        .await?;
+    if let Some(row) = quants.first() {
+        // Stock moved since the count: applying it would undo those moves.
+        let moved = request
+            .on_hand_at_count
+            .is_some_and(|then| (row.quantity - then).abs() > 1e-9);
+        // Someone else's count is waiting on this quant: do not overwrite it.
+        let foreign = row.inventory_quantity_set && (row.inventory_quantity - request.counted).abs() > 1e-9;
+        if moved || foreign {
+            return Ok(CountOutcome::Conflict);
+        }
+    }
     let mut counted = Map::new();
     counted.insert("inventory_quantity".into(), json!(request.counted));
     let quant_id = match quants.first() {
@@ -313,6 +343,9 @@ struct VariantRow {
     id: i64,
     #[serde(deserialize_with = "value::opt_many2one")]
     product_tmpl_id: Option<Many2One>,
+    /// The product's own name (the display name adds `[code]`).
+    #[serde(default, deserialize_with = "value::opt_string")]
+    name: Option<String>,
 }
 
 async fn variant_by_code(
@@ -324,14 +357,14 @@ async fn variant_by_code(
         .search_read(
             "product.product",
             &Domain::leaf("default_code", Op::Eq, code),
-            &["product_tmpl_id"],
+            &["product_tmpl_id", "name"],
             &options.clone().order("id asc"),
         )
         .await?;
     Ok(rows.first().and_then(|r| {
         r.product_tmpl_id
             .as_ref()
-            .map(|t| (t.id, r.id, t.name.clone().unwrap_or_default()))
+            .map(|t| (t.id, r.id, r.name.clone().unwrap_or_default()))
     }))
 }
 
@@ -389,15 +422,24 @@ pub async fn create_product(client: &Client, proposal: &ProductProposal) -> Resu
     })
 }
 
-/// Applies approved attribute changes to a product variant; writing the same values again is
-/// harmless, so a retry needs no read-back beyond Odoo's own answer.
+/// Applies approved attribute changes to a product variant. Writing the same values again is
+/// harmless; but a write to a deleted record can succeed silently in Odoo (ODOO-API §4.4), so the
+/// variant's existence is confirmed afterwards.
 pub async fn update_product(
     client: &Client,
     company_id: i64,
     variant_id: i64,
     changes: Map<String, Value>,
 ) -> Result<(), OdooError> {
+    let options = company_context(company_id);
     client
-        .write("product.product", &[variant_id], changes, &company_context(company_id))
-        .await
+        .write("product.product", &[variant_id], changes, &options)
+        .await?;
+    let exists = client
+        .search_count("product.product", &Domain::leaf("id", Op::Eq, variant_id), &options)
+        .await?;
+    if exists == 0 {
+        return Err(OdooError::RecordMissing(format!("product.product {variant_id}")));
+    }
+    Ok(())
 }

@@ -572,6 +572,7 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
             product_id: product,
             location_id: location,
             counted: 7.0,
+            on_hand_at_count: None,
         };
         assert_eq!(
             writeback::apply_count(&client, &request).await.unwrap(),
@@ -600,6 +601,18 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
         assert_eq!(
             writeback::apply_count(&client, &request).await.unwrap(),
             CountOutcome::Applied
+        );
+        assert_eq!(on_hand(&client, product, location).await, 5.0);
+        // A count taken when 7 were on hand, applied after a sale left 5: a conflict, nothing written.
+        let stale = CountRequest {
+            reference: writeback::reference("acme", &format!("stale-{version}")),
+            counted: 6.0,
+            on_hand_at_count: Some(7.0),
+            ..request.clone()
+        };
+        assert_eq!(
+            writeback::apply_count(&client, &stale).await.unwrap(),
+            CountOutcome::Conflict
         );
         assert_eq!(on_hand(&client, product, location).await, 5.0);
         // Counting zero applies and deletes the quant, as Odoo does.

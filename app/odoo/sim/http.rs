@@ -253,6 +253,8 @@ async fn inject_faults(
                 .streaming(futures_util::stream::iter(chunks))
         }
         Some(Fault::Oversize(bytes)) => {
+            // Enough to exceed any sane client cap, bounded so a control call cannot exhaust memory.
+            let bytes = bytes.min(512 * 1024 * 1024);
             let mut body = Vec::with_capacity(bytes);
             body.extend_from_slice(b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"result\": \"");
             body.resize(bytes.saturating_sub(3).max(body.len()), b'x');
@@ -334,13 +336,6 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
             .body("<h1>Not Found</h1>");
     }
     let (model, method) = path.into_inner();
-    if method.starts_with('_') {
-        return json2_error(
-            404,
-            "werkzeug.exceptions.NotFound",
-            &format!("the method '{method}' is private"),
-        );
-    }
     let header = |name: &str| {
         req.headers()
             .get(name)

@@ -113,7 +113,7 @@ impl Simulator {
             let generated_at = std::str::from_utf8(&bytes[..26]).ok().and_then(store::parse_datetime);
             if let Some(generated_at) = generated_at {
                 let mut reader = &bytes[26..];
-                match Store::load(schema(), &mut reader, store::now() - generated_at) {
+                match Store::load(schema(), &mut reader, generated_at, store::now()) {
                     Ok(mut store) => {
                         // The bot's login is part of the configuration, not of the data.
                         let mut login = serde_json::Map::new();
@@ -133,7 +133,8 @@ impl Simulator {
         let mut bytes = started.format("%Y-%m-%d %H:%M:%S%.6f").to_string().into_bytes();
         if bytes.len() == 26 && store.save(&mut bytes).is_ok() {
             let written = std::fs::create_dir_all(cache_dir).and_then(|_| {
-                let partial = file.with_extension("partial");
+                // One partial file per process, so two simulators starting together cannot interleave.
+                let partial = file.with_extension(format!("partial.{}", std::process::id()));
                 std::fs::write(&partial, &bytes).and_then(|_| std::fs::rename(&partial, &file))
             });
             if let Err(e) = written {

@@ -158,6 +158,8 @@ struct Table {
 #[derive(Debug, Clone)]
 enum Expr {
     True,
+    /// Consecutive terms, implicitly AND-ed (kept flat: a long domain must not nest deeply).
+    All(Vec<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
@@ -275,8 +277,16 @@ impl Store {
             .map_err(|e| e.to_string())
     }
 
-    /// Reads records written by [`Store::save`] for the same schema, moving every date by `shift`.
-    pub fn load(schema: Schema, input: &mut impl std::io::Read, shift: chrono::Duration) -> Result<Self, String> {
+    /// Reads records written by [`Store::save`] at `generated_at` for the same schema, moving every
+    /// datetime forward to `now` by the time elapsed, and every date by the calendar days elapsed.
+    pub fn load(
+        schema: Schema,
+        input: &mut impl std::io::Read,
+        generated_at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<Self, String> {
+        let shift = now - generated_at;
+        let day_shift = now.date() - generated_at.date();
         type Saved = (
             BTreeMap<String, Table>,
             Vec<((String, String, i64), BTreeMap<i64, Val>)>,
@@ -293,7 +303,7 @@ impl Store {
                 for value in row.iter_mut() {
                     match value {
                         Val::DateTime(at) => *at += shift,
-                        Val::Date(day) => *day += shift,
+                        Val::Date(day) => *day += day_shift,
                         _ => {}
                     }
                 }
@@ -621,34 +631,43 @@ impl Store {
             Value::Null | Value::Bool(false) => &[],
             _ => return Err(SimError::value(format!("Invalid domain: {domain}"))),
         };
+        if items.len() > MAX_DOMAIN_ITEMS {
+            return Err(SimError::value(format!(
+                "Invalid domain: more than {MAX_DOMAIN_ITEMS} items"
+            )));
+        }
         let mut position = 0;
         let mut terms = Vec::new();
         while position < items.len() {
-            terms.push(self.compile_one(model, items, &mut position)?);
+            terms.push(self.compile_one(model, items, &mut position, 0)?);
         }
-        Ok(terms
-            .into_iter()
-            .rev()
-            .reduce(|acc, term| Expr::And(Box::new(term), Box::new(acc)))
-            .unwrap_or(Expr::True))
+        Ok(if terms.is_empty() { Expr::True } else { Expr::All(terms) })
     }
 
-    fn compile_one(&self, model: &'static str, items: &[Value], position: &mut usize) -> SimResult<Expr> {
+    fn compile_one(&self, model: &'static str, items: &[Value], position: &mut usize, depth: usize) -> SimResult<Expr> {
+        if depth > MAX_DOMAIN_DEPTH {
+            return Err(SimError::value("Invalid domain: operators nested too deeply"));
+        }
         let item = items
             .get(*position)
             .ok_or_else(|| SimError::value("Invalid domain: an operator lacks operands"))?;
         *position += 1;
         match item {
             Value::String(op) if op == "&" || op == "|" => {
-                let left = self.compile_one(model, items, position)?;
-                let right = self.compile_one(model, items, position)?;
+                let left = self.compile_one(model, items, position, depth + 1)?;
+                let right = self.compile_one(model, items, position, depth + 1)?;
                 Ok(if op == "&" {
                     Expr::And(Box::new(left), Box::new(right))
                 } else {
                     Expr::Or(Box::new(left), Box::new(right))
                 })
             }
-            Value::String(op) if op == "!" => Ok(Expr::Not(Box::new(self.compile_one(model, items, position)?))),
+            Value::String(op) if op == "!" => Ok(Expr::Not(Box::new(self.compile_one(
+                model,
+                items,
+                position,
+                depth + 1,
+            )?))),
             Value::Array(leaf) if leaf.len() == 3 => self.compile_leaf(model, leaf),
             other => Err(SimError::value(format!("Invalid leaf {other}"))),
         }
@@ -781,6 +800,7 @@ impl Store {
     fn id_lower_bound(expr: &Expr) -> i64 {
         match expr {
             Expr::And(a, b) => Self::id_lower_bound(a).max(Self::id_lower_bound(b)),
+            Expr::All(terms) => terms.iter().map(Self::id_lower_bound).max().unwrap_or(i64::MIN),
             Expr::Leaf(Leaf {
                 hops,
                 op,
@@ -816,6 +836,7 @@ impl Store {
     fn eval(&self, expr: &Expr, row: &[Val]) -> bool {
         match expr {
             Expr::True => true,
+            Expr::All(terms) => terms.iter().all(|t| self.eval(t, row)),
             Expr::And(a, b) => self.eval(a, row) && self.eval(b, row),
             Expr::Or(a, b) => self.eval(a, row) || self.eval(b, row),
             Expr::Not(a) => !self.eval(a, row),
@@ -1090,22 +1111,43 @@ fn compare_json(field: &FieldSpec, stored: &Val, expected: &Value) -> Option<Ord
     }
 }
 
+/// The most items and the deepest operator nesting a domain may have (a hostile domain must not
+/// exhaust the stack).
+const MAX_DOMAIN_ITEMS: usize = 10_000;
+const MAX_DOMAIN_DEPTH: usize = 256;
+
+/// SQL LIKE (`%` any run, `_` one character), by dynamic programming: linear memory, no backtracking.
 fn like(pattern: &str, text: &str, case_insensitive: bool) -> bool {
-    // SQL LIKE: % any run, _ one character.
-    fn matches(p: &[char], t: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('%', rest)) => (0..=t.len()).any(|i| matches(rest, &t[i..])),
-            Some(('_', rest)) => !t.is_empty() && matches(rest, &t[1..]),
-            Some((c, rest)) => t.first() == Some(c) && matches(rest, &t[1..]),
-        }
-    }
-    let (p, t) = if case_insensitive {
-        (pattern.to_lowercase(), text.to_lowercase())
+    let (p, t): (Vec<char>, Vec<char>) = if case_insensitive {
+        (
+            pattern.to_lowercase().chars().collect(),
+            text.to_lowercase().chars().collect(),
+        )
     } else {
-        (pattern.to_string(), text.to_string())
+        (pattern.chars().collect(), text.chars().collect())
     };
-    matches(&p.chars().collect::<Vec<_>>(), &t.chars().collect::<Vec<_>>())
+    // matched[j]: the pattern so far matches the first j characters of the text.
+    let mut matched = vec![false; t.len() + 1];
+    matched[0] = true;
+    for c in &p {
+        let mut next = vec![false; t.len() + 1];
+        match c {
+            '%' => {
+                let mut any = false;
+                for j in 0..=t.len() {
+                    any |= matched[j];
+                    next[j] = any;
+                }
+            }
+            _ => {
+                for j in 1..=t.len() {
+                    next[j] = matched[j - 1] && (*c == '_' || t[j - 1] == *c);
+                }
+            }
+        }
+        matched = next;
+    }
+    matched[t.len()]
 }
 
 fn matches_leaf(field: &FieldSpec, stored: &Val, op: Op, expected: &Value) -> bool {
@@ -1180,4 +1222,39 @@ fn matches_leaf(field: &FieldSpec, stored: &Val, op: Op, expected: &Value) -> bo
 /// anything).
 fn date_part(text: &str) -> &str {
     text.get(..10).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_matches_sql_patterns_without_backtracking() {
+        assert!(like("%tee%", "Classic Tee 1", true));
+        assert!(like("SKU-_0%", "SKU-00001", false));
+        assert!(!like("SKU-_1%", "SKU-00001", false));
+        assert!(like("%", "", false));
+        // A pathological pattern on a long text finishes at once.
+        let text = "a".repeat(5_000);
+        assert!(!like(&format!("{}b", "%".repeat(2_000)), &text, false));
+    }
+
+    #[test]
+    fn hostile_domains_are_refused_not_stack_overflows() {
+        let store = Store::new(Schema::for_version(17));
+        let ctx = Ctx::from_json(None, 2);
+        let mut deep: Vec<Value> = vec![json!("!"); 100_000];
+        deep.push(json!(["id", "=", 1]));
+        assert!(
+            store
+                .search("stock.quant", &Value::Array(deep), &ctx, None, 0, None)
+                .is_err()
+        );
+        let long: Vec<Value> = (0..9_000).map(|i| json!(["id", "!=", i])).collect();
+        assert!(
+            store
+                .search("stock.quant", &Value::Array(long), &ctx, None, 0, None)
+                .is_ok()
+        );
+    }
 }
