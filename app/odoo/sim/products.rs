@@ -49,6 +49,10 @@ pub fn write(
     company: Option<i64>,
 ) -> SimResult<()> {
     if let Some(company) = company.filter(|c| *c != 1) {
+        let missing: Vec<i64> = ids.iter().copied().filter(|id| !store.exists(model, *id)).collect();
+        if !missing.is_empty() {
+            return Err(SimError::missing(model, &missing));
+        }
         let mut rest = vals.clone();
         for (field, value) in vals {
             if super::store::is_company_dependent(model, field) {
@@ -61,14 +65,9 @@ pub fn write(
                 }
             }
         }
-        if rest.len() == vals.len() {
-            return write(store, model, ids, vals, uid, None);
-        }
-        return if rest.is_empty() {
-            Ok(())
-        } else {
-            write(store, model, ids, &rest, uid, None)
-        };
+        // Like any ORM write, it stamps write_date/write_uid (a write_date cursor must see it), even
+        // when only company-dependent values changed.
+        return write(store, model, ids, &rest, uid, None);
     }
     if vals.contains_key("barcode") {
         for id in ids {

@@ -549,6 +549,22 @@ impl Store {
                     }
                 }
             }
+            "uom.uom" => {
+                let factor = self.get(model, id, "factor").as_f64();
+                if factor > 0.0 {
+                    self.put(model, id, "factor_inv", Val::Float(1.0 / factor));
+                }
+            }
+            // One2many fields are the other side of their many2one.
+            "stock.move" => {
+                if let Some(origin) = self.get(model, id, "origin_returned_move_id").as_id() {
+                    let mut returns = self.get(model, origin, "returned_move_ids").ids_or_empty();
+                    if !returns.contains(&id) {
+                        returns.push(id);
+                        self.put(model, origin, "returned_move_ids", Val::Ids(returns));
+                    }
+                }
+            }
             "stock.quant" => {
                 let quantity = self.get(model, id, "quantity").as_f64();
                 let reserved = self.get(model, id, "reserved_quantity").as_f64();
