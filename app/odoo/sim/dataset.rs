@@ -80,7 +80,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
@@ -201,7 +201,10 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
     debug_assert_eq!(users[0], BOT_UID);
     let pick_user = |rng: &mut StdRng| users[rng.random_range(0..users.len())];
 
-    // Units: the reference unit, and boxes products are bought in.
+    // Units: the reference unit, and boxes products are bought in (one category up to 18).
+    if version <= 18 {
+        create(store, "uom.category", json!({"name": "Unit"}), 1, epoch);
+    }
     let units = create(store, "uom.uom", uom_vals(version, "Units", 1.0, None), 1, epoch);
     let box6 = create(
         store,
@@ -509,6 +512,8 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
 fn uom_vals(version: u8, name: &str, factor: f64, reference: Option<i64>) -> Value {
     let mut vals = json!({"name": name, "factor": factor, "rounding": 0.01});
     if version <= 18 {
+        // The one category the generated units share (the first uom.category record).
+        vals["category_id"] = json!(1);
         vals["uom_type"] = json!(if reference.is_some() { "bigger" } else { "reference" });
     } else if let Some(unit) = reference {
         vals["relative_factor"] = json!(1.0 / factor);

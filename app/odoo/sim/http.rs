@@ -573,7 +573,7 @@ async fn control(sim: Sim, req: HttpRequest, body: Bytes) -> HttpResponse {
     if let Some(ticks) = orders.get("live_ticks").and_then(Value::as_u64) {
         use rand::SeedableRng as _;
         let mut rng = rand::rngs::StdRng::seed_from_u64(ticks);
-        let mut state = super::live::LiveState::default();
+        let mut state = sim.live.lock().unwrap_or_else(|p| p.into_inner());
         sim.with_store_mut(|store| {
             for _ in 0..ticks.min(10_000) {
                 super::live::tick(store, &mut state, &mut rng);

@@ -213,11 +213,12 @@ fn obj(value: Value) -> Map<String, Value> {
 pub fn spawn(simulator: Arc<Simulator>, interval: Duration, seed: u64) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut rng = StdRng::seed_from_u64(seed ^ 0x11fe);
-        let mut state = LiveState::default();
         let mut timer = tokio::time::interval(interval);
         loop {
             timer.tick().await;
+            let mut state = simulator.live.lock().unwrap_or_else(|p| p.into_inner());
             let done = simulator.with_store_mut(|store| tick(store, &mut state, &mut rng));
+            drop(state);
             tracing::debug!(?done, "live tick");
         }
     })

@@ -81,6 +81,8 @@ pub struct Simulator {
     pub config: SimConfig,
     /// Faults to inject (tests queue them; CLI flags set rates).
     pub faults: faults::Faults,
+    /// Live mode's memory between ticks (shared by `--live` and the control API's `live_ticks`).
+    pub live: Mutex<live::LiveState>,
     store: RwLock<Store>,
     keys: Mutex<Vec<ApiKey>>,
     cooldown: Mutex<Cooldown>,
@@ -153,6 +155,7 @@ impl Simulator {
         Self {
             config,
             faults: faults::Faults::default(),
+            live: Mutex::new(live::LiveState::default()),
             store: RwLock::new(store),
             keys: Mutex::new(keys),
             cooldown: Mutex::new(Cooldown::default()),

@@ -102,14 +102,20 @@ pub struct ModelSpec {
     /// The parent field that `child_of` / `parent_of` follow.
     pub parent: Option<&'static str>,
     pub fields: Vec<FieldSpec>,
-    /// The first version that has the model.
+    /// The first and last versions that have the model.
     pub since: u8,
+    pub until: u8,
     index: HashMap<&'static str, usize>,
 }
 
 impl ModelSpec {
     fn since(mut self, version: u8) -> Self {
         self.since = version;
+        self
+    }
+
+    fn until(mut self, version: u8) -> Self {
+        self.until = version;
         self
     }
 
@@ -148,6 +154,7 @@ fn model(
         parent,
         fields,
         since: 16,
+        until: 99,
         index: HashMap::new(),
     }
 }
@@ -163,7 +170,7 @@ impl Schema {
     pub fn for_version(version: u8) -> Self {
         let models = all_models()
             .into_iter()
-            .filter(|m| m.since <= version)
+            .filter(|m| (m.since..=m.until).contains(&version))
             .map(|mut m| {
                 m.fields.retain(|f| f.exists_in(version));
                 m.index = m.fields.iter().enumerate().map(|(i, f)| (f.name, i)).collect();
@@ -298,6 +305,14 @@ fn all_models() -> Vec<ModelSpec> {
                 field("model", Char, "Model").required(),
             ],
         ),
+        model(
+            "uom.category",
+            "Product UoM Categories",
+            "name",
+            None,
+            vec![field("name", Char, "Unit of Measure Category").required()],
+        )
+        .until(18),
         model(
             "uom.uom",
             "Product Unit of Measure",

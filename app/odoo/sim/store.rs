@@ -969,8 +969,10 @@ impl Store {
             for (i, f) in &wanted {
                 let value = if f.name == "display_name" {
                     self.display_name(spec, *id).map_or(Value::Bool(false), Value::String)
-                } else if let Some(own) = company.and_then(|c| self.company_value(spec.name, f.name, *id, c)) {
-                    self.encode(f, own, classic)
+                } else if let Some(c) = company.filter(|c| *c != 1 && is_company_dependent(spec.name, f.name)) {
+                    // A company that never set its own value sees none (Odoo's company_dependent).
+                    self.company_value(spec.name, f.name, *id, c)
+                        .map_or(json!(0.0), |own| self.encode(f, own, classic))
                 } else {
                     self.encode(f, &row[*i], classic)
                 };
