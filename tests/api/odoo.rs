@@ -1141,3 +1141,54 @@ async fn costs_are_company_dependent_like_odoos_standard_price() {
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn many2one_order_follows_names_and_scraps_convert_their_unit() {
+    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest};
+    for version in [16, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let rows: Vec<Quant> = client
+            .search_read(
+                "stock.quant",
+                &Domain::all(),
+                &["product_id", "location_id", "quantity", "write_date"],
+                &SearchOptions::default().order("product_id asc, id asc").limit(200),
+            )
+            .await
+            .unwrap();
+        let names: Vec<String> = rows
+            .iter()
+            .map(|q| q.product_id.as_ref().unwrap().name.clone().unwrap())
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] <= w[1]), "Odoo {version}: {names:?}");
+        // One box of 6 scrapped removes 6 units.
+        let product = id_of(&client, "product.product", "default_code", "SKU-000001").await;
+        let location = id_of(&client, "stock.location", "complete_name", "RW1/Stock").await;
+        let before = on_hand(&client, product, location).await;
+        let boxed = ScrapRequest {
+            reference: writeback::reference("acme", &format!("box-{version}")),
+            company_id: 1,
+            product_id: product,
+            uom_id: 2,
+            quantity: 1.0,
+            location_id: location,
+            scrap_location_id: None,
+            reason_tag_ids: Vec::new(),
+            force_insufficient: true,
+        };
+        assert!(
+            matches!(
+                writeback::scrap(&client, &boxed).await.unwrap(),
+                ScrapOutcome::Done { .. }
+            ),
+            "Odoo {version}"
+        );
+        assert_eq!(
+            on_hand(&client, product, location).await,
+            before - 6.0,
+            "Odoo {version}"
+        );
+        sim.stop().await;
+    }
+}

@@ -259,12 +259,47 @@ fn is_storable(store: &Store, product: i64) -> bool {
         || store.get("product.template", template, "detailed_type").as_str() == Some("product")
 }
 
-fn scrap_location(store: &Store) -> Option<i64> {
-    store.ids("stock.location").into_iter().find(|l| {
-        store.get("stock.location", *l, "usage").as_str() == Some("inventory")
-            && (store.get("stock.location", *l, "scrap_location") == Val::Bool(true)
-                || store.get("stock.location", *l, "name").as_str() == Some("Scrap"))
-    })
+/// The default scrap destination of `company` (ODOO-API §3.2): up to 18 a location flagged
+/// `scrap_location`; on 19 the company's lowest-id location of usage `inventory`.
+fn scrap_location(store: &Store, company: Option<i64>) -> Option<i64> {
+    let of_company = |l: &i64| {
+        let owner = store.get("stock.location", *l, "company_id").as_id();
+        company.is_none() || owner.is_none() || owner == company
+    };
+    let inventory = |l: &i64| store.get("stock.location", *l, "usage").as_str() == Some("inventory");
+    let mut candidates = store
+        .ids("stock.location")
+        .into_iter()
+        .filter(|l| inventory(l) && of_company(l));
+    if store.schema.version <= 18 {
+        candidates.find(|l| store.get("stock.location", *l, "scrap_location") == Val::Bool(true))
+    } else {
+        candidates.next()
+    }
+}
+
+/// A scrap's quantity in the product's unit (`scrap_qty` is in the scrap's `product_uom_id`).
+fn scrap_quantity_in_product_unit(store: &Store, scrap: i64) -> f64 {
+    let quantity = store.get("stock.scrap", scrap, "scrap_qty").as_f64();
+    let product = store
+        .get("stock.scrap", scrap, "product_id")
+        .as_id()
+        .unwrap_or_default();
+    let unit_factor = |uom: Option<i64>| -> f64 {
+        let Some(uom) = uom else { return 1.0 };
+        let relative = store.get("uom.uom", uom, "relative_factor").as_f64();
+        let factor = store.get("uom.uom", uom, "factor").as_f64();
+        if relative > 0.0 {
+            relative
+        } else if factor > 0.0 {
+            1.0 / factor
+        } else {
+            1.0
+        }
+    };
+    let scrap_unit = store.get("stock.scrap", scrap, "product_uom_id").as_id();
+    let product_unit = store.get("product.product", product, "uom_id").as_id();
+    quantity * unit_factor(scrap_unit) / unit_factor(product_unit)
 }
 
 /// `stock.scrap.action_validate`: `true`, or the insufficient-quantity wizard when stock is short.
@@ -285,7 +320,8 @@ pub fn validate_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
             .get("stock.scrap", *scrap, "location_id")
             .as_id()
             .unwrap_or_default();
-        if is_storable(store, product) && on_hand_at(store, product, location) + 1e-9 < quantity {
+        let needed = scrap_quantity_in_product_unit(store, *scrap);
+        if is_storable(store, product) && on_hand_at(store, product, location) + 1e-9 < needed {
             return Ok(Some(json!({
                 "type": "ir.actions.act_window",
                 "name": "Insufficient Quantity",
@@ -307,11 +343,12 @@ pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<
         let get = |f: &str| store.get("stock.scrap", *scrap, f);
         let product = get("product_id").as_id().unwrap_or_default();
         let from = get("location_id").as_id().unwrap_or_default();
+        let company = get("company_id").as_id();
         let to = match get("scrap_location_id").as_id() {
             Some(to) => to,
-            None => scrap_location(store).ok_or_else(|| SimError::user("No scrap location"))?,
+            None => scrap_location(store, company).ok_or_else(|| SimError::user("No scrap location"))?,
         };
-        let quantity = get("scrap_qty").as_f64();
+        let quantity = scrap_quantity_in_product_unit(store, *scrap);
         let name = format!("SP/{:05}", scrap);
         let origin = get("origin");
         let mut vals = Map::new();

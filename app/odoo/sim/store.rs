@@ -795,9 +795,35 @@ impl Store {
                 .collect());
         }
         let mut matched: Vec<(i64, &Vec<Val>)> = candidates.collect();
+        // A many2one sorts by the related record's name (Odoo orders by the comodel's `_order`; its
+        // name is the usual first key), computed once per related record.
+        let mut names: HashMap<(usize, i64), Val> = HashMap::new();
+        for (i, _) in &order {
+            if let Kind::Many2one(target) = &spec.fields[*i].kind
+                && let Ok(target_spec) = self.spec(target)
+            {
+                for (_, row) in &matched {
+                    if let Some(id) = row[*i].as_id() {
+                        names
+                            .entry((*i, id))
+                            .or_insert_with(|| self.display_name(target_spec, id).map_or(Val::Null, Val::Str));
+                    }
+                }
+            }
+        }
+        let sort_value = |i: usize, value: &Val| -> Val {
+            match value.as_id().and_then(|id| names.get(&(i, id))) {
+                Some(name) => name.clone(),
+                None => value.clone(),
+            }
+        };
         matched.sort_by(|a, b| {
             for (i, desc) in &order {
-                let c = compare(&a.1[*i], &b.1[*i]);
+                let c = if names.is_empty() {
+                    compare(&a.1[*i], &b.1[*i])
+                } else {
+                    compare(&sort_value(*i, &a.1[*i]), &sort_value(*i, &b.1[*i]))
+                };
                 if c != Ordering::Equal {
                     return if *desc { c.reverse() } else { c };
                 }
