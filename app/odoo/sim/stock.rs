@@ -60,7 +60,6 @@ pub fn write_quant(store: &mut Store, ids: &[i64], vals: &Map<String, Value>, ct
     }
     let mut counted = vals.clone();
     mark_counted(&mut counted, ctx);
-    counted.insert("is_outdated".into(), json!(false));
     store.write_at("stock.quant", ids, &counted, ctx.uid, now())
 }
 
@@ -97,10 +96,6 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
             } else {
                 let mut vals = Map::new();
                 vals.insert("quantity".into(), json!(quantity));
-                // Stock moved after a count was entered: the count is now outdated.
-                if store.get("stock.quant", quant, "inventory_quantity_set") == Val::Bool(true) {
-                    vals.insert("is_outdated".into(), json!(true));
-                }
                 store.write_at("stock.quant", &[quant], &vals, 1, now())
             }
         }
@@ -208,7 +203,6 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         clear.insert("inventory_quantity".into(), json!(0.0));
         clear.insert("inventory_quantity_set".into(), json!(false));
         clear.insert("user_id".into(), json!(false));
-        clear.insert("is_outdated".into(), json!(false));
         store.write_at("stock.quant", &[*quant], &clear, ctx.uid, now())?;
         let company = store.get("stock.location", location, "company_id").as_id();
         let loss = inventory_loss_location(store, company)

@@ -415,6 +415,23 @@ impl Store {
             if let Some((i, _)) = spec.field("write_uid") {
                 row[i] = Val::Int(uid);
             }
+            // A count entered on a quant fixes its difference against the quantity at that moment.
+            if model == "stock.quant"
+                && (vals.contains_key("inventory_quantity") || vals.contains_key("inventory_quantity_set"))
+                && let (Some((q, _)), Some((c, _)), Some((set, _)), Some((d, _))) = (
+                    spec.field("quantity"),
+                    spec.field("inventory_quantity"),
+                    spec.field("inventory_quantity_set"),
+                    spec.field("inventory_diff_quantity"),
+                )
+            {
+                let diff = if row[set] == Val::Bool(true) {
+                    row[c].as_f64() - row[q].as_f64()
+                } else {
+                    0.0
+                };
+                row[d] = Val::Float(diff);
+            }
             if let Some((i, _)) = spec.field("write_date") {
                 row[i] = Val::DateTime(at);
             }
@@ -569,14 +586,13 @@ impl Store {
                 let quantity = self.get(model, id, "quantity").as_f64();
                 let reserved = self.get(model, id, "reserved_quantity").as_f64();
                 self.put(model, id, "available_quantity", Val::Float(quantity - reserved));
+                // As Odoo: the difference is fixed when the count is entered (see `write_at`), and a count
+                // is outdated once the quantity no longer equals the quantity it was counted against.
                 let counted = self.get(model, id, "inventory_quantity").as_f64();
                 let set = self.get(model, id, "inventory_quantity_set") == Val::Bool(true);
-                self.put(
-                    model,
-                    id,
-                    "inventory_diff_quantity",
-                    Val::Float(if set { counted - quantity } else { 0.0 }),
-                );
+                let diff = self.get(model, id, "inventory_diff_quantity").as_f64();
+                let outdated = set && ((counted - diff) - quantity).abs() > 1e-9;
+                self.put(model, id, "is_outdated", Val::Bool(outdated));
                 if let Some(location) = self.get(model, id, "location_id").as_id() {
                     let company = self.get("stock.location", location, "company_id");
                     let warehouse = self.get("stock.location", location, "warehouse_id");
