@@ -343,13 +343,7 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
             .unwrap_or_default()
             .to_string()
     };
-    let authorization = header("Authorization");
-    let key = authorization
-        .split_once(char::is_whitespace)
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, key)| key.trim().to_string())
-        .unwrap_or_default();
-    if key.is_empty() || !sim.key_is_valid(&key) {
+    if !bearer_key(&req).is_some_and(|key| sim.key_is_valid(&key)) {
         return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
     }
     if method.starts_with('_') {
@@ -447,16 +441,7 @@ async fn doc_bearer(sim: Sim, req: HttpRequest, path: web::Path<String>) -> Http
     if sim.version() < 19 {
         return not_found();
     }
-    let authorization = req
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let key = authorization
-        .split_once(char::is_whitespace)
-        .map(|(_, k)| k.trim())
-        .unwrap_or_default();
-    if !sim.key_is_valid(key) {
+    if !bearer_key(&req).is_some_and(|key| sim.key_is_valid(&key)) {
         return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
     }
     let Some(model) = path.strip_suffix(".json") else {
@@ -491,16 +476,7 @@ async fn doc_bearer(sim: Sim, req: HttpRequest, path: web::Path<String>) -> Http
 /// (`{"key", "expires_in_days"}`), `live_ticks` (run that many live-mode ticks now). Answers 204.
 async fn control(sim: Sim, req: HttpRequest, body: Bytes) -> HttpResponse {
     use super::faults::Fault;
-    let authorization = req
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let key = authorization
-        .split_once(char::is_whitespace)
-        .map(|(_, k)| k.trim())
-        .unwrap_or_default();
-    if !sim.key_is_valid(key) {
+    if !bearer_key(&req).is_some_and(|key| sim.key_is_valid(&key)) {
         return HttpResponse::Unauthorized().body("a valid API key is required");
     }
     let Ok(Value::Object(orders)) = serde_json::from_slice::<Value>(&body) else {
@@ -581,4 +557,13 @@ async fn control(sim: Sim, req: HttpRequest, body: Bytes) -> HttpResponse {
         });
     }
     HttpResponse::NoContent().finish()
+}
+
+/// The API key of an `Authorization: bearer <key>` header (scheme case-insensitive, as Odoo's
+/// `^bearer\s+(.+)$`).
+fn bearer_key(req: &HttpRequest) -> Option<String> {
+    let authorization = req.headers().get("Authorization")?.to_str().ok()?;
+    let (scheme, key) = authorization.split_once(char::is_whitespace)?;
+    let key = key.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_string())
 }

@@ -90,18 +90,7 @@ pub fn write(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !shared.is_empty() {
-            let variants: Vec<i64> = store
-                .ids("product.product")
-                .into_iter()
-                .filter(|p| {
-                    ids.contains(
-                        &store
-                            .get("product.product", *p, "product_tmpl_id")
-                            .as_id()
-                            .unwrap_or(-1),
-                    )
-                })
-                .collect();
+            let variants = variants_of(store, ids);
             store.write_at("product.product", &variants, &shared, uid, now())?;
         }
     }
@@ -113,22 +102,23 @@ fn variants_and_self(store: &Store, model: &str, ids: &[i64]) -> Vec<(&'static s
     let mut out: Vec<(&'static str, i64)> = Vec::new();
     if model == "product.template" {
         out.extend(ids.iter().map(|id| ("product.template", *id)));
-        out.extend(
-            store
-                .ids("product.product")
-                .into_iter()
-                .filter(|p| {
-                    ids.contains(
-                        &store
-                            .get("product.product", *p, "product_tmpl_id")
-                            .as_id()
-                            .unwrap_or(-1),
-                    )
-                })
-                .map(|p| ("product.product", p)),
-        );
+        out.extend(variants_of(store, ids).into_iter().map(|p| ("product.product", p)));
     } else {
         out.extend(ids.iter().map(|id| ("product.product", *id)));
     }
     out
+}
+
+/// The variants of `templates`.
+fn variants_of(store: &Store, templates: &[i64]) -> Vec<i64> {
+    store
+        .ids("product.product")
+        .into_iter()
+        .filter(|p| {
+            store
+                .get("product.product", *p, "product_tmpl_id")
+                .as_id()
+                .is_some_and(|t| templates.contains(&t))
+        })
+        .collect()
 }
