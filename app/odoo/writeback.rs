@@ -30,6 +30,25 @@ fn company_context(company_id: i64) -> SearchOptions {
         .context("allowed_company_ids", json!([company_id]))
 }
 
+/// Which stock of a product at a location: Odoo keeps a quant per lot, package and owner, and a
+/// lot-tracked product can only be scrapped from a named lot. `Default` is untracked stock.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tracking {
+    pub lot_id: Option<i64>,
+    pub package_id: Option<i64>,
+    pub owner_id: Option<i64>,
+}
+
+impl Tracking {
+    fn fields(&self) -> [(&'static str, Option<i64>); 3] {
+        [
+            ("lot_id", self.lot_id),
+            ("package_id", self.package_id),
+            ("owner_id", self.owner_id),
+        ]
+    }
+}
+
 /// A write-off to validate in Odoo.
 #[derive(Debug, Clone)]
 pub struct ScrapRequest {
@@ -39,6 +58,7 @@ pub struct ScrapRequest {
     pub uom_id: i64,
     pub quantity: f64,
     pub location_id: i64,
+    pub tracking: Tracking,
     /// Required on 16; on 17+ Odoo picks its default when `None`.
     pub scrap_location_id: Option<i64>,
     /// Scrap reason tags (18+; ignored before).
@@ -131,6 +151,11 @@ pub async fn scrap(client: &Client, request: &ScrapRequest) -> Result<ScrapOutco
             values.insert("location_id".into(), json!(request.location_id));
             values.insert("origin".into(), json!(request.reference));
             values.insert("company_id".into(), json!(request.company_id));
+            for (field, id) in request.tracking.fields() {
+                if let Some(id) = id {
+                    values.insert(field.into(), json!(id));
+                }
+            }
             let destination = match (request.scrap_location_id, version) {
                 (Some(destination), _) => Some(destination),
                 // 16 has no default destination: it must be sent.
@@ -183,6 +208,7 @@ pub struct CountRequest {
     pub company_id: i64,
     pub product_id: i64,
     pub location_id: i64,
+    pub tracking: Tracking,
     pub counted: f64,
     /// On hand when the count was taken, as synced. If Odoo's quantity differs now, stock moved since
     /// the count and applying it would undo those moves: the outcome is a conflict, nothing is written.
@@ -197,6 +223,9 @@ pub enum CountOutcome {
     /// Stock moved since the count (seen by us, or Odoo's `stock.inventory.conflict`), or another
     /// count is waiting on the quant: nothing was applied; count again.
     Conflict,
+    /// The product is tracked by lot or serial number and the count names none (Odoo 16 asks to
+    /// confirm such counts): nothing was applied; count per lot.
+    LotRequired,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,11 +272,13 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         .clone()
         .context("inventory_mode", json!(true))
         .context("inventory_name", json!(request.reference));
-    let quant = Domain::leaf("product_id", Op::Eq, request.product_id)
-        .and_leaf("location_id", Op::Eq, request.location_id)
-        .and_leaf("lot_id", Op::Eq, false)
-        .and_leaf("package_id", Op::Eq, false)
-        .and_leaf("owner_id", Op::Eq, false);
+    let quant = request.tracking.fields().into_iter().fold(
+        Domain::leaf("product_id", Op::Eq, request.product_id).and_leaf("location_id", Op::Eq, request.location_id),
+        |domain, (field, id)| match id {
+            Some(id) => domain.and_leaf(field, Op::Eq, id),
+            None => domain.and_leaf(field, Op::Eq, false),
+        },
+    );
     let quants: Vec<QuantRow> = client
         .search_read(
             "stock.quant",
@@ -277,6 +308,11 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         None => {
             counted.insert("product_id".into(), json!(request.product_id));
             counted.insert("location_id".into(), json!(request.location_id));
+            for (field, id) in request.tracking.fields() {
+                if let Some(id) = id {
+                    counted.insert(field.into(), json!(id));
+                }
+            }
             client.create("stock.quant", counted, &inventory).await?
         }
     };
@@ -308,6 +344,10 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         }
         other if other.get("res_model").and_then(Value::as_str) == Some("stock.inventory.conflict") => {
             Ok(CountOutcome::Conflict)
+        }
+        // 16 asks before applying a count of a lot/serial product on a quant without a lot.
+        other if other.get("res_model").and_then(Value::as_str) == Some("stock.track.confirmation") => {
+            Ok(CountOutcome::LotRequired)
         }
         other => Err(OdooError::Malformed(format!("action_apply_inventory returned {other}"))),
     }

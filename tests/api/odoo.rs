@@ -487,7 +487,7 @@ async fn on_hand(client: &Client, product: i64, location: i64) -> f64 {
 
 #[tokio::test]
 async fn a_scrap_is_validated_once_even_when_retried_on_every_version() {
-    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest};
+    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest, Tracking};
     for version in [16, 17, 18, 19] {
         let sim = simulator(version).await;
         let client = client(&sim).await;
@@ -502,6 +502,7 @@ async fn a_scrap_is_validated_once_even_when_retried_on_every_version() {
             uom_id: 1,
             quantity: 1.0,
             location_id: location,
+            tracking: Tracking::default(),
             scrap_location_id: None,
             reason_tag_ids: Vec::new(),
             force_insufficient: false,
@@ -560,7 +561,7 @@ async fn a_scrap_is_validated_once_even_when_retried_on_every_version() {
 
 #[tokio::test]
 async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
-    use truestock::odoo::writeback::{self, CountOutcome, CountRequest};
+    use truestock::odoo::writeback::{self, CountOutcome, CountRequest, Tracking};
     for version in [16, 17, 18, 19] {
         let sim = simulator(version).await;
         let client = client(&sim).await;
@@ -571,6 +572,7 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
             company_id: 1,
             product_id: product,
             location_id: location,
+            tracking: Tracking::default(),
             counted: 7.0,
             on_hand_at_count: None,
         };
@@ -988,7 +990,7 @@ async fn a_cached_dataset_comes_back_identical_and_dated_relative_to_now() {
 
 #[tokio::test]
 async fn a_count_outdated_by_later_stock_moves_is_not_applied_but_answered_with_a_conflict() {
-    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest};
+    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest, Tracking};
     let sim = simulator(18).await;
     let client = client(&sim).await;
     let product = id_of(&client, "product.product", "default_code", "SKU-000001").await;
@@ -1015,6 +1017,7 @@ async fn a_count_outdated_by_later_stock_moves_is_not_applied_but_answered_with_
         uom_id: 1,
         quantity: 1.0,
         location_id: location,
+        tracking: Tracking::default(),
         scrap_location_id: None,
         reason_tag_ids: Vec::new(),
         force_insufficient: false,
@@ -1143,8 +1146,211 @@ async fn costs_are_company_dependent_like_odoos_standard_price() {
 }
 
 #[tokio::test]
-async fn many2one_order_follows_names_and_scraps_convert_their_unit() {
-    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest};
+async fn default_and_many2one_orders_follow_each_models_odoo_order() {
+    #[derive(Deserialize)]
+    struct Location {
+        #[serde(deserialize_with = "value::opt_string")]
+        complete_name: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Located {
+        #[serde(deserialize_with = "value::opt_many2one")]
+        location_id: Option<Many2One>,
+    }
+    for version in [16, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        // No order given: stock.location's `_order` is "complete_name, id".
+        let locations: Vec<Location> = client
+            .search_read(
+                "stock.location",
+                &Domain::all(),
+                &["complete_name"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        let names: Vec<String> = locations.into_iter().filter_map(|l| l.complete_name).collect();
+        assert!(names.len() > 5 && names.is_sorted(), "Odoo {version}: {names:?}");
+        // Ordering quants by location follows the location's own order (its complete name), not its id.
+        let quants: Vec<Located> = client
+            .search_read(
+                "stock.quant",
+                &Domain::all(),
+                &["location_id"],
+                &SearchOptions::default().order("location_id desc, id"),
+            )
+            .await
+            .unwrap();
+        let names: Vec<String> = quants
+            .iter()
+            .map(|q| q.location_id.as_ref().unwrap().name.clone().unwrap())
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] >= w[1]), "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn lots_and_packages_are_kept_apart_like_odoo_does() {
+    use truestock::odoo::writeback::{self, CountOutcome, CountRequest, ScrapOutcome, ScrapRequest, Tracking};
+    #[derive(Debug, Deserialize)]
+    struct LotQuant {
+        #[serde(deserialize_with = "value::opt_many2one")]
+        product_id: Option<Many2One>,
+        #[serde(deserialize_with = "value::opt_many2one")]
+        location_id: Option<Many2One>,
+        #[serde(deserialize_with = "value::opt_many2one")]
+        lot_id: Option<Many2One>,
+        #[serde(deserialize_with = "value::number")]
+        quantity: f64,
+    }
+    #[derive(Deserialize)]
+    struct Lot {
+        #[serde(deserialize_with = "value::opt_many2one")]
+        product_id: Option<Many2One>,
+    }
+    #[derive(Deserialize)]
+    struct Line {
+        #[serde(deserialize_with = "value::opt_many2one")]
+        lot_id: Option<Many2One>,
+    }
+    for version in [16, 17, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let quants: Vec<LotQuant> = client
+            .search_read(
+                "stock.quant",
+                &Domain::leaf("lot_id", Op::Ne, false).and_leaf("quantity", Op::Ge, 2),
+                &["product_id", "location_id", "lot_id", "quantity"],
+                &SearchOptions::default().order("id").limit(1),
+            )
+            .await
+            .unwrap();
+        let quant = quants
+            .first()
+            .unwrap_or_else(|| panic!("Odoo {version}: no stock in a lot"));
+        let (product, location) = (
+            quant.product_id.as_ref().unwrap().id,
+            quant.location_id.as_ref().unwrap().id,
+        );
+        let lot = quant.lot_id.as_ref().unwrap().id;
+        let lots: Vec<Lot> = client
+            .read("stock.lot", &[lot], &["product_id"], &SearchOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(lots[0].product_id.as_ref().unwrap().id, product, "Odoo {version}");
+
+        // A tracked product cannot be scrapped without naming its lot, even when the approver insists.
+        let untracked = ScrapRequest {
+            reference: writeback::reference("acme", &format!("nolot-{version}")),
+            company_id: 1,
+            product_id: product,
+            uom_id: 1,
+            quantity: 1.0,
+            location_id: location,
+            tracking: Tracking::default(),
+            scrap_location_id: None,
+            reason_tag_ids: Vec::new(),
+            force_insufficient: false,
+        };
+        assert!(matches!(
+            writeback::scrap(&client, &untracked).await.unwrap(),
+            ScrapOutcome::InsufficientQuantity { .. }
+        ));
+        let insisted = ScrapRequest {
+            reference: writeback::reference("acme", &format!("nolot2-{version}")),
+            force_insufficient: true,
+            ..untracked.clone()
+        };
+        match writeback::scrap(&client, &insisted).await {
+            Err(OdooError::UserError(message)) => assert!(message.contains("Lot/Serial"), "{message}"),
+            other => panic!("Odoo {version}: {other:?}"),
+        }
+        // Naming the lot scraps from that lot's quant, and the move line says which lot.
+        let from_lot = ScrapRequest {
+            reference: writeback::reference("acme", &format!("lot-{version}")),
+            tracking: Tracking {
+                lot_id: Some(lot),
+                ..Tracking::default()
+            },
+            ..untracked
+        };
+        let ScrapOutcome::Done { .. } = writeback::scrap(&client, &from_lot).await.unwrap() else {
+            panic!("Odoo {version}: the scrap from a lot is done");
+        };
+        let after: Vec<LotQuant> = client
+            .search_read(
+                "stock.quant",
+                &Domain::leaf("lot_id", Op::Eq, lot).and_leaf("location_id", Op::Eq, location),
+                &["product_id", "location_id", "lot_id", "quantity"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(after[0].quantity, quant.quantity - 1.0, "Odoo {version}");
+        let lines: Vec<Line> = client
+            .search_read(
+                "stock.move.line",
+                &Domain::leaf("move_id.origin", Op::Eq, from_lot.reference.as_str()),
+                &["lot_id"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(lines.len(), 1, "Odoo {version}");
+        assert_eq!(lines[0].lot_id.as_ref().map(|l| l.id), Some(lot), "Odoo {version}");
+
+        // Counting a tracked product without a lot: 16 asks for confirmation; later versions apply it.
+        let count = CountRequest {
+            reference: writeback::reference("acme", &format!("count-nolot-{version}")),
+            company_id: 1,
+            product_id: product,
+            location_id: location,
+            tracking: Tracking::default(),
+            counted: 3.0,
+            on_hand_at_count: None,
+        };
+        let expected = if version == 16 {
+            CountOutcome::LotRequired
+        } else {
+            CountOutcome::Applied
+        };
+        assert_eq!(
+            writeback::apply_count(&client, &count).await.unwrap(),
+            expected,
+            "Odoo {version}"
+        );
+
+        // Regional stock sits partly in packages, a model renamed in 19.
+        let package_model = if version <= 18 {
+            "stock.quant.package"
+        } else {
+            "stock.package"
+        };
+        let packages = client
+            .search_count(package_model, &Domain::all(), &SearchOptions::default())
+            .await
+            .unwrap();
+        let packed = client
+            .search_count(
+                "stock.quant",
+                &Domain::leaf("package_id.name", Op::Like, "PACK"),
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            packages > 0 && packed == packages,
+            "Odoo {version}: {packages} packages, {packed} quants in them"
+        );
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn many2one_order_follows_the_comodels_order_and_scraps_convert_their_unit() {
+    use truestock::odoo::writeback::{self, ScrapOutcome, ScrapRequest, Tracking};
     for version in [16, 19] {
         let sim = simulator(version).await;
         let client = client(&sim).await;
@@ -1173,6 +1379,7 @@ async fn many2one_order_follows_names_and_scraps_convert_their_unit() {
             uom_id: 2,
             quantity: 1.0,
             location_id: location,
+            tracking: Tracking::default(),
             scrap_location_id: None,
             reason_tag_ids: Vec::new(),
             force_insufficient: true,

@@ -13,6 +13,7 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
+use super::stock::{self, QuantKey};
 use super::store::Store;
 
 pub struct Site {
@@ -32,6 +33,8 @@ pub struct Places {
 pub struct Context<'a> {
     pub network: &'a [Site],
     pub products: &'a [i64],
+    /// The lots of lot-tracked products, oldest first.
+    pub lots: &'a std::collections::HashMap<i64, Vec<i64>>,
     pub users: &'a [i64],
     pub places: Places,
     pub start: NaiveDateTime,
@@ -85,7 +88,17 @@ fn stock_move(
         vals.extend(extra);
     }
     // A scheduled date may lie ahead; the record was written when it was planned, never in the future.
-    create(store, "stock.move", vals, uid, at.min(ctx.start))
+    let move_id = create(store, "stock.move", vals, uid, at.min(ctx.start));
+    if done {
+        // Every done move has its move line; a tracked product's names its lot.
+        let stock = QuantKey {
+            lot: ctx.lots.get(&product).and_then(|lots| lots.first().copied()),
+            ..QuantKey::at(product, from)
+        };
+        stock::done_move_line(store, move_id, &stock, to, quantity, uid, at.min(ctx.start))
+            .unwrap_or_else(|e| panic!("dataset: stock.move.line: {}", e.message));
+    }
+    move_id
 }
 
 pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {

@@ -80,7 +80,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 7;
+pub const FORMAT: u32 = 8;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
@@ -414,7 +414,8 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             "list_price": ((cost * rng.random_range(1.6..2.8)) * 100.0).round() / 100.0,
             "sale_ok": true,
             "purchase_ok": true,
-            "tracking": "none",
+            // One SKU in 25 (perishables, cosmetics) is tracked by lot.
+            "tracking": if n % 25 == 3 { "lot" } else { "none" },
         });
         if version <= 18 {
             template["uom_po_id"] = json!(match n % 10 {
@@ -453,7 +454,34 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
         }
     }
 
-    // Quants: each product stocked in a few sites; fast movers everywhere; a few negative.
+    // Lots of the tracked products: two each, the older one first.
+    let mut lots: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for (n, product) in products.iter().enumerate().filter(|(n, _)| n % 25 == 3) {
+        for age in [2, 1] {
+            let at = start - Duration::days(age * shape.history_days / 3) - Duration::seconds(n as i64);
+            let lot = create(
+                store,
+                "stock.lot",
+                json!({"name": format!("LOT-{:06}-{age}", n + 1), "product_id": product, "company_id": companies[0]}),
+                pick_user(&mut rng),
+                at,
+            );
+            lots.entry(*product).or_default().push(lot);
+        }
+    }
+    let package_model = if version <= 18 {
+        "stock.quant.package"
+    } else {
+        "stock.package"
+    };
+    let regional_stock: Vec<i64> = network
+        .iter()
+        .filter(|site| site.code.starts_with("RW"))
+        .map(|site| site.stock)
+        .collect();
+
+    // Quants: each product stocked in a few sites; fast movers everywhere; a few negative. Tracked
+    // products' stock is in lots; some regional stock sits in packages (pallets).
     for (n, product) in products.iter().enumerate() {
         let sites_for_product = if n % 5 == 0 {
             stock_locations.len()
@@ -476,10 +504,23 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
                 0.0
             };
             let at = when(&mut rng);
+            let lot = lots.get(product).map(|l| l[s % l.len()]);
+            let package = (n % 40 == 11 && quantity > 0.0 && regional_stock.contains(&location)).then(|| {
+                let company = store.get("stock.location", location, "company_id");
+                create(
+                    store,
+                    package_model,
+                    json!({"name": format!("PACK{:07}", n * 10 + s), "location_id": location,
+                           "company_id": company.as_id()}),
+                    pick_user(&mut rng),
+                    at,
+                )
+            });
             create(
                 store,
                 "stock.quant",
-                json!({"product_id": product, "location_id": location, "quantity": quantity, "reserved_quantity": reserved,
+                json!({"product_id": product, "location_id": location, "lot_id": lot, "package_id": package,
+                       "quantity": quantity, "reserved_quantity": reserved,
                        "in_date": at.format("%Y-%m-%d %H:%M:%S").to_string()}),
                 pick_user(&mut rng),
                 at,
@@ -500,6 +541,7 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
         &super::activity::Context {
             network: &network,
             products: &products,
+            lots: &lots,
             users: &users,
             places,
             start,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::Simulator;
 use super::dataset::BOT_UID;
-use super::stock;
+use super::stock::{self, QuantKey};
 use super::store::{Ctx, Store, Val, now};
 
 /// What one tick did, for tests and logs.
@@ -56,37 +56,40 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
         inventory_name: None,
         company: None,
     };
-    let pick_quant = |store: &Store, rng: &mut StdRng| -> Option<(i64, i64, i64, f64)> {
+    let pick_quant = |store: &Store, rng: &mut StdRng| -> Option<(i64, QuantKey, f64)> {
         for _ in 0..20 {
             let quant = quants[rng.random_range(0..quants.len())];
             if !store.exists("stock.quant", quant) {
                 continue;
             }
-            let product = store.get("stock.quant", quant, "product_id").as_id()?;
-            let location = store.get("stock.quant", quant, "location_id").as_id()?;
             let on_hand = store.get("stock.quant", quant, "quantity").as_f64();
             if on_hand > 0.0 {
-                return Some((quant, product, location, on_hand));
+                return Some((quant, QuantKey::of(store, "stock.quant", quant), on_hand));
             }
         }
         None
     };
 
-    // Sales and returns.
+    // Sales and returns (a return comes back without its package).
     for _ in 0..rng.random_range(1..6) {
-        let (Some((_, product, location, on_hand)), Some(customers)) = (pick_quant(store, rng), customers) else {
+        let (Some((_, stock, on_hand)), Some(customers)) = (pick_quant(store, rng), customers) else {
             continue;
         };
         let quantity = rng.random_range(1.0..=on_hand.min(3.0)).floor().max(1.0);
-        let vals = json!({"product_id": product, "product_uom_qty": quantity, "location_id": location,
-                          "location_dest_id": customers, "origin": format!("POS/LIVE/{}", rng.random::<u32>())});
-        if stock::done_move(store, obj(vals), BOT_UID).is_ok() {
+        let vals = json!({"product_uom_qty": quantity, "location_dest_id": customers,
+                          "origin": format!("POS/LIVE/{}", rng.random::<u32>())});
+        if stock::done_move(store, obj(vals), &stock, BOT_UID).is_ok() {
             done.sales += 1;
         }
         if rng.random_bool(0.05) {
-            let vals = json!({"product_id": product, "product_uom_qty": 1.0, "location_id": customers,
-                              "location_dest_id": location, "origin": "Return of POS/LIVE: Changed mind"});
-            if stock::done_move(store, obj(vals), BOT_UID).is_ok() {
+            let returned = QuantKey {
+                location: customers,
+                package: None,
+                ..stock
+            };
+            let vals = json!({"product_uom_qty": 1.0, "location_dest_id": stock.location,
+                              "origin": "Return of POS/LIVE: Changed mind"});
+            if stock::done_move(store, obj(vals), &returned, BOT_UID).is_ok() {
                 done.returns += 1;
             }
         }
@@ -110,10 +113,29 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
             .get("stock.move", move_id, "product_id")
             .as_id()
             .unwrap_or_default();
+        let from = store
+            .get("stock.move", move_id, "location_id")
+            .as_id()
+            .unwrap_or_default();
         let to = store
             .get("stock.move", move_id, "location_dest_id")
             .as_id()
             .unwrap_or_default();
+        // A lot-tracked product arrives with a new lot, as a receipt that creates lots does.
+        let tracked = store
+            .get("product.product", product, "tracking")
+            .as_str()
+            .is_some_and(|t| t != "none");
+        let lot = tracked
+            .then(|| {
+                let vals = json!({"name": format!("LIVE-{move_id}"), "product_id": product});
+                store.create_at("stock.lot", &obj(vals), BOT_UID, now()).ok()
+            })
+            .flatten();
+        let arrived = QuantKey {
+            lot,
+            ..QuantKey::at(product, from)
+        };
         let mut received = Map::new();
         received.insert("state".into(), json!("done"));
         received.insert("date".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
@@ -126,7 +148,15 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
             .write_at("stock.move", &[move_id], &received, BOT_UID, now())
             .is_ok()
         {
-            let _ = stock::receive(store, product, to, quantity);
+            let _ = stock::done_move_line(store, move_id, &arrived, to, quantity, BOT_UID, now());
+            let _ = stock::receive(
+                store,
+                &QuantKey {
+                    location: to,
+                    ..arrived
+                },
+                quantity,
+            );
             if let Some(line) = store.get("stock.move", move_id, "purchase_line_id").as_id() {
                 let mut qty = Map::new();
                 qty.insert(
@@ -159,10 +189,11 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
 
     // A scrap, and a count entered but not applied.
     if rng.random_bool(0.3)
-        && let Some((_, product, location, _)) = pick_quant(store, rng)
+        && let Some((_, stock, _)) = pick_quant(store, rng)
     {
-        let vals = json!({"product_id": product, "product_uom_id": 1, "scrap_qty": 1.0, "location_id": location,
-                          "origin": "live damage"});
+        let vals = json!({"product_id": stock.product, "product_uom_id": 1, "scrap_qty": 1.0,
+                          "location_id": stock.location, "lot_id": stock.lot, "package_id": stock.package,
+                          "owner_id": stock.owner, "origin": "live damage"});
         if let Ok(scrap) = store.create_at("stock.scrap", &obj(vals), BOT_UID, now())
             && stock::do_scraps(store, &[scrap], &ctx).is_ok()
         {
@@ -170,7 +201,7 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
         }
     }
     if rng.random_bool(0.3)
-        && let Some((quant, _, _, on_hand)) = pick_quant(store, rng)
+        && let Some((quant, _, on_hand)) = pick_quant(store, rng)
     {
         let vals = json!({"inventory_quantity": (on_hand - 1.0).max(0.0)});
         if stock::write_quant(store, &[quant], &obj(vals), &ctx).is_ok() {
@@ -191,9 +222,10 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
         }
     }
     if rng.random_bool(0.5)
-        && let Some((survivor, product, location, _)) = pick_quant(store, rng)
+        && let Some((survivor, stock, _)) = pick_quant(store, rng)
     {
-        let vals = json!({"product_id": product, "location_id": location, "quantity": rng.random_range(1..4) as f64,
+        let vals = json!({"product_id": stock.product, "location_id": stock.location, "lot_id": stock.lot,
+                          "package_id": stock.package, "owner_id": stock.owner, "quantity": rng.random_range(1..4) as f64,
                           "in_date": now().format("%Y-%m-%d %H:%M:%S").to_string()});
         if let Ok(duplicate) = store.create_at("stock.quant", &obj(vals), BOT_UID, now()) {
             state.duplicates.push((survivor, duplicate));

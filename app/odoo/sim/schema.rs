@@ -106,6 +106,7 @@ pub struct ModelSpec {
     pub since: u8,
     pub until: u8,
     index: HashMap<&'static str, usize>,
+    order: Vec<(usize, bool)>,
 }
 
 impl ModelSpec {
@@ -126,6 +127,61 @@ impl ModelSpec {
     pub fn has_active(&self) -> bool {
         self.index.contains_key("active")
     }
+
+    /// The model's default order (Odoo's `_order`), as `(field index, descending)` pairs. Keys naming a
+    /// field the simulator does not model (`sequence`, `priority` on some models) are left out; `id`
+    /// always ends the order so that it is total.
+    pub fn default_order(&self) -> &[(usize, bool)] {
+        &self.order
+    }
+}
+
+/// Odoo's `_order` per model and version, from Odoo's source (`models/*.py` of each addon).
+fn odoo_order(model: &str, version: u8) -> &'static str {
+    match model {
+        "res.company" => "sequence, name",
+        "res.currency" => "active desc, name",
+        "res.partner" => "complete_name asc, id desc",
+        "res.users" => "name, login",
+        "ir.model" => "model",
+        "uom.uom" if version <= 18 => "factor desc, id",
+        "uom.uom" => "sequence, relative_uom_id, id",
+        "product.category" => "complete_name",
+        "product.template" => "priority desc, name",
+        "product.product" => "priority desc, default_code, name, id",
+        "stock.warehouse" => "sequence, id",
+        "stock.location" => "complete_name, id",
+        "stock.lot" => "name, id",
+        "stock.quant.package" | "stock.package" => "name",
+        "stock.move" => "sequence, id",
+        "stock.move.line" => "result_package_id desc, id",
+        "stock.scrap.reason.tag" => "sequence, id",
+        "stock.scrap" => "id desc",
+        "stock.picking.type" if version <= 16 => "sequence, id",
+        "stock.picking.type" => "is_favorite desc, sequence, id",
+        "stock.picking" => "priority desc, scheduled_date asc, id desc",
+        "purchase.order" => "priority desc, id desc",
+        "purchase.order.line" => "order_id, sequence, id",
+        "product.supplierinfo" => "sequence, min_qty desc, price, id",
+        "stock.warehouse.orderpoint" => "location_id, company_id, id",
+        _ => "id",
+    }
+}
+
+/// `"a desc, b"` as field indexes of `spec`, skipping fields it does not have, ending with `id`.
+fn resolve_order(spec: &ModelSpec, order: &str) -> Vec<(usize, bool)> {
+    let mut keys: Vec<(usize, bool)> = order
+        .split(',')
+        .filter_map(|part| {
+            let mut words = part.split_whitespace();
+            let (i, _) = spec.field(words.next()?)?;
+            Some((i, words.next().is_some_and(|d| d.eq_ignore_ascii_case("desc"))))
+        })
+        .collect();
+    if !keys.iter().any(|(i, _)| spec.fields[*i].name == "id") {
+        keys.extend(spec.field("id").map(|(i, _)| (i, false)));
+    }
+    keys
 }
 
 fn model(
@@ -156,6 +212,7 @@ fn model(
         since: 16,
         until: 99,
         index: HashMap::new(),
+        order: Vec::new(),
     }
 }
 
@@ -174,23 +231,34 @@ impl Schema {
             .map(|mut m| {
                 m.fields.retain(|f| f.exists_in(version));
                 m.index = m.fields.iter().enumerate().map(|(i, f)| (f.name, i)).collect();
+                m.order = resolve_order(&m, odoo_order(m.name, version));
                 (m.name, m)
             })
             .collect();
         Self { version, models }
     }
 
-    /// A fingerprint of every model's field names in order (FNV-1a): stored records are rows in that
-    /// order, so a cache written under another schema must not be read.
+    /// A fingerprint of every model's fields in order, with their types and comodels (FNV-1a): stored
+    /// records are rows in that order holding values of those types, so a cache written under another
+    /// schema must not be read.
     pub fn fingerprint(&self) -> u64 {
         let mut names: Vec<&&'static str> = self.models.keys().collect();
         names.sort();
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |text: &str| {
+            for byte in text.bytes().chain(std::iter::once(0)) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
         for name in names {
-            for field in std::iter::once(*name).chain(self.models[*name].fields.iter().map(|f| f.name)) {
-                for byte in field.bytes().chain(std::iter::once(0)) {
-                    hash ^= u64::from(byte);
-                    hash = hash.wrapping_mul(0x0100_0000_01b3);
+            feed(name);
+            for field in &self.models[*name].fields {
+                feed(field.name);
+                feed(field.kind.type_name());
+                feed(field.kind.relation().unwrap_or_default());
+                if let Kind::Selection(keys) = field.kind {
+                    keys.iter().for_each(|key| feed(key));
                 }
             }
         }
@@ -239,6 +307,22 @@ const RECEIPT_STATUS: &[&str] = &["pending", "partial", "full"];
 const RECEIVED_METHOD: &[&str] = &["manual", "stock_moves"];
 const TRIGGER: &[&str] = &["auto", "manual"];
 
+/// A package (pallet, box) of quants; its location is its content's.
+fn package_model(name: &'static str) -> ModelSpec {
+    use Kind::*;
+    model(
+        name,
+        "Packages",
+        "name",
+        None,
+        vec![
+            field("name", Char, "Package Reference").required(),
+            field("location_id", Many2one("stock.location"), "Location").readonly(),
+            field("company_id", Many2one("res.company"), "Company").readonly(),
+        ],
+    )
+}
+
 fn all_models() -> Vec<ModelSpec> {
     use Kind::*;
     vec![
@@ -272,6 +356,7 @@ fn all_models() -> Vec<ModelSpec> {
             Some("parent_id"),
             vec![
                 field("name", Char, "Name"),
+                field("complete_name", Char, "Complete Name").readonly(),
                 field("is_company", Boolean, "Is a Company"),
                 field("parent_id", Many2one("res.partner"), "Related Company"),
                 field("ref", Char, "Reference"),
@@ -394,6 +479,7 @@ fn all_models() -> Vec<ModelSpec> {
                 field("type", Selection(TYPE_16), "Type").readonly().until(17),
                 field("type", Selection(TYPE_18), "Product Type").readonly().since(18),
                 field("is_storable", Boolean, "Track Inventory").readonly().since(18),
+                field("tracking", Selection(TRACKING), "Tracking").readonly(),
                 field("uom_po_id", Many2one("uom.uom"), "Purchase Unit")
                     .readonly()
                     .until(18),
@@ -438,6 +524,21 @@ fn all_models() -> Vec<ModelSpec> {
                 field("active", Boolean, "Active"),
             ],
         ),
+        model(
+            "stock.lot",
+            "Lot/Serial",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Lot/Serial Number").required(),
+                field("ref", Char, "Internal Reference"),
+                field("product_id", Many2one("product.product"), "Product").required(),
+                field("company_id", Many2one("res.company"), "Company"),
+            ],
+        ),
+        // The package model was renamed in 19 (ODOO-API §3.4).
+        package_model("stock.quant.package").until(18),
+        package_model("stock.package").since(19),
         model(
             "stock.quant",
             "Quants",
@@ -774,6 +875,40 @@ fn all_models() -> Vec<ModelSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fingerprint_changes_with_a_fields_type_not_only_its_name() {
+        let schema = Schema::for_version(17);
+        let mut changed = schema.clone();
+        let quant = changed.models.get_mut("stock.quant").unwrap();
+        let (i, _) = quant.field("quantity").unwrap();
+        quant.fields[i].kind = Kind::Integer;
+        assert_ne!(schema.fingerprint(), changed.fingerprint());
+        assert_eq!(schema.fingerprint(), Schema::for_version(17).fingerprint());
+        assert_ne!(schema.fingerprint(), Schema::for_version(18).fingerprint());
+    }
+
+    #[test]
+    fn default_orders_name_existing_fields_and_end_in_id() {
+        for version in [16, 17, 18, 19] {
+            let schema = Schema::for_version(version);
+            for name in schema.model_names() {
+                let spec = schema.model(name).unwrap();
+                let order = spec.default_order();
+                assert!(
+                    order.iter().any(|(i, _)| spec.fields[*i].name == "id"),
+                    "{name} on {version}"
+                );
+            }
+            let picking = schema.model("stock.picking").unwrap();
+            let names: Vec<(&str, bool)> = picking
+                .default_order()
+                .iter()
+                .map(|(i, d)| (picking.fields[*i].name, *d))
+                .collect();
+            assert_eq!(names, [("priority", true), ("scheduled_date", false), ("id", true)]);
+        }
+    }
 
     #[test]
     fn fields_follow_their_versions() {

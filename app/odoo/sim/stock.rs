@@ -15,6 +15,45 @@ const INVENTORY_FIELDS: &[&str] = &[
 ];
 const QUANT_KEYS: &[&str] = &["product_id", "location_id", "lot_id", "package_id", "owner_id"];
 
+/// What tells quants apart: Odoo keeps one per product, location, lot, package and owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QuantKey {
+    pub product: i64,
+    pub location: i64,
+    pub lot: Option<i64>,
+    pub package: Option<i64>,
+    pub owner: Option<i64>,
+}
+
+impl QuantKey {
+    /// Untracked stock of `product` at `location`.
+    pub fn at(product: i64, location: i64) -> Self {
+        Self {
+            product,
+            location,
+            ..Self::default()
+        }
+    }
+
+    /// The key of a record with `product_id`, `location_id`, `lot_id`, `package_id` and `owner_id`
+    /// (a quant or a scrap).
+    pub fn of(store: &Store, model: &str, id: i64) -> Self {
+        let get = |f: &str| store.get(model, id, f).as_id();
+        Self {
+            product: get("product_id").unwrap_or_default(),
+            location: get("location_id").unwrap_or_default(),
+            lot: get("lot_id"),
+            package: get("package_id"),
+            owner: get("owner_id"),
+        }
+    }
+
+    /// The same stock at another location (a package moves with its content).
+    fn moved_to(self, location: i64) -> Self {
+        Self { location, ..self }
+    }
+}
+
 /// `stock.quant.create`: only in inventory mode, and then it reuses the matching quant.
 pub fn create_quant(store: &mut Store, vals: &Map<String, Value>, ctx: &Ctx) -> SimResult<i64> {
     let restricted = || SimError::user("Quant's creation is restricted, you can't do this operation.");
@@ -26,10 +65,14 @@ pub fn create_quant(store: &mut Store, vals: &Map<String, Value>, ctx: &Ctx) -> 
         return Err(restricted());
     }
     let key = |name: &str| vals.get(name).and_then(Value::as_i64);
-    let product = key("product_id").ok_or_else(restricted)?;
-    let location = key("location_id").ok_or_else(restricted)?;
-    let existing = find_quant(store, product, location);
-    let id = match existing {
+    let quant_key = QuantKey {
+        product: key("product_id").ok_or_else(restricted)?,
+        location: key("location_id").ok_or_else(restricted)?,
+        lot: key("lot_id"),
+        package: key("package_id"),
+        owner: key("owner_id"),
+    };
+    let id = match find_quant(store, &quant_key) {
         Some(id) => id,
         None => {
             let mut base = Map::new();
@@ -72,19 +115,16 @@ fn mark_counted(vals: &mut Map<String, Value>, ctx: &Ctx) {
     }
 }
 
-fn find_quant(store: &Store, product: i64, location: i64) -> Option<i64> {
-    store.ids("stock.quant").into_iter().find(|q| {
-        store.get("stock.quant", *q, "product_id").as_id() == Some(product)
-            && store.get("stock.quant", *q, "location_id").as_id() == Some(location)
-            && store.get("stock.quant", *q, "lot_id") == Val::Null
-            && store.get("stock.quant", *q, "package_id") == Val::Null
-            && store.get("stock.quant", *q, "owner_id") == Val::Null
-    })
+fn find_quant(store: &Store, key: &QuantKey) -> Option<i64> {
+    store
+        .ids("stock.quant")
+        .into_iter()
+        .find(|q| QuantKey::of(store, "stock.quant", *q) == *key)
 }
 
-/// Adds `delta` to the quant of (product, location), creating or deleting it as Odoo does.
-fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -> SimResult<()> {
-    match find_quant(store, product, location) {
+/// Adds `delta` to the quant of `key`, creating or deleting it as Odoo does.
+fn change_quantity(store: &mut Store, key: &QuantKey, delta: f64) -> SimResult<()> {
+    match find_quant(store, key) {
         Some(quant) => {
             let quantity = store.get("stock.quant", quant, "quantity").as_f64() + delta;
             if quantity.abs() < 1e-9
@@ -100,7 +140,8 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
             }
         }
         None if delta.abs() > 1e-9 => {
-            let vals = json!({"product_id": product, "location_id": location, "quantity": delta,
+            let vals = json!({"product_id": key.product, "location_id": key.location, "lot_id": key.lot,
+                              "package_id": key.package, "owner_id": key.owner, "quantity": delta,
                               "in_date": now().format("%Y-%m-%d %H:%M:%S").to_string()});
             store
                 .create_at("stock.quant", vals.as_object().expect("object"), 1, now())
@@ -110,31 +151,106 @@ fn change_quantity(store: &mut Store, product: i64, location: i64, delta: f64) -
     }
 }
 
-/// Adds a received quantity to the quant of (product, location).
-pub(crate) fn receive(store: &mut Store, product: i64, location: i64, quantity: f64) -> SimResult<()> {
-    change_quantity(store, product, location, quantity)
+/// Adds a received quantity to the quant of `key`.
+pub(crate) fn receive(store: &mut Store, key: &QuantKey, quantity: f64) -> SimResult<()> {
+    change_quantity(store, key, quantity)
 }
 
-/// Creates a done move and applies it to the quants of both ends (internal locations only).
-pub(crate) fn done_move(store: &mut Store, mut vals: Map<String, Value>, uid: i64) -> SimResult<i64> {
-    let product = vals.get("product_id").and_then(Value::as_i64).unwrap_or_default();
-    let from = vals.get("location_id").and_then(Value::as_i64).unwrap_or_default();
+/// The version's done-quantity fields of a move or move line.
+fn done_quantity(version: u8, quantity: f64, line: bool) -> Map<String, Value> {
+    let mut vals = Map::new();
+    match (version <= 16, line) {
+        (true, true) => vals.insert("qty_done".into(), json!(quantity)),
+        (true, false) => vals.insert("quantity_done".into(), json!(quantity)),
+        (false, _) => {
+            vals.insert("picked".into(), json!(true));
+            vals.insert("quantity".into(), json!(quantity))
+        }
+    };
+    vals
+}
+
+/// The move line Odoo keeps for every done move: where the quantity came from and went to, with its
+/// lot, package and owner.
+pub(crate) fn done_move_line(
+    store: &mut Store,
+    move_id: i64,
+    stock: &QuantKey,
+    to: i64,
+    quantity: f64,
+    uid: i64,
+    at: chrono::NaiveDateTime,
+) -> SimResult<i64> {
+    let get = |f: &str| store.get("stock.move", move_id, f);
+    let mut vals = done_quantity(store.schema.version, quantity, true);
+    for (field, value) in [
+        ("move_id", json!(move_id)),
+        ("product_id", json!(stock.product)),
+        (
+            "product_uom_id",
+            get("product_uom").as_id().map_or(Value::Bool(false), |u| json!(u)),
+        ),
+        ("location_id", json!(stock.location)),
+        ("location_dest_id", json!(to)),
+        ("lot_id", json!(stock.lot)),
+        ("package_id", json!(stock.package)),
+        ("result_package_id", json!(stock.package)),
+        ("owner_id", json!(stock.owner)),
+        (
+            "picking_id",
+            get("picking_id").as_id().map_or(Value::Bool(false), |p| json!(p)),
+        ),
+        (
+            "company_id",
+            get("company_id").as_id().map_or(Value::Bool(false), |c| json!(c)),
+        ),
+        (
+            "reference",
+            get("reference").as_str().map_or(Value::Bool(false), |r| json!(r)),
+        ),
+        ("is_inventory", json!(get("is_inventory") == Val::Bool(true))),
+        ("state", json!("done")),
+        ("date", json!(at.format("%Y-%m-%d %H:%M:%S%.6f").to_string())),
+    ] {
+        if !value.is_null() {
+            vals.insert(field.into(), value);
+        }
+    }
+    if store.schema.version >= 17 {
+        vals.insert("quantity_product_uom".into(), json!(quantity));
+    }
+    store.create_at("stock.move.line", &vals, uid, at)
+}
+
+/// Creates a done move of `stock` (its product, source location, lot, package and owner) and applies
+/// it to the quants of both ends (internal locations only).
+pub(crate) fn done_move(store: &mut Store, mut vals: Map<String, Value>, stock: &QuantKey, uid: i64) -> SimResult<i64> {
     let to = vals.get("location_dest_id").and_then(Value::as_i64).unwrap_or_default();
     let quantity = vals.get("product_uom_qty").and_then(Value::as_f64).unwrap_or_default();
-    let version = store.schema.version;
+    if store
+        .get("product.product", stock.product, "tracking")
+        .as_str()
+        .is_some_and(|t| t != "none")
+        && stock.lot.is_none()
+        && vals.get("is_inventory") != Some(&json!(true))
+    {
+        let name = store.get("product.product", stock.product, "name");
+        return Err(SimError::user(format!(
+            "You need to supply a Lot/Serial Number for product:\n - {}",
+            name.as_str().unwrap_or_default()
+        )));
+    }
+    vals.insert("product_id".into(), json!(stock.product));
+    vals.insert("location_id".into(), json!(stock.location));
     vals.insert("state".into(), json!("done"));
     vals.insert("date".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
     vals.insert("product_qty".into(), json!(quantity));
-    if version <= 16 {
-        vals.insert("quantity_done".into(), json!(quantity));
-    } else {
-        vals.insert("quantity".into(), json!(quantity));
-        vals.insert("picked".into(), json!(true));
-    }
+    vals.extend(done_quantity(store.schema.version, quantity, false));
     let move_id = store.create_at("stock.move", &vals, uid, now())?;
-    for (location, delta) in [(from, -quantity), (to, quantity)] {
-        if store.get("stock.location", location, "usage").as_str() == Some("internal") {
-            change_quantity(store, product, location, delta)?;
+    done_move_line(store, move_id, stock, to, quantity, uid, now())?;
+    for (key, delta) in [(*stock, -quantity), (stock.moved_to(to), quantity)] {
+        if store.get("stock.location", key.location, "usage").as_str() == Some("internal") {
+            change_quantity(store, &key, delta)?;
         }
     }
     Ok(move_id)
@@ -176,18 +292,39 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
             "context": {"default_quant_ids": ids, "default_quant_to_fix_ids": outdated},
         })));
     }
+    // 16 asks to confirm counts of lot/serial products on quants without a lot and without stock.
+    if store.schema.version <= 16 {
+        let untracked: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|q| {
+                let key = QuantKey::of(store, "stock.quant", *q);
+                let tracked = store
+                    .get("product.product", key.product, "tracking")
+                    .as_str()
+                    .is_some_and(|t| t != "none");
+                let quantity = store.get("stock.quant", *q, "quantity").as_f64();
+                let counted = store.get("stock.quant", *q, "inventory_quantity").as_f64();
+                tracked && key.lot.is_none() && quantity.abs() < 1e-9 && (counted - quantity).abs() > 1e-9
+            })
+            .collect();
+        if !untracked.is_empty() {
+            return Ok(Some(json!({
+                "type": "ir.actions.act_window",
+                "name": "Tracked Products in Inventory Adjustment",
+                "res_model": "stock.track.confirmation",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_quant_ids": ids},
+            })));
+        }
+    }
     for quant in ids {
         if store.get("stock.quant", *quant, "inventory_quantity_set") != Val::Bool(true) {
             continue;
         }
-        let product = store
-            .get("stock.quant", *quant, "product_id")
-            .as_id()
-            .unwrap_or_default();
-        let location = store
-            .get("stock.quant", *quant, "location_id")
-            .as_id()
-            .unwrap_or_default();
+        let key = QuantKey::of(store, "stock.quant", *quant);
+        let location = key.location;
         let counted = store.get("stock.quant", *quant, "inventory_quantity").as_f64();
         let on_hand = store.get("stock.quant", *quant, "quantity").as_f64();
         let diff = counted - on_hand;
@@ -208,11 +345,13 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         let loss = inventory_loss_location(store, company)
             .or_else(|| inventory_loss_location(store, None))
             .ok_or_else(|| SimError::user("No inventory adjustment location"))?;
-        let (from, to) = if diff > 0.0 { (loss, location) } else { (location, loss) };
+        let (from, to) = if diff > 0.0 {
+            (key.moved_to(loss), location)
+        } else {
+            (key, loss)
+        };
         let mut vals = Map::new();
-        vals.insert("product_id".into(), json!(product));
         vals.insert("product_uom_qty".into(), json!(diff.abs()));
-        vals.insert("location_id".into(), json!(from));
         vals.insert("location_dest_id".into(), json!(to));
         vals.insert("is_inventory".into(), json!(true));
         vals.insert("reference".into(), json!(name));
@@ -221,27 +360,15 @@ pub fn apply_inventory(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         } else {
             vals.insert("inventory_name".into(), json!(name));
         }
-        done_move(store, vals, ctx.uid)?;
+        done_move(store, vals, &from, ctx.uid)?;
     }
     Ok(None)
 }
 
-/// On-hand quantity of `product` at exactly `location` (Odoo's scrap check).
-fn on_hand_at(store: &Store, product: i64, location: i64) -> f64 {
-    let domain = json!([["product_id", "=", product], ["location_id", "=", location]]);
-    let ctx = Ctx {
-        active_test: false,
-        uid: 1,
-        inventory_mode: false,
-        inventory_name: None,
-        company: None,
-    };
-    store
-        .search("stock.quant", &domain, &ctx, None, 0, None)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|q| store.get("stock.quant", q, "quantity").as_f64())
-        .sum()
+/// On-hand quantity of exactly `key` (Odoo's scrap check gathers quants strictly: the same location,
+/// lot, package and owner).
+fn on_hand_at(store: &Store, key: &QuantKey) -> f64 {
+    find_quant(store, key).map_or(0.0, |q| store.get("stock.quant", q, "quantity").as_f64())
 }
 
 /// Whether Odoo tracks the product's stock (16/17 `detailed_type = product`; 18+ `is_storable`).
@@ -306,16 +433,10 @@ pub fn validate_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<O
         if quantity <= 0.0 {
             return Err(SimError::user("You can only enter positive quantities."));
         }
-        let product = store
-            .get("stock.scrap", *scrap, "product_id")
-            .as_id()
-            .unwrap_or_default();
-        let location = store
-            .get("stock.scrap", *scrap, "location_id")
-            .as_id()
-            .unwrap_or_default();
+        let key = QuantKey::of(store, "stock.scrap", *scrap);
+        let (product, location) = (key.product, key.location);
         let needed = scrap_quantity_in_product_unit(store, *scrap);
-        if is_storable(store, product) && on_hand_at(store, product, location) + 1e-9 < needed {
+        if is_storable(store, product) && on_hand_at(store, &key) + 1e-9 < needed {
             return Ok(Some(json!({
                 "type": "ir.actions.act_window",
                 "name": "Insufficient Quantity",
@@ -335,8 +456,7 @@ pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<
     // Like Odoo's, this does not look at the scrap's state: validating twice moves stock twice.
     for scrap in ids {
         let get = |f: &str| store.get("stock.scrap", *scrap, f);
-        let product = get("product_id").as_id().unwrap_or_default();
-        let from = get("location_id").as_id().unwrap_or_default();
+        let stock = QuantKey::of(store, "stock.scrap", *scrap);
         let company = get("company_id").as_id();
         let to = match get("scrap_location_id").as_id() {
             Some(to) => to,
@@ -346,9 +466,7 @@ pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<
         let name = format!("SP/{:05}", scrap);
         let origin = get("origin");
         let mut vals = Map::new();
-        vals.insert("product_id".into(), json!(product));
         vals.insert("product_uom_qty".into(), json!(quantity));
-        vals.insert("location_id".into(), json!(from));
         vals.insert("location_dest_id".into(), json!(to));
         vals.insert("reference".into(), json!(name));
         if let Val::Str(origin) = origin {
@@ -362,7 +480,7 @@ pub fn do_scraps(store: &mut Store, ids: &[i64], ctx: &Ctx) -> SimResult<Option<
         if version >= 17 {
             vals.insert("scrap_id".into(), json!(scrap));
         }
-        let move_id = done_move(store, vals, ctx.uid)?;
+        let move_id = done_move(store, vals, &stock, ctx.uid)?;
         let mut done = Map::new();
         done.insert("state".into(), json!("done"));
         done.insert("name".into(), json!(name));

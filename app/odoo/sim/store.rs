@@ -522,6 +522,7 @@ impl Store {
                         ("detailed_type", "detailed_type"),
                         ("type", "type"),
                         ("is_storable", "is_storable"),
+                        ("tracking", "tracking"),
                         ("uom_po_id", "uom_po_id"),
                         ("sale_ok", "sale_ok"),
                         ("purchase_ok", "purchase_ok"),
@@ -565,6 +566,19 @@ impl Store {
                         self.put(model, id, "warehouse_id", Val::Int(w));
                     }
                 }
+            }
+            "res.partner" => {
+                // A contact of a company reads "Company, Name" (`_compute_complete_name`).
+                let name = self.get(model, id, "name").as_str().unwrap_or_default().to_string();
+                let company = self
+                    .get(model, id, "parent_id")
+                    .as_id()
+                    .filter(|_| self.get(model, id, "is_company") != Val::Bool(true));
+                let complete = match company.map(|c| self.get(model, c, "name")) {
+                    Some(Val::Str(company)) => format!("{company}, {name}"),
+                    _ => name,
+                };
+                self.put(model, id, "complete_name", Val::Str(complete));
             }
             "uom.uom" => {
                 let factor = self.get(model, id, "factor").as_f64();
@@ -811,34 +825,33 @@ impl Store {
                 .collect());
         }
         let mut matched: Vec<(i64, &Vec<Val>)> = candidates.collect();
-        // A many2one sorts by the related record's name (Odoo orders by the comodel's `_order`; its
-        // name is the usual first key), computed once per related record.
-        let mut names: HashMap<(usize, i64), Val> = HashMap::new();
+        // A many2one sorts by the comodel's `_order` (recursively, as Odoo's joins do), computed once
+        // per related record.
+        let mut related: HashMap<(usize, i64), Vec<(Val, bool)>> = HashMap::new();
         for (i, _) in &order {
-            if let Kind::Many2one(target) = &spec.fields[*i].kind
-                && let Ok(target_spec) = self.spec(target)
-            {
+            if let Kind::Many2one(target) = &spec.fields[*i].kind {
                 for (_, row) in &matched {
                     if let Some(id) = row[*i].as_id() {
-                        names
+                        related
                             .entry((*i, id))
-                            .or_insert_with(|| self.display_name(target_spec, id).map_or(Val::Null, Val::Str));
+                            .or_insert_with(|| self.order_key(target, id, MAX_ORDER_DEPTH));
                     }
                 }
             }
         }
-        let sort_value = |i: usize, value: &Val| -> Val {
-            match value.as_id().and_then(|id| names.get(&(i, id))) {
-                Some(name) => name.clone(),
-                None => value.clone(),
-            }
-        };
+        let null_key = vec![(Val::Null, false)];
         matched.sort_by(|a, b| {
             for (i, desc) in &order {
-                let c = if names.is_empty() {
-                    compare(&a.1[*i], &b.1[*i])
+                let c = if matches!(spec.fields[*i].kind, Kind::Many2one(_)) {
+                    let key = |row: &Vec<Val>| {
+                        row[*i]
+                            .as_id()
+                            .and_then(|id| related.get(&(*i, id)))
+                            .unwrap_or(&null_key)
+                    };
+                    compare_keys(key(a.1), key(b.1))
                 } else {
-                    compare(&sort_value(*i, &a.1[*i]), &sort_value(*i, &b.1[*i]))
+                    compare(&a.1[*i], &b.1[*i])
                 };
                 if c != Ordering::Equal {
                     return if *desc { c.reverse() } else { c };
@@ -872,8 +885,11 @@ impl Store {
         }
     }
 
+    /// The requested order, or the model's `_order` when none is given (ODOO-API §2.2).
     fn parse_order(&self, spec: &ModelSpec, order: Option<&str>) -> SimResult<Vec<(usize, bool)>> {
-        let text = order.filter(|o| !o.trim().is_empty()).unwrap_or("id");
+        let Some(text) = order.filter(|o| !o.trim().is_empty()) else {
+            return Ok(spec.default_order().to_vec());
+        };
         text.split(',')
             .map(|part| {
                 let mut words = part.split_whitespace();
@@ -1025,7 +1041,36 @@ impl Store {
         Ok(rows)
     }
 
+    /// The sort key of record `id` of `model` under its `_order`: many2one keys expand into their
+    /// comodel's order, down to `depth` levels (Odoo stops at loops; `depth` bounds the same walk).
+    fn order_key(&self, model: &str, id: i64, depth: usize) -> Vec<(Val, bool)> {
+        let Ok(spec) = self.spec(model) else {
+            return vec![(Val::Int(id), false)];
+        };
+        let mut key = Vec::new();
+        for (i, desc) in spec.default_order() {
+            let field = &spec.fields[*i];
+            let value = self.get(model, id, field.name);
+            match (&field.kind, value.as_id()) {
+                (Kind::Many2one(target), Some(target_id)) if depth > 0 => key.extend(
+                    self.order_key(target, target_id, depth - 1)
+                        .into_iter()
+                        .map(|(v, d)| (v, d != *desc)),
+                ),
+                _ => key.push((value, *desc)),
+            }
+        }
+        key
+    }
+
     fn display_name(&self, spec: &ModelSpec, id: i64) -> Option<String> {
+        // Products read "[internal reference] name" (`_compute_display_name`).
+        if matches!(spec.name, "product.product" | "product.template")
+            && let (Val::Str(code), Val::Str(name)) =
+                (self.get(spec.name, id, "default_code"), self.get(spec.name, id, "name"))
+        {
+            return Some(format!("[{code}] {name}"));
+        }
         let value = self.get(spec.name, id, spec.rec_name);
         match (&value, spec.field(spec.rec_name).map(|(_, f)| &f.kind)) {
             (Val::Int(target_id), Some(Kind::Many2one(target))) => {
@@ -1136,6 +1181,20 @@ pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S"))
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
         .ok()
+}
+
+/// How deep a many2one order follows comodels' `_order`s.
+const MAX_ORDER_DEPTH: usize = 3;
+
+/// Compares two many2one sort keys position by position, each with its own direction.
+fn compare_keys(a: &[(Val, bool)], b: &[(Val, bool)]) -> Ordering {
+    for ((x, desc), (y, _)) in a.iter().zip(b) {
+        let c = compare(x, y);
+        if c != Ordering::Equal {
+            return if *desc { c.reverse() } else { c };
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 fn compare(a: &Val, b: &Val) -> Ordering {
