@@ -69,7 +69,7 @@ pub async fn web(sign_ins: usize, connections: u32, seconds: u32) -> Result<serd
     operator::add_user(&owner, &hasher, email, None, "bench", "manager", Some(password.clone())).await?;
     owner.close().await.map_err(OperatorError::from)?;
 
-    let app = Application::build(&settings).await?;
+    let app = Application::build(&settings, None).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()

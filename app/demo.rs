@@ -10,6 +10,7 @@ use crate::db::control;
 use crate::db::tenancy::bootstrap;
 use crate::domain::account::{EmailAddress, Role};
 use crate::domain::tenant::TenantSlug;
+use crate::jobs::worker::WorkerConfig;
 use crate::operator::{self, OperatorError};
 use crate::startup::{Application, StartupError};
 
@@ -117,7 +118,7 @@ pub async fn prepare(settings: &Settings, reset: bool) -> Result<Vec<DemoLogin>,
 pub async fn run(reset: bool) -> Result<(), DemoError> {
     let settings = demo_settings()?;
     let logins = prepare(&settings, reset).await?;
-    let app = Application::build(&settings).await?;
+    let app = Application::build(&settings, Some(WorkerConfig::new(&WorkerConfig::process_name()))).await?;
     println!();
     println!(
         "TrueStock demo is running at http://{}:{}/ (dev mode; Ctrl-C stops it)",

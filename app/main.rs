@@ -32,8 +32,22 @@ enum Command {
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
         parallel: u16,
     },
-    /// Run the web server
-    Serve,
+    /// Run the web server, with job workers in-process unless --no-workers
+    Serve {
+        /// Serve only; run jobs in separate `truestock worker` processes
+        #[arg(long)]
+        no_workers: bool,
+        #[command(flatten)]
+        slots: Slots,
+    },
+    /// Run job workers only (any number of processes, anywhere)
+    Worker {
+        #[command(flatten)]
+        slots: Slots,
+    },
+    /// Inspect and steer the job queue
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Manage tenants
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -93,6 +107,47 @@ enum Command {
     /// Benchmarks: each provisions its own database and prints one JSON line of results
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// How many jobs a worker process runs at once.
+#[derive(clap::Args)]
+struct Slots {
+    /// Concurrent Odoo pulls
+    #[arg(long, env = "TRUESTOCK_PULL_SLOTS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(0..=64))]
+    pull_slots: u16,
+    /// Concurrent pushes, emails and maintenance jobs (never behind a pull)
+    #[arg(long, env = "TRUESTOCK_JOB_SLOTS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    slots: u16,
+}
+
+impl Slots {
+    fn worker_config(&self) -> truestock::jobs::worker::WorkerConfig {
+        let mut config =
+            truestock::jobs::worker::WorkerConfig::new(&truestock::jobs::worker::WorkerConfig::process_name());
+        config.pull_slots = usize::from(self.pull_slots);
+        config.other_slots = usize::from(self.slots);
+        config
+    }
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// The newest jobs first
+    List {
+        /// Only this tenant's jobs (slug)
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only jobs in this state
+        #[arg(long, value_parser = ["queued", "running", "done", "discarded", "cancelled"])]
+        state: Option<String>,
+        /// How many
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        limit: u64,
+    },
+    /// Queue a discarded or cancelled job again, with a fresh set of attempts
+    Retry { id: i64 },
+    /// Cancel a queued or running job (a running job stops at its next heartbeat)
+    Cancel { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -219,9 +274,54 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Serve => {
-            let app = startup::Application::build(&settings).await.map_err(|e| err(&e))?;
+        Command::Serve { no_workers, slots } => {
+            let workers = (!no_workers).then(|| slots.worker_config());
+            let app = startup::Application::build(&settings, workers)
+                .await
+                .map_err(|e| err(&e))?;
             app.run_until_stopped().await.map_err(|e| err(&e))?;
+        }
+        Command::Worker { slots } => {
+            operator::run_worker(&settings, slots.worker_config(), startup::shutdown_signal())
+                .await
+                .map_err(|e| err(&e))?;
+        }
+        Command::Jobs(JobsCommand::List { tenant, state, limit }) => {
+            let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            let jobs = operator::list_jobs(&db, tenant.as_deref(), state, limit)
+                .await
+                .map_err(|e| err(&e))?;
+            println!(
+                "{:>8} {:<12} {:<24} {:<10} {:>8} {:<20} last error",
+                "id", "queue", "kind", "state", "attempts", "run at"
+            );
+            for job in jobs {
+                println!(
+                    "{:>8} {:<12} {:<24} {:<10} {:>4}/{:<3} {:<20} {}",
+                    job.id,
+                    job.queue,
+                    job.kind,
+                    job.state,
+                    job.attempts,
+                    job.max_attempts,
+                    job.run_at.format("%Y-%m-%d %H:%M:%S"),
+                    job.last_error.unwrap_or_default()
+                );
+            }
+        }
+        Command::Jobs(JobsCommand::Retry { id }) => {
+            let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            truestock::jobs::retry(&db, id, None)
+                .await
+                .map_err(|e| format!("job {id}: {e}"))?;
+            println!("job {id} queued again");
+        }
+        Command::Jobs(JobsCommand::Cancel { id }) => {
+            let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            truestock::jobs::cancel(&db, id, None)
+                .await
+                .map_err(|e| format!("job {id}: {e}"))?;
+            println!("job {id} cancelled");
         }
         Command::Tenant(TenantCommand::Create { slug, name }) => {
             let owner = operator::owner_pool(&settings, 2).await.map_err(|e| err(&e))?;

@@ -180,3 +180,42 @@ pub async fn disable_user(owner: &DatabaseConnection, email: &str) -> Result<Uui
     .await?;
     Ok(account_id)
 }
+
+/// `worker`: job workers only, until `shutdown` resolves.
+pub async fn run_worker(
+    settings: &Settings,
+    config: crate::jobs::worker::WorkerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) -> Result<(), OperatorError> {
+    let slots = (config.pull_slots + config.other_slots) as u32;
+    let db = app_pool(settings, slots * 2 + 2).await?;
+    crate::jobs::worker::Worker::new(db, crate::jobs::Registry::production(), config)
+        .run(shutdown)
+        .await;
+    Ok(())
+}
+
+/// `jobs list`: the newest jobs first, of one tenant when a slug is given.
+pub async fn list_jobs(
+    db: &DatabaseConnection,
+    tenant: Option<&str>,
+    state: Option<String>,
+    limit: u64,
+) -> Result<Vec<crate::jobs::JobRow>, OperatorError> {
+    let tenant_id = match tenant {
+        Some(slug) => {
+            let parsed = TenantSlug::parse(slug)?;
+            let row = control::find_tenant_by_slug(db, &parsed)
+                .await?
+                .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?;
+            Some(row.id)
+        }
+        None => None,
+    };
+    let filter = crate::jobs::Filter {
+        tenant_id,
+        state,
+        limit,
+    };
+    Ok(crate::jobs::list(db, &filter).await?)
+}

@@ -14,6 +14,8 @@ use crate::auth::session::SessionTokens;
 use crate::auth::throttle::IpLimiter;
 use crate::config::{ConfigError, Settings};
 use crate::db;
+use crate::jobs::Registry;
+use crate::jobs::worker::{Worker, WorkerConfig};
 use crate::web::errors::AppError;
 use crate::web::metrics::{self, Metrics};
 use crate::web::middleware::{csrf_guard, htmx_toasts, observe, security_headers};
@@ -40,16 +42,19 @@ pub enum StartupError {
     Passwords(#[from] crate::auth::password::PasswordError),
 }
 
-/// A bound, not yet running, server (and its metrics server when configured).
+/// A bound, not yet running, server (and its metrics server and job workers when configured).
 pub struct Application {
     port: u16,
     metrics_port: Option<u16>,
     server: Server,
     metrics_server: Option<Server>,
+    worker: Option<Worker>,
 }
 
 impl Application {
-    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+    /// Binds the server; with `job_workers`, job workers run in this process too (on their own pool, so
+    /// that long jobs never take the connections web requests need).
+    pub async fn build(settings: &Settings, job_workers: Option<WorkerConfig>) -> Result<Self, StartupError> {
         let db = db::connect(&settings.database_url, 16)
             .await
             .map_err(StartupError::Database)?;
@@ -132,12 +137,23 @@ impl Application {
             }
             None => (None, None),
         };
+        let worker = match job_workers {
+            Some(config) => {
+                let slots = (config.pull_slots + config.other_slots) as u32;
+                let pool = db::connect(&settings.database_url, slots * 2 + 2)
+                    .await
+                    .map_err(StartupError::Database)?;
+                Some(Worker::new(pool, Registry::production(), config))
+            }
+            None => None,
+        };
         tracing::info!(address = %local, metrics = ?metrics_port, dev = settings.dev, "TrueStock is listening");
         Ok(Self {
             port: local.port(),
             metrics_port,
             server,
             metrics_server,
+            worker,
         })
     }
 
@@ -149,9 +165,16 @@ impl Application {
         self.metrics_port
     }
 
-    /// Serves until SIGINT/SIGTERM (actix handles both and drains connections).
+    /// Serves until SIGINT/SIGTERM (actix handles both and drains connections), then stops the job
+    /// workers gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.metrics_server {
+        let (stop_workers, stopped) = tokio::sync::oneshot::channel::<()>();
+        let workers = self.worker.map(|worker| {
+            tokio::spawn(worker.run(async move {
+                let _ = stopped.await;
+            }))
+        });
+        let result = match self.metrics_server {
             Some(metrics) => {
                 let metrics_handle = metrics.handle();
                 let result = tokio::select! {
@@ -162,6 +185,34 @@ impl Application {
                 result
             }
             None => self.server.await,
+        };
+        let _ = stop_workers.send(());
+        if let Some(workers) = workers {
+            let _ = workers.await;
         }
+        result
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM (for processes without actix's own signal handling).
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
     }
 }

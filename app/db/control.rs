@@ -636,6 +636,26 @@ pub async fn clear_login_failures(db: &impl ConnectionTrait, email_key: &str) ->
     .map(|_| ())
 }
 
+/// Retention of sign-in state (the platform maintenance job): sessions that ended or expired more than
+/// `keep` ago, and throttle rows of addresses quiet for a day and not locked.
+pub async fn prune_sign_in_state(db: &impl ConnectionTrait, keep: std::time::Duration) -> Result<u64, DbErr> {
+    let sessions = db
+        .execute_raw(stmt(
+            "DELETE FROM control.sessions
+             WHERE coalesce(ended_at, expires_at) < now() - make_interval(secs => $1)",
+            [keep.as_secs_f64().into()],
+        ))
+        .await?;
+    let throttle = db
+        .execute_raw(stmt(
+            "DELETE FROM control.login_throttle
+             WHERE window_started_at < now() - interval '1 day' AND coalesce(locked_until, '-infinity') < now()",
+            [],
+        ))
+        .await?;
+    Ok(sessions.rows_affected() + throttle.rows_affected())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Platform audit
 

@@ -1,9 +1,11 @@
-//! Storage. [`tenancy`] is the only door to tenant data; [`control`] holds the control-plane queries;
+//! Storage. [`tenancy`] is the only door to tenant data; [`control`] and [`jobs`] hold the
+//! control-plane queries;
 //! the other modules are tenant query modules that take a [`TenantTxn`](tenancy::TenantTxn).
 
 pub mod audit;
 pub mod control;
 pub mod entities;
+pub mod jobs;
 pub mod location_groups;
 pub mod tenancy;
 

@@ -183,7 +183,7 @@ impl TestApp {
             .expect("clone the template");
         su.close().await.unwrap();
         let settings = settings_for(&database, dev);
-        let app = Application::build(&settings).await.expect("the app starts");
+        let app = Application::build(&settings, None).await.expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port().expect("metrics bound"));
         tokio::spawn(app.run_until_stopped());
@@ -239,6 +239,17 @@ impl TestApp {
         let res = client.sign_in(&user.email, &user.password).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in of {} failed", user.email);
         client
+    }
+
+    /// One number read as the superuser (`SELECT … AS n`).
+    pub async fn su_number(&self, sql: &str) -> i64 {
+        let row = self
+            .superuser_db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap_or_else(|| panic!("{sql}: no row"));
+        row.try_get::<i64>("", "n").unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// Runs SQL as the superuser in the test database.

@@ -7,6 +7,7 @@
 mod auth;
 mod browser;
 mod helpers;
+mod jobs;
 mod members;
 mod odoo;
 mod odoo_clients;

@@ -361,13 +361,27 @@ async fn pooled_connections_never_carry_one_tenant_into_another() {
 #[test]
 fn every_control_statement_on_tenant_rows_filters_by_tenant() {
     // Statements on tables that hold tenant rows must carry a `tenant_id = $n` predicate, except the
-    // listed lookups keyed by the member's own account (the caller then checks the tenant by slug).
-    let source = include_str!("../../app/db/control.rs");
-    let allowed = ["WHERE m.account_id = $1", "WHERE t.slug = $1 AND m.account_id = $2"];
+    // listed lookups keyed by the member's own account (the caller then checks the tenant by slug),
+    // and the job queue's worker statements, which act on any tenant's job by id and lease token,
+    // claim, rescue or prune (db/jobs.rs says which are which).
+    let sources = [
+        include_str!("../../app/db/control.rs"),
+        include_str!("../../app/db/jobs.rs"),
+    ];
+    let allowed = [
+        "WHERE m.account_id = $1",
+        "WHERE t.slug = $1 AND m.account_id = $2",
+        "WHERE {LEASE_HELD}",
+        "FOR UPDATE SKIP LOCKED",
+        "WHERE state = 'running' AND locked_until <= clock_timestamp()",
+        "DELETE FROM control.jobs\n              WHERE (state = 'done'",
+    ];
     let mut checked = 0;
-    for statement in source
-        .split('"')
+    for statement in sources
+        .iter()
+        .flat_map(|source| source.split('"'))
         .filter(|s| s.contains("control.memberships") || s.contains("control.jobs"))
+        .filter(|s| !s.trim_start().starts_with("//"))
     {
         checked += 1;
         let filtered = statement.contains("tenant_id = $");

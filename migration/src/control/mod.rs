@@ -6,6 +6,7 @@ mod m20261126_000001_create_tenants_and_accounts;
 mod m20261126_000002_create_sessions_and_login_throttle;
 mod m20261126_000003_create_jobs;
 mod m20261126_000004_create_platform_audit;
+mod m20261126_000005_job_queue;
 
 /// The control-plane migrator. Run with `search_path = control`.
 pub struct ControlMigrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for ControlMigrator {
             Box::new(m20261126_000002_create_sessions_and_login_throttle::Migration),
             Box::new(m20261126_000003_create_jobs::Migration),
             Box::new(m20261126_000004_create_platform_audit::Migration),
+            Box::new(m20261126_000005_job_queue::Migration),
         ]
     }
 }

@@ -1,0 +1,21 @@
+//! The platform's housekeeping job (hourly): retention of finished jobs (done after a day, discarded
+//! and cancelled after 30 days, as RELIABILITY §2.2 suggests) and of ended sign-in sessions and stale
+//! sign-in throttle rows.
+
+use std::time::Duration;
+
+use super::{JobContext, JobError};
+
+pub const KIND: &str = "maintenance.prune";
+pub const EVERY: Duration = Duration::from_secs(60 * 60);
+
+const KEEP_DONE: Duration = Duration::from_secs(24 * 60 * 60);
+const KEEP_FAILED: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+const KEEP_ENDED_SESSIONS: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+pub async fn run(ctx: JobContext) -> Result<(), JobError> {
+    let jobs = crate::db::jobs::prune(&ctx.db, KEEP_DONE, KEEP_FAILED).await?;
+    let sign_in = crate::db::control::prune_sign_in_state(&ctx.db, KEEP_ENDED_SESSIONS).await?;
+    tracing::info!(jobs, sign_in, "pruned finished jobs and ended sessions");
+    Ok(())
+}

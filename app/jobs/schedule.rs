@@ -1,0 +1,44 @@
+//! The periodic jobs. Every worker process ticks the schedule; each periodic job carries a schedule key
+//! naming its window (`<period>:<window number>`), and the queue keeps one job per key, so any number of
+//! processes enqueue each window's job exactly once.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::{NewJob, Queue, enqueue, maintenance};
+
+/// The schedule key of the window of `period` that contains `now`.
+pub fn window_key(now: DateTime<Utc>, period: std::time::Duration) -> String {
+    let seconds = period.as_secs().max(1) as i64;
+    format!("every {seconds}s:{}", now.timestamp().div_euclid(seconds))
+}
+
+/// The jobs due in the window containing `now`.
+pub fn due(now: DateTime<Utc>) -> Vec<NewJob> {
+    vec![NewJob::new(Queue::Maintenance, maintenance::KIND).scheduled(&window_key(now, maintenance::EVERY))]
+}
+
+/// Enqueues the jobs of the current windows that are not enqueued yet; returns how many were new.
+pub async fn tick(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let mut added = 0;
+    for job in due(now) {
+        if enqueue(db, &job).await?.is_some() {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_change_only_at_their_boundary() {
+        let hour = std::time::Duration::from_secs(3600);
+        let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        assert_eq!(window_key(at(7200), hour), window_key(at(10_799), hour));
+        assert_ne!(window_key(at(10_799), hour), window_key(at(10_800), hour));
+        assert_ne!(window_key(at(0), hour), window_key(at(-1), hour));
+    }
+}
