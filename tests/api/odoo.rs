@@ -1399,3 +1399,189 @@ async fn many2one_order_follows_the_comodels_order_and_scraps_convert_their_unit
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn write_back_for_the_second_company_stays_in_that_companys_locations() {
+    use truestock::odoo::writeback::{self, CountOutcome, CountRequest, ScrapOutcome, ScrapRequest, Tracking};
+    #[derive(Deserialize)]
+    struct Located {
+        #[serde(deserialize_with = "value::opt_many2one")]
+        company_id: Option<Many2One>,
+        #[serde(deserialize_with = "value::opt_many2one")]
+        location_dest_id: Option<Many2One>,
+    }
+    #[derive(Deserialize)]
+    struct Company {
+        #[serde(deserialize_with = "value::opt_many2one")]
+        company_id: Option<Many2One>,
+    }
+    for version in [16, 17, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let location = id_of(&client, "stock.location", "complete_name", "S02/Stock").await;
+        let companies: Vec<Company> = client
+            .read(
+                "stock.location",
+                &[location],
+                &["company_id"],
+                &SearchOptions::default(),
+            )
+            .await
+            .unwrap();
+        let company = companies[0].company_id.as_ref().unwrap().id;
+        assert_ne!(company, 1, "store 2 belongs to the second company");
+        let quants: Vec<Quant> = client
+            .search_read(
+                "stock.quant",
+                &Domain::leaf("location_id", Op::Eq, location)
+                    .and_leaf("lot_id", Op::Eq, false)
+                    .and_leaf("quantity", Op::Ge, 2),
+                &["product_id", "location_id", "quantity", "write_date"],
+                &SearchOptions::default().order("id").limit(1),
+            )
+            .await
+            .unwrap();
+        let product = quants[0].product_id.as_ref().unwrap().id;
+        let moves_of = async |reference: &str| -> Vec<Located> {
+            client
+                .search_read(
+                    "stock.move",
+                    &Domain::leaf("origin", Op::Eq, reference).or(Domain::leaf(
+                        if version >= 19 { "inventory_name" } else { "name" },
+                        Op::Eq,
+                        reference,
+                    )),
+                    &["company_id", "location_dest_id"],
+                    &SearchOptions::default(),
+                )
+                .await
+                .unwrap()
+        };
+        let company_of = async |location: i64| -> i64 {
+            let rows: Vec<Company> = client
+                .read(
+                    "stock.location",
+                    &[location],
+                    &["company_id"],
+                    &SearchOptions::default(),
+                )
+                .await
+                .unwrap();
+            rows[0].company_id.as_ref().unwrap().id
+        };
+
+        let scrap = ScrapRequest {
+            reference: writeback::reference("acme", &format!("c2-scrap-{version}")),
+            company_id: company,
+            product_id: product,
+            uom_id: 1,
+            quantity: 1.0,
+            location_id: location,
+            tracking: Tracking::default(),
+            scrap_location_id: None,
+            reason_tag_ids: Vec::new(),
+            force_insufficient: false,
+        };
+        let outcome = writeback::scrap(&client, &scrap).await;
+        assert!(
+            matches!(outcome, Ok(ScrapOutcome::Done { .. })),
+            "Odoo {version}: {outcome:?}"
+        );
+        let moves = moves_of(&scrap.reference).await;
+        assert_eq!(moves.len(), 1, "Odoo {version}");
+        assert_eq!(moves[0].company_id.as_ref().unwrap().id, company, "Odoo {version}");
+        let destination = moves[0].location_dest_id.as_ref().unwrap().id;
+        assert_eq!(
+            company_of(destination).await,
+            company,
+            "Odoo {version}: scrapped into the company's own scrap location"
+        );
+
+        let count = CountRequest {
+            reference: writeback::reference("acme", &format!("c2-count-{version}")),
+            company_id: company,
+            product_id: product,
+            location_id: location,
+            tracking: Tracking::default(),
+            counted: quants[0].quantity + 2.0,
+            on_hand_at_count: None,
+        };
+        assert_eq!(
+            writeback::apply_count(&client, &count).await.unwrap(),
+            CountOutcome::Applied
+        );
+        let moves = moves_of(&count.reference).await;
+        assert_eq!(moves.len(), 1, "Odoo {version}");
+        assert_eq!(moves[0].company_id.as_ref().unwrap().id, company, "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+/// `truestock odoo-sim` as a newcomer runs it: the four lines it prints are enough to connect.
+#[tokio::test]
+async fn the_odoo_sim_command_serves_retail_m_on_every_version() {
+    use std::io::BufRead as _;
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let started = [16, 17, 18, 19].map(|version| {
+        tokio::task::spawn_blocking(move || {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_truestock"))
+                .args([
+                    "odoo-sim",
+                    "--odoo-version",
+                    &version.to_string(),
+                    "--dataset",
+                    "retail-M",
+                ])
+                .args(["--port", "0", "--no-cache"])
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("odoo-sim starts");
+            let stdout = child.stdout.take().unwrap();
+            let mut printed = std::collections::HashMap::new();
+            for line in std::io::BufReader::new(stdout).lines().take(4) {
+                let line = line.unwrap();
+                let (key, value) = line.split_once(": ").expect("key: value lines");
+                printed.insert(key.to_string(), value.to_string());
+            }
+            (version, printed, Killed(child))
+        })
+    });
+    for handle in started {
+        let (version, printed, _running) = handle.await.unwrap();
+        let keys: Vec<&str> = ["url", "database", "login", "api key"]
+            .into_iter()
+            .filter(|k| printed.contains_key(*k))
+            .collect();
+        assert_eq!(keys.len(), 4, "Odoo {version}: {printed:?}");
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = OdooConfig::new(
+            printed["url"].parse().unwrap(),
+            &printed["database"],
+            &printed["login"],
+            SecretString::from(printed["api key"].clone()),
+        );
+        let client = Client::connect(config).await.expect("the printed credentials connect");
+        assert_eq!(client.version().major, version);
+        let count = async |model: &str| {
+            client
+                .search_count(model, &Domain::all(), &SearchOptions::default().include_archived())
+                .await
+                .unwrap()
+        };
+        assert_eq!(count("res.company").await, 2, "Odoo {version}");
+        assert_eq!(
+            count("stock.warehouse").await,
+            21,
+            "Odoo {version}: 2 regional, 18 stores, the web shop"
+        );
+        assert_eq!(count("product.product").await, 20_000, "Odoo {version}");
+        assert!(count("stock.quant").await > 100_000, "Odoo {version}");
+    }
+}

@@ -26,8 +26,28 @@ pub struct Site {
 pub struct Places {
     pub vendors: i64,
     pub customers: i64,
-    pub loss: i64,
-    pub scrap: i64,
+    /// Each company's inventory-loss and scrap locations: `(company, loss, scrap)`.
+    pub virtual_by_company: Vec<(i64, i64, i64)>,
+}
+
+impl Places {
+    fn of_company(&self, company: i64) -> (i64, i64) {
+        let (_, loss, scrap) = self
+            .virtual_by_company
+            .iter()
+            .find(|(c, _, _)| *c == company)
+            .or_else(|| self.virtual_by_company.first())
+            .expect("every dataset has a company");
+        (*loss, *scrap)
+    }
+
+    pub fn loss(&self, company: i64) -> i64 {
+        self.of_company(company).0
+    }
+
+    pub fn scrap(&self, company: i64) -> i64 {
+        self.of_company(company).1
+    }
 }
 
 pub struct Context<'a> {
@@ -83,6 +103,9 @@ fn stock_move(
         // An open 17+ move's quantity is what is reserved, not done.
         vals["quantity"] = json!(quantity);
         vals["picked"] = json!(done);
+    }
+    if let Some(company) = stock::move_company(store, from, to) {
+        vals["company_id"] = json!(company);
     }
     if let (Value::Object(vals), Value::Object(extra)) = (&mut vals, extra) {
         vals.extend(extra);
@@ -450,7 +473,7 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         let uid = user(rng);
         let name = format!("SP/{:05}", n + 1);
         let mut vals = json!({"name": name, "product_id": product, "product_uom_id": 1, "scrap_qty": quantity,
-            "location_id": ctx.network[site].stock, "scrap_location_id": ctx.places.scrap, "state": "done",
+            "location_id": ctx.network[site].stock, "scrap_location_id": ctx.places.scrap(ctx.network[site].company), "state": "done",
             "date_done": text(at), "company_id": ctx.network[site].company});
         if !tags.is_empty() {
             vals["scrap_reason_tag_ids"] = json!([tags[rng.random_range(0..tags.len())]]);
@@ -469,7 +492,7 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             product,
             quantity,
             ctx.network[site].stock,
-            ctx.places.scrap,
+            ctx.places.scrap(ctx.network[site].company),
             at,
             true,
             extra,
@@ -518,9 +541,9 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             continue;
         }
         let (from, to) = if delta > 0.0 {
-            (ctx.places.loss, ctx.network[site].stock)
+            (ctx.places.loss(ctx.network[site].company), ctx.network[site].stock)
         } else {
-            (ctx.network[site].stock, ctx.places.loss)
+            (ctx.network[site].stock, ctx.places.loss(ctx.network[site].company))
         };
         let name = "Product Quantity Updated";
         let mut extra = json!({"is_inventory": true, "reference": name});

@@ -16,7 +16,7 @@ use super::store::Store;
 /// Which dataset to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dataset {
-    /// 1 regional warehouse, 3 stores, a web shop; 2,000 SKUs; one company.
+    /// 1 regional warehouse, 3 stores, a web shop; 2,000 SKUs; two companies.
     RetailS,
     /// 2 regional warehouses, 18 stores, a web shop; 20,000 SKUs; two companies.
     RetailM,
@@ -48,7 +48,8 @@ impl Dataset {
                 skus: 2_000,
                 regional: 1,
                 stores: 3,
-                companies: 1,
+                // Two, like the larger datasets, so that tests cover a second company (it owns store 2).
+                companies: 2,
                 history_days: 183,
             },
             Dataset::RetailM => Shape {
@@ -80,7 +81,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 8;
+pub const FORMAT: u32 = 9;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
@@ -272,19 +273,23 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
         1,
         epoch,
     );
-    let loss = create(
-        store,
-        "stock.location",
-        json!({"name": "Inventory adjustment", "usage": "inventory", "location_id": virtual_view, "company_id": companies[0]}),
-        1,
-        epoch,
-    );
-    let mut scrap =
-        json!({"name": "Scrap", "usage": "inventory", "location_id": virtual_view, "company_id": companies[0]});
-    if version <= 18 {
-        scrap["scrap_location"] = json!(true);
+    // Each company has its own inventory-loss and scrap locations, as Odoo creates them per company.
+    let mut virtual_by_company = Vec::new();
+    for company in &companies {
+        let loss = create(
+            store,
+            "stock.location",
+            json!({"name": "Inventory adjustment", "usage": "inventory", "location_id": virtual_view, "company_id": company}),
+            1,
+            epoch,
+        );
+        let mut scrap =
+            json!({"name": "Scrap", "usage": "inventory", "location_id": virtual_view, "company_id": company});
+        if version <= 18 {
+            scrap["scrap_location"] = json!(true);
+        }
+        virtual_by_company.push((*company, loss, create(store, "stock.location", scrap, 1, epoch)));
     }
-    let scrap_id = create(store, "stock.location", scrap, 1, epoch);
     create(
         store,
         "stock.location",
@@ -532,8 +537,7 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
     let places = super::activity::Places {
         vendors,
         customers,
-        loss,
-        scrap: scrap_id,
+        virtual_by_company,
     };
     super::activity::generate(
         store,

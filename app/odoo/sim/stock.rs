@@ -222,6 +222,15 @@ pub(crate) fn done_move_line(
     store.create_at("stock.move.line", &vals, uid, at)
 }
 
+/// The company a move between two locations belongs to: the source's, or else the destination's
+/// (partner and virtual locations may have none).
+pub(crate) fn move_company(store: &Store, from: i64, to: i64) -> Option<i64> {
+    store
+        .get("stock.location", from, "company_id")
+        .as_id()
+        .or_else(|| store.get("stock.location", to, "company_id").as_id())
+}
+
 /// Creates a done move of `stock` (its product, source location, lot, package and owner) and applies
 /// it to the quants of both ends (internal locations only).
 pub(crate) fn done_move(store: &mut Store, mut vals: Map<String, Value>, stock: &QuantKey, uid: i64) -> SimResult<i64> {
@@ -242,6 +251,9 @@ pub(crate) fn done_move(store: &mut Store, mut vals: Map<String, Value>, stock: 
     }
     vals.insert("product_id".into(), json!(stock.product));
     vals.insert("location_id".into(), json!(stock.location));
+    if let Some(company) = move_company(store, stock.location, to) {
+        vals.entry("company_id").or_insert(json!(company));
+    }
     vals.insert("state".into(), json!("done"));
     vals.insert("date".into(), json!(now().format("%Y-%m-%d %H:%M:%S%.6f").to_string()));
     vals.insert("product_qty".into(), json!(quantity));
