@@ -161,6 +161,17 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         deliveries.push(create(store, "stock.picking.type", json!({"name": outgoing, "code": "outgoing", "sequence_code": "OUT",
             "warehouse_id": site.warehouse, "default_location_src_id": site.stock, "default_location_dest_id": ctx.places.customers,
             "company_id": company}), 1, ctx.start - Duration::days(ctx.history_days + 30)));
+        let types =
+            json!({"in_type_id": receipts.last(), "int_type_id": internals.last(), "out_type_id": deliveries.last()});
+        store
+            .write_at(
+                "stock.warehouse",
+                &[site.warehouse],
+                &obj(types),
+                1,
+                ctx.start - Duration::days(ctx.history_days + 30),
+            )
+            .expect("warehouse operation types");
     }
 
     // Suppliers with their behaviour, and their prices per product.

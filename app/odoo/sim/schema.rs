@@ -307,6 +307,17 @@ const RECEIPT_STATUS: &[&str] = &["pending", "partial", "full"];
 const RECEIVED_METHOD: &[&str] = &["manual", "stock_moves"];
 const TRIGGER: &[&str] = &["auto", "manual"];
 
+/// A model that is only the target of many2ones TrueStock reads: a name is all it has here.
+fn named_model(name: &'static str, label: &'static str) -> ModelSpec {
+    model(
+        name,
+        label,
+        "name",
+        None,
+        vec![field("name", Kind::Char, "Name").required()],
+    )
+}
+
 /// A package (pallet, box) of quants; its location is its content's.
 fn package_model(name: &'static str) -> ModelSpec {
     use Kind::*;
@@ -361,6 +372,8 @@ fn all_models() -> Vec<ModelSpec> {
                 field("parent_id", Many2one("res.partner"), "Related Company"),
                 field("ref", Char, "Reference"),
                 field("company_id", Many2one("res.company"), "Company"),
+                field("commercial_partner_id", Many2one("res.partner"), "Commercial Entity").readonly(),
+                field("buyer_id", Many2one("res.users"), "Buyer").since(17),
                 field("supplier_rank", Integer, "Supplier Rank"),
                 field("customer_rank", Integer, "Customer Rank"),
                 field("active", Boolean, "Active"),
@@ -412,6 +425,8 @@ fn all_models() -> Vec<ModelSpec> {
                 field("uom_type", Selection(UOM_TYPE), "Type").until(18),
                 field("relative_factor", Float, "Contains").since(19),
                 field("relative_uom_id", Many2one("uom.uom"), "Reference Unit").since(19),
+                field("sequence", Integer, "Sequence").since(19),
+                field("parent_path", Char, "Parent Path").readonly().since(19),
                 field("active", Boolean, "Active"),
             ],
         ),
@@ -424,6 +439,7 @@ fn all_models() -> Vec<ModelSpec> {
                 field("name", Char, "Name").required(),
                 field("complete_name", Char, "Complete Name").readonly(),
                 field("parent_id", Many2one("product.category"), "Parent Category"),
+                field("parent_path", Char, "Parent Path").readonly(),
             ],
         ),
         model(
@@ -501,6 +517,16 @@ fn all_models() -> Vec<ModelSpec> {
                 field("partner_id", Many2one("res.partner"), "Address"),
                 field("view_location_id", Many2one("stock.location"), "View Location"),
                 field("lot_stock_id", Many2one("stock.location"), "Location Stock"),
+                field("in_type_id", Many2one("stock.picking.type"), "In Type"),
+                field("out_type_id", Many2one("stock.picking.type"), "Out Type"),
+                field("int_type_id", Many2one("stock.picking.type"), "Internal Type"),
+                field("pick_type_id", Many2one("stock.picking.type"), "Pick Type"),
+                field("pack_type_id", Many2one("stock.picking.type"), "Pack Type"),
+                field("return_type_id", Many2one("stock.picking.type"), "Return Type").until(16),
+                field("qc_type_id", Many2one("stock.picking.type"), "Quality Control Type").since(18),
+                field("store_type_id", Many2one("stock.picking.type"), "Storage Type").since(18),
+                field("xdock_type_id", Many2one("stock.picking.type"), "Cross Dock Type").since(18),
+                field("crossdock_route_id", Many2one("stock.route"), "Crossdock Route").until(18),
                 field("sequence", Integer, "Sequence"),
                 field("active", Boolean, "Active"),
             ],
@@ -518,8 +544,13 @@ fn all_models() -> Vec<ModelSpec> {
                 field("warehouse_id", Many2one("stock.warehouse"), "Warehouse").readonly(),
                 field("company_id", Many2one("res.company"), "Company"),
                 field("barcode", Char, "Barcode"),
+                field("parent_path", Char, "Parent Path").readonly(),
                 field("scrap_location", Boolean, "Is a Scrap Location?").until(18),
                 field("return_location", Boolean, "Is a Return Location?").until(17),
+                field("posx", Integer, "Corridor (X)").until(18),
+                field("posy", Integer, "Shelves (Y)").until(18),
+                field("posz", Integer, "Height (Z)").until(18),
+                field("comment", Text, "Additional Information").until(18),
                 field("replenish_location", Boolean, "Replenish Location"),
                 field("active", Boolean, "Active"),
             ],
@@ -539,6 +570,11 @@ fn all_models() -> Vec<ModelSpec> {
         // The package model was renamed in 19 (ODOO-API §3.4).
         package_model("stock.quant.package").until(18),
         package_model("stock.package").since(19),
+        named_model("stock.route", "Inventory Routes"),
+        named_model("procurement.group", "Procurement Group").until(18),
+        named_model("stock.reference", "Reference").since(19),
+        named_model("product.packaging", "Product Packaging").until(18),
+        named_model("account.tax", "Tax"),
         model(
             "stock.quant",
             "Quants",
@@ -612,6 +648,9 @@ fn all_models() -> Vec<ModelSpec> {
                     "All returned moves",
                 ),
                 field("product_packaging_id", Many2one("product.packaging"), "Packaging").until(18),
+                field("reference_ids", Many2many("stock.reference"), "References").since(19),
+                field("packaging_uom_id", Many2one("uom.uom"), "Packaging").since(19),
+                field("packaging_uom_qty", Float, "Packaging Quantity").since(19),
             ],
         ),
         model(
@@ -718,6 +757,14 @@ fn all_models() -> Vec<ModelSpec> {
                 field("return_id", Many2one("stock.picking"), "Return of").since(17),
                 field("return_ids", One2many("stock.picking", "return_id"), "Returns").since(17),
                 field("move_ids", One2many("stock.move", "picking_id"), "Stock Moves"),
+                field(
+                    "move_ids_without_package",
+                    One2many("stock.move", "picking_id"),
+                    "Stock Moves not in package",
+                )
+                .until(18),
+                field("move_line_ids", One2many("stock.move.line", "picking_id"), "Operations"),
+                field("immediate_transfer", Boolean, "Immediate Transfer").until(16),
                 field("state", Selection(PICKING_STATE), "Status").readonly(),
                 field("priority", Selection(PRIORITY), "Priority"),
                 field("user_id", Many2one("res.users"), "Responsible"),
@@ -811,6 +858,8 @@ fn all_models() -> Vec<ModelSpec> {
                 field("price_unit", Float, "Unit Price"),
                 field("price_subtotal", Float, "Subtotal").readonly(),
                 field("discount", Float, "Discount (%)").since(17),
+                field("product_packaging_id", Many2one("product.packaging"), "Packaging").until(18),
+                field("product_packaging_qty", Float, "Packaging Quantity").until(18),
                 field("taxes_id", Many2many("account.tax"), "Taxes").until(18),
                 field("tax_ids", Many2many("account.tax"), "Taxes").since(19),
                 field("date_planned", Datetime, "Expected Arrival"),
@@ -864,6 +913,15 @@ fn all_models() -> Vec<ModelSpec> {
                 field("product_min_qty", Float, "Min Quantity"),
                 field("product_max_qty", Float, "Max Quantity"),
                 field("qty_multiple", Float, "Multiple Quantity").until(18),
+                field("qty_forecast", Float, "Forecast").readonly(),
+                field("qty_to_order", Float, "To Order"),
+                field("qty_to_order_manual", Float, "To Order (manual)").since(18),
+                field("qty_to_order_computed", Float, "To Order (computed)")
+                    .readonly()
+                    .since(19),
+                field("deadline_date", Date, "Deadline").since(19),
+                field("route_id", Many2one("stock.route"), "Route"),
+                field("group_id", Many2one("procurement.group"), "Procurement Group").until(18),
                 field("company_id", Many2one("res.company"), "Company"),
                 field("supplier_id", Many2one("product.supplierinfo"), "Vendor"),
                 field("replenishment_uom_id", Many2one("uom.uom"), "Replenishment Unit").since(19),
@@ -930,5 +988,52 @@ mod tests {
         };
         assert_eq!(kind(&v16), Kind::Many2one("stock.quant.package"));
         assert_eq!(kind(&v19), Kind::Many2one("stock.package"));
+        // (model, field, first version, last version), from ODOO-API §3.
+        let ranges = [
+            ("stock.warehouse", "return_type_id", 16, 16),
+            ("stock.warehouse", "qc_type_id", 18, 19),
+            ("stock.warehouse", "crossdock_route_id", 16, 18),
+            ("stock.location", "posx", 16, 18),
+            ("stock.location", "return_location", 16, 17),
+            ("stock.move", "name", 16, 18),
+            ("stock.move", "reference_ids", 19, 19),
+            ("stock.move", "packaging_uom_qty", 19, 19),
+            ("stock.picking", "move_ids_without_package", 16, 18),
+            ("stock.picking", "immediate_transfer", 16, 16),
+            ("stock.picking", "return_id", 17, 19),
+            ("stock.warehouse.orderpoint", "qty_to_order_manual", 18, 19),
+            ("stock.warehouse.orderpoint", "deadline_date", 19, 19),
+            ("uom.uom", "parent_path", 19, 19),
+            ("res.partner", "buyer_id", 17, 19),
+            ("purchase.order.line", "product_packaging_qty", 16, 18),
+        ];
+        for (model, field, first, last) in ranges {
+            for version in 16..=19 {
+                let has = Schema::for_version(version)
+                    .model(model)
+                    .unwrap()
+                    .field(field)
+                    .is_some();
+                assert_eq!(has, (first..=last).contains(&version), "{model}.{field} on {version}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_relation_points_to_a_model_of_the_same_version() {
+        for version in 16..=19 {
+            let schema = Schema::for_version(version);
+            for name in schema.model_names() {
+                for field in &schema.model(name).unwrap().fields {
+                    if let Some(target) = field.kind.relation() {
+                        assert!(
+                            schema.model(target).is_some(),
+                            "{name}.{} → {target} on {version}",
+                            field.name
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -554,6 +554,7 @@ impl Store {
                     None => name,
                 };
                 self.put(model, id, "complete_name", Val::Str(complete));
+                self.put_parent_path(model, id, parent_field);
                 if model == "stock.location" && self.get(model, id, "warehouse_id") == Val::Null {
                     let warehouse = self.ancestors(model, id).into_iter().find_map(|loc| {
                         self.table("stock.warehouse")
@@ -567,7 +568,11 @@ impl Store {
                     }
                 }
             }
+            "uom.uom" if self.schema.version >= 19 => self.put_parent_path(model, id, "relative_uom_id"),
             "res.partner" => {
+                // The commercial entity is the topmost company (or the partner itself).
+                let commercial = self.ancestors(model, id).into_iter().last().unwrap_or(id);
+                self.put(model, id, "commercial_partner_id", Val::Int(commercial));
                 // A contact of a company reads "Company, Name" (`_compute_complete_name`).
                 let name = self.get(model, id, "name").as_str().unwrap_or_default().to_string();
                 let company = self
@@ -616,6 +621,18 @@ impl Store {
             }
             _ => {}
         }
+    }
+
+    /// `parent_path` as Odoo stores it: the ids from the root down to the record, each followed by `/`.
+    fn put_parent_path(&mut self, model: &str, id: i64, parent_field: &str) {
+        let path = match self.get(model, id, parent_field).as_id() {
+            Some(parent) => format!(
+                "{}{id}/",
+                self.get(model, parent, "parent_path").as_str().unwrap_or_default()
+            ),
+            None => format!("{id}/"),
+        };
+        self.put(model, id, "parent_path", Val::Str(path));
     }
 
     fn put(&mut self, model: &str, id: i64, field: &str, value: Val) {
