@@ -10,5 +10,6 @@ mod helpers;
 mod members;
 mod odoo;
 mod odoo_clients;
+mod odoo_wire;
 mod tenancy;
 mod web;

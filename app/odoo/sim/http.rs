@@ -322,7 +322,7 @@ fn json2_status(error: &SimError) -> u16 {
         "LockError" => 409,
         // Bad arguments (binding errors) are 422; a ValueError (say, an invalid field) is not a
         // UserError in Odoo and falls through to 500.
-        "UserError" | "ValidationError" | "TypeError" => 422,
+        "UserError" | "ValidationError" | "TypeError" | "UnprocessableEntity" => 422,
         "AttributeError" => 404,
         _ => 500,
     }
@@ -416,6 +416,7 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
         positional: &[],
         named: &named,
         uid: super::dataset::BOT_UID,
+        transport: super::orm::Transport::Json2,
     });
     // JSON-2 returns a created recordset as its ids, even for a single dict.
     let outcome = outcome.map(|value| match (method.as_str(), value) {

@@ -300,6 +300,7 @@ impl Simulator {
             positional: &rest,
             named: kwargs,
             uid,
+            transport: orm::Transport::Rpc,
         })
     }
 }

@@ -99,6 +99,13 @@ impl SimError {
             message: format!("The method '{method}' does not exist on the model '{model}'"),
         }
     }
+    /// A JSON-2 call whose arguments do not bind (werkzeug's 422, ODOO-API §1.4).
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self {
+            name: "werkzeug.exceptions.UnprocessableEntity",
+            message: message.into(),
+        }
+    }
     pub fn type_error(message: impl Into<String>) -> Self {
         Self {
             name: "builtins.TypeError",
