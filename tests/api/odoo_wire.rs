@@ -81,6 +81,88 @@ async fn json2(sim: &RunningSimulator, model: &str, method: &str, body: Value) -
 }
 
 #[tokio::test]
+async fn create_with_vals_list_by_keyword_is_odoos_index_error_and_creates_nothing() {
+    for (version, message) in [
+        (16, "tuple index out of range"),
+        (17, "tuple index out of range"),
+        (18, "tuple index out of range"),
+        (19, "list index out of range"),
+    ] {
+        let sim = simulator(version).await;
+        let by_keyword = execute_kw(
+            &sim,
+            "product.category",
+            "create",
+            json!([]),
+            json!({"vals_list": [{"name": "Wire keyword"}]}),
+        )
+        .await;
+        assert_eq!(
+            error(&by_keyword),
+            ("builtins.IndexError".to_string(), message.to_string()),
+            "Odoo {version}"
+        );
+        let count = |name: &'static str| {
+            execute_kw(
+                &sim,
+                "product.category",
+                "search_count",
+                json!([[["name", "=", name]]]),
+                json!({}),
+            )
+        };
+        assert_eq!(result(count("Wire keyword").await), json!(0), "Odoo {version}");
+        // Positionally, a list of values gives a list of ids.
+        let created = result(
+            execute_kw(
+                &sim,
+                "product.category",
+                "create",
+                json!([[{"name": "Wire positional"}]]),
+                json!({}),
+            )
+            .await,
+        );
+        assert!(
+            created.as_array().is_some_and(|ids| ids.len() == 1),
+            "Odoo {version}: {created}"
+        );
+        assert_eq!(result(count("Wire positional").await), json!(1), "Odoo {version}");
+        // A record method without its ids fails the same way.
+        let no_ids = execute_kw(&sim, "product.category", "unlink", json!([]), json!({})).await;
+        assert_eq!(error(&no_ids).0, "builtins.IndexError", "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn json2_takes_vals_list_by_name() {
+    let sim = simulator(19).await;
+    let (status, ids) = json2(
+        &sim,
+        "product.category",
+        "create",
+        json!({"vals_list": [{"name": "Wire JSON-2"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{ids}");
+    let id = ids
+        .as_array()
+        .and_then(|ids| ids.first())
+        .and_then(Value::as_i64)
+        .unwrap();
+    let (status, rows) = json2(
+        &sim,
+        "product.category",
+        "read",
+        json!({"ids": [id], "fields": ["name"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows[0]["name"], "Wire JSON-2");
+}
+
+#[tokio::test]
 async fn a_missing_required_argument_is_pythons_type_error_over_json_rpc() {
     let sim = simulator(17).await;
     for method in ["search", "search_count"] {

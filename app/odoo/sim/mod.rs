@@ -292,7 +292,7 @@ impl Simulator {
         kwargs: &serde_json::Map<String, Value>,
         uid: i64,
     ) -> SimResult<Option<Value>> {
-        let (ids, rest) = orm::split_ids(method, args)?;
+        let (ids, rest) = orm::split_ids(method, args, self.version())?;
         self.execute_call(orm::Call {
             model,
             method,

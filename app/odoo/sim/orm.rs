@@ -144,6 +144,17 @@ fn bind(call: &Call<'_>, signature: &Signature) -> SimResult<HashMap<String, Val
     Ok(bound)
 }
 
+/// Odoo's `args[0]` on an empty argument list (`call_kw` takes a record method's ids and `create`'s
+/// result shape from it): up to 18 `execute_kw` has unpacked the arguments into a tuple; on 19 they
+/// stay the request's list.
+pub fn index_error(version: u8) -> SimError {
+    let kind = if version <= 18 { "tuple" } else { "list" };
+    SimError {
+        name: "builtins.IndexError",
+        message: format!("{kind} index out of range"),
+    }
+}
+
 fn ids_of(value: &Value) -> SimResult<Vec<i64>> {
     match value {
         Value::Number(n) => n.as_i64().map(|id| vec![id]).ok_or_else(|| SimError::value("bad id")),
@@ -262,6 +273,11 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
         return Err(SimError::attribute(call.model, call.method));
     };
     let args = bind(&call, &signature)?;
+    // `create`'s values given by keyword over the `object` service: Odoo creates the records, then
+    // fails on `args[0]` and rolls back (ODOO-API §1.2). JSON-2 names them by design.
+    if call.transport == Transport::Rpc && call.method == "create" && call.positional.is_empty() {
+        return Err(index_error(version));
+    }
     let ctx = Ctx::from_json(call.context(), call.uid);
     let ids = || call.ids.clone().unwrap_or_default();
     let domain = || args.get("domain").cloned().unwrap_or(Value::Array(Vec::new()));
@@ -581,11 +597,9 @@ fn read_group(
 }
 
 /// Splits JSON-RPC `execute_kw` arguments into ids (for record methods) and the rest.
-pub fn split_ids(method: &str, args: &[Value]) -> SimResult<(Option<Vec<i64>>, Vec<Value>)> {
+pub fn split_ids(method: &str, args: &[Value], version: u8) -> SimResult<(Option<Vec<i64>>, Vec<Value>)> {
     if is_record_method(method) {
-        let first = args
-            .first()
-            .ok_or_else(|| SimError::type_error(format!("{method}() missing the record ids")))?;
+        let first = args.first().ok_or_else(|| index_error(version))?;
         Ok((Some(ids_of(first)?), args[1..].to_vec()))
     } else {
         Ok((None, args.to_vec()))
