@@ -237,3 +237,136 @@ async fn a_missing_required_argument_is_422_over_json2() {
     assert_eq!(rows.as_array().map(Vec::len), Some(2));
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn other_paths_under_json2_answer_404_with_a_hint_on_19_only() {
+    let sim = simulator(19).await;
+    let hint = "Did you mean POST /json/2/<model>/<method>?";
+    let http = http();
+    for (method, path) in [
+        (reqwest::Method::GET, "/json/2/stock.quant/search_read"),
+        (reqwest::Method::POST, "/json/2/stock.quant"),
+        (reqwest::Method::POST, "/json/2/stock.quant/search_read/extra"),
+        (reqwest::Method::DELETE, "/json/2/stock.quant/unlink"),
+        (reqwest::Method::GET, "/json/2"),
+    ] {
+        // The catch-all route is public: no key needed to be told where to go.
+        let response = http
+            .request(method.clone(), format!("{}{path}", sim.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["name"], "werkzeug.exceptions.NotFound", "{method} {path}");
+        assert_eq!(body["message"], hint, "{method} {path}");
+        assert_eq!(body["arguments"], json!([hint, 404]));
+    }
+    // An unknown model or method is the controller's own NotFound.
+    let (status, body) = json2(&sim, "no.such.model", "search", json!({"domain": []})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["message"], "the model 'no.such.model' does not exist");
+    let (status, body) = json2(&sim, "stock.quant", "frobnicate", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["name"], "werkzeug.exceptions.NotFound");
+    sim.stop().await;
+
+    let sim = simulator(18).await;
+    let response = http
+        .post(format!("{}/json/2/stock.quant/search_read", sim.url))
+        .bearer_auth(KEY)
+        .json(&json!({"domain": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn json2_checks_database_content_type_key_and_body_in_odoos_order() {
+    let sim = simulator(19).await;
+    let url = format!("{}/json/2/stock.quant/search_count", sim.url);
+    let http = http();
+    let domain = json!({"domain": [["id", "=", 1]]}).to_string();
+    let post = |key: &str, content_type: &str, body: &str| {
+        http.post(&url)
+            .header("Authorization", key)
+            .header("Content-Type", content_type)
+            .body(body.to_string())
+    };
+    let text = |response: reqwest::Response| async move {
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        (response.status(), content_type, response.text().await.unwrap())
+    };
+    let bearer = format!("Bearer {KEY}");
+
+    // Another database on the host: HTML 404, before the key is even looked at.
+    let (status, content_type, _) = text(
+        post("bearer wrong", "application/json", &domain)
+            .header("X-Odoo-Database", "other-db")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, content_type.starts_with("text/html")),
+        (StatusCode::NOT_FOUND, true)
+    );
+    // A body that is not JSON by its type: 415 (HTML), also before the key.
+    let (status, content_type, _) = text(post("bearer wrong", "text/plain", &domain).send().await.unwrap()).await;
+    assert_eq!(
+        (status, content_type.starts_with("text/html")),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, true)
+    );
+    // No key or a wrong one: 401 with the scheme to use.
+    for key in ["", "bearer wrong", "Basic d2lyZTp3aXJl"] {
+        let response = post(key, "application/json", &domain).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{key:?}");
+        assert_eq!(response.headers()["www-authenticate"], "bearer");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["name"], "werkzeug.exceptions.Unauthorized");
+        assert_eq!(body["message"], "Invalid apikey");
+        assert_eq!(body["arguments"], json!(["Invalid apikey", 401]));
+        for key in ["context", "debug"] {
+            assert!(body.get(key).is_some(), "{key} missing from {body}");
+        }
+    }
+    // Garbage and a JSON body that is not an object: 400.
+    for garbage in ["{\"domain\": [", "[1, 2]"] {
+        let response = post(&bearer, "application/json", garbage).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{garbage}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("could not parse the body as json"),
+            "{body}"
+        );
+    }
+    // The scheme is case-insensitive, the charset parameter allowed and the right database welcome.
+    for (key, content_type) in [
+        (bearer.clone(), "application/json; charset=utf-8"),
+        (format!("bearer {KEY}"), "application/json"),
+        (format!("BEARER  {KEY}"), "application/json"),
+    ] {
+        let (status, _, body) = text(
+            post(&key, content_type, &domain)
+                .header("X-Odoo-Database", &sim.simulator.config.database)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "1"), "{key} {content_type}");
+    }
+    sim.stop().await;
+}
