@@ -370,3 +370,45 @@ async fn json2_checks_database_content_type_key_and_body_in_odoos_order() {
     }
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn a_draft_scrap_is_new_and_takes_its_sequence_name_when_done() {
+    // Odoo's stock.scrap defaults `name` to "New" and assigns the `stock.scrap` sequence in
+    // do_scrap, in every version from 14 to 19 (stock_scrap.py; ODOO-API §3.6 for 18).
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let ids = |model: &'static str, field: &'static str, value: &'static str| {
+            execute_kw(&sim, model, "search", json!([[[field, "=", value]]]), json!({}))
+        };
+        let product = result(ids("product.product", "default_code", "SKU-000001").await)[0].clone();
+        let location = result(ids("stock.location", "complete_name", "RW1/Stock").await)[0].clone();
+        let vals = json!({"product_id": product, "product_uom_id": 1, "scrap_qty": 1.0, "location_id": location});
+        let scrap = result(execute_kw(&sim, "stock.scrap", "create", json!([vals]), json!({})).await);
+        let read = || {
+            execute_kw(
+                &sim,
+                "stock.scrap",
+                "read",
+                json!([[scrap], ["name", "state"]]),
+                json!({}),
+            )
+        };
+        let draft = result(read().await);
+        assert_eq!(draft[0]["state"], "draft", "Odoo {version}");
+        assert_eq!(draft[0]["name"], "New", "Odoo {version}");
+        assert_eq!(
+            result(execute_kw(&sim, "stock.scrap", "action_validate", json!([[scrap]]), json!({})).await),
+            json!(true),
+            "Odoo {version}"
+        );
+        let done = result(read().await);
+        assert_eq!(done[0]["state"], "done", "Odoo {version}");
+        let name = done[0]["name"].as_str().unwrap();
+        assert!(
+            name.strip_prefix("SP/")
+                .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit())),
+            "Odoo {version}: {name}"
+        );
+        sim.stop().await;
+    }
+}

@@ -349,6 +349,10 @@ impl Store {
             if f.name == "state" && matches!(model, "stock.scrap" | "stock.move") {
                 row[i] = Val::Str("draft".into());
             }
+            // A draft scrap is "New" in every version; its sequence number comes with `do_scrap`.
+            if f.name == "name" && model == "stock.scrap" {
+                row[i] = Val::Str("New".into());
+            }
             if matches!(f.kind, Kind::One2many(..) | Kind::Many2many(_)) {
                 row[i] = Val::Ids(Vec::new());
             }
