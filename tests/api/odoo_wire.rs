@@ -412,3 +412,276 @@ async fn a_draft_scrap_is_new_and_takes_its_sequence_name_when_done() {
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn session_authenticate_answers_the_session_info_and_sets_the_session_cookie() {
+    let sim = simulator(17).await;
+    let c = sim.simulator.config.clone();
+    let authenticate = |password: &str| {
+        http()
+            .post(format!("{}/web/session/authenticate", sim.url))
+            .json(&json!({"jsonrpc": "2.0", "method": "call", "id": "s1",
+                          "params": {"db": c.database, "login": c.login, "password": password}}))
+            .send()
+    };
+    let response = authenticate(KEY).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response
+        .cookies()
+        .find(|cookie| cookie.name() == "session_id")
+        .map(|cookie| {
+            (
+                cookie.value().to_string(),
+                cookie.http_only(),
+                cookie.path().map(str::to_string),
+            )
+        });
+    let (value, http_only, path) = cookie.expect("a session_id cookie");
+    assert!(!value.is_empty() && http_only && path.as_deref() == Some("/"));
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["id"], "s1");
+    let info = result(answer);
+    assert_eq!(info["uid"], 2);
+    assert_eq!(info["db"], json!(c.database));
+    assert_eq!(info["user_context"]["uid"], 2);
+    assert!(info["user_context"]["lang"].is_string() && info["user_context"]["tz"].is_string());
+    // A wrong password is Odoo's AccessDenied, and no session.
+    let response = authenticate("wrong").await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.cookies().all(|cookie| cookie.name() != "session_id"));
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(error(&answer).0, "odoo.exceptions.AccessDenied");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn db_list_names_the_database_over_json_rpc() {
+    let sim = simulator(18).await;
+    let answer = jsonrpc(&sim, "db", "list", json!([])).await;
+    assert_eq!(answer["id"], 7);
+    assert_eq!(result(answer), json!([sim.simulator.config.database]));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn json_rpc_refuses_bodies_that_are_not_json_rpc_and_echoes_ids_in_full_error_envelopes() {
+    let sim = simulator(16).await;
+    let post = |body: &'static str| {
+        http()
+            .post(format!("{}/jsonrpc", sim.url))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (body, text) in [
+        ("{\"jsonrpc\": \"2.0\", \"params\": {", "Invalid JSON data"),
+        ("not json at all", "Invalid JSON data"),
+        ("[1, 2, 3]", "Invalid JSON-RPC data"),
+    ] {
+        let response = post(body).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(response.text().await.unwrap(), text, "{body}");
+    }
+    // Errors travel with HTTP 200 in the body, with the id echoed and all five `data` keys.
+    let response = post(
+        r#"{"jsonrpc": "2.0", "method": "call", "id": "req-9",
+            "params": {"service": "object", "method": "execute_kw",
+                       "args": ["north-retail", 2, "wrong", "stock.quant", "search", [[]]]}}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["jsonrpc"], "2.0");
+    assert_eq!(answer["id"], "req-9");
+    assert_eq!(answer["error"]["code"], 200);
+    assert_eq!(answer["error"]["message"], "Odoo Server Error");
+    let data = answer["error"]["data"].as_object().unwrap();
+    let mut keys: Vec<&str> = data.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["arguments", "context", "debug", "message", "name"]);
+    assert_eq!(data["name"], "odoo.exceptions.AccessDenied");
+    assert_eq!(data["message"], "Access Denied");
+    // A null id comes back null.
+    let answer: Value =
+        post(r#"{"jsonrpc": "2.0", "id": null, "params": {"service": "db", "method": "list", "args": []}}"#)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(answer.get("id"), Some(&Value::Null));
+    sim.stop().await;
+}
+
+/// A quant of SKU-000001 at S01/Stock with a count of `counted` entered in inventory mode.
+async fn counted_quant(sim: &RunningSimulator, counted: f64) -> i64 {
+    let ids = |model: &'static str, field: &'static str, value: &'static str| {
+        execute_kw(sim, model, "search", json!([[[field, "=", value]]]), json!({}))
+    };
+    let product = result(ids("product.product", "default_code", "SKU-000001").await)[0].clone();
+    let location = result(ids("stock.location", "complete_name", "S01/Stock").await)[0].clone();
+    let quants = result(
+        execute_kw(
+            sim,
+            "stock.quant",
+            "search",
+            json!([[["product_id", "=", product], ["location_id", "=", location]]]),
+            json!({}),
+        )
+        .await,
+    );
+    let quant = quants[0].as_i64().expect("a quant to count");
+    let written = execute_kw(
+        sim,
+        "stock.quant",
+        "write",
+        json!([[quant], {"inventory_quantity": counted}]),
+        json!({"context": {"inventory_mode": true}}),
+    )
+    .await;
+    assert_eq!(result(written), json!(true));
+    quant
+}
+
+async fn quantity(sim: &RunningSimulator, quant: i64) -> f64 {
+    let rows = result(execute_kw(sim, "stock.quant", "read", json!([[quant], ["quantity"]]), json!({})).await);
+    rows[0]["quantity"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn a_method_returning_none_has_no_result_key_over_json_rpc() {
+    let sim = simulator(17).await;
+    let quant = counted_quant(&sim, 7.0).await;
+    let answer = execute_kw(
+        &sim,
+        "stock.quant",
+        "action_apply_inventory",
+        json!([[quant]]),
+        json!({"context": {"inventory_mode": true}}),
+    )
+    .await;
+    let mut keys: Vec<&str> = answer.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["id", "jsonrpc"], "{answer}");
+    assert_eq!(quantity(&sim, quant).await, 7.0);
+    sim.stop().await;
+}
+
+/// An XML-RPC value from JSON (what Python's `xmlrpc.client` would send).
+fn xml_value(value: &Value) -> String {
+    match value {
+        Value::Bool(b) => format!("<value><boolean>{}</boolean></value>", u8::from(*b)),
+        Value::Number(n) if n.is_i64() => format!("<value><int>{n}</int></value>"),
+        Value::Number(n) => format!("<value><double>{n}</double></value>"),
+        Value::String(s) => format!("<value><string>{s}</string></value>"),
+        Value::Array(items) => format!(
+            "<value><array><data>{}</data></array></value>",
+            items.iter().map(xml_value).collect::<String>()
+        ),
+        Value::Object(map) => format!(
+            "<value><struct>{}</struct></value>",
+            map.iter()
+                .map(|(k, v)| format!("<member><name>{k}</name>{}</member>", xml_value(v)))
+                .collect::<String>()
+        ),
+        Value::Null => "<value><nil/></value>".into(),
+    }
+}
+
+/// `method(*params)` posted to an XML-RPC `path`; the response text (HTTP 200 and `text/xml` asserted).
+async fn xmlrpc(sim: &RunningSimulator, path: &str, method: &str, params: Value) -> String {
+    let params: String = params
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("<param>{}</param>", xml_value(p)))
+        .collect();
+    let body = format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>{method}</methodName><params>{params}</params></methodCall>"
+    );
+    let response = http()
+        .post(format!("{}{path}", sim.url))
+        .header("Content-Type", "text/xml")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/xml")
+    );
+    response.text().await.unwrap()
+}
+
+/// The typed value of a fault's member (`<int>3</int>`, `<string>…</string>`).
+fn fault_member<'a>(xml: &'a str, name: &str) -> &'a str {
+    assert!(xml.contains("<fault>"), "not a fault: {xml}");
+    let start = xml
+        .find(&format!("<name>{name}</name><value>"))
+        .unwrap_or_else(|| panic!("no {name} in {xml}"))
+        + name.len()
+        + "<name></name><value>".len();
+    let end = start + xml[start..].find("</value>").unwrap();
+    &xml[start..end]
+}
+
+#[tokio::test]
+async fn legacy_xmlrpc_faults_are_strings_where_numbered_ones_are_integers() {
+    let sim = simulator(18).await;
+    let db = sim.simulator.config.database.clone();
+    let execute_kw = |key: &str, model: &str, method: &str, args: Value| json!([db, 2, key, model, method, args, {"context": {"inventory_mode": true}}]);
+    // A bad key: AccessDenied, a string code on the legacy path, 3 on /xmlrpc/2.
+    let search = execute_kw("wrong", "stock.quant", "search", json!([[]]));
+    let legacy = xmlrpc(&sim, "/xmlrpc/object", "execute_kw", search.clone()).await;
+    assert_eq!(fault_member(&legacy, "faultCode"), "<string>AccessDenied</string>");
+    assert_eq!(fault_member(&legacy, "faultString"), "<string>Access Denied</string>");
+    let numbered = xmlrpc(&sim, "/xmlrpc/2/object", "execute_kw", search).await;
+    assert_eq!(fault_member(&numbered, "faultCode"), "<int>3</int>");
+    // A UserError: "warning -- UserError" and an empty string on the legacy path.
+    let done_scrap = sim.simulator.with_store(|s| {
+        s.ids("stock.scrap")
+            .into_iter()
+            .find(|id| s.get("stock.scrap", *id, "state").as_str() == Some("done"))
+            .unwrap()
+    });
+    let unlink = execute_kw(KEY, "stock.scrap", "unlink", json!([[done_scrap]]));
+    let legacy = xmlrpc(&sim, "/xmlrpc/object", "execute_kw", unlink.clone()).await;
+    assert_eq!(
+        fault_member(&legacy, "faultCode"),
+        "<string>warning -- UserError\n\nYou cannot delete a scrap which is done.</string>"
+    );
+    assert_eq!(fault_member(&legacy, "faultString"), "<string></string>");
+    let numbered = xmlrpc(&sim, "/xmlrpc/2/object", "execute_kw", unlink).await;
+    assert_eq!(fault_member(&numbered, "faultCode"), "<int>2</int>");
+    // A method returning None cannot be marshalled: the legacy code is the TypeError's text and the
+    // string a traceback; /xmlrpc/2 says fault 1. Both times the count was applied all the same.
+    for (path, counted) in [("/xmlrpc/object", 5.0), ("/xmlrpc/2/object", 6.0)] {
+        let quant = counted_quant(&sim, counted).await;
+        let apply = execute_kw(KEY, "stock.quant", "action_apply_inventory", json!([[quant]]));
+        let fault = xmlrpc(&sim, path, "execute_kw", apply).await;
+        let (code, string) = (fault_member(&fault, "faultCode"), fault_member(&fault, "faultString"));
+        if path == "/xmlrpc/object" {
+            assert_eq!(
+                code,
+                "<string>cannot marshal None unless allow_none is enabled</string>"
+            );
+        } else {
+            assert_eq!(code, "<int>1</int>");
+        }
+        assert!(string.contains("Traceback (most recent call last)"), "{path}: {string}");
+        assert_eq!(quantity(&sim, quant).await, counted, "{path}");
+    }
+    // Successful calls answer a value on both paths.
+    for path in ["/xmlrpc/common", "/xmlrpc/2/common"] {
+        let answer = xmlrpc(&sim, path, "version", json!([])).await;
+        assert!(
+            answer.contains("<name>server_serie</name><value><string>18.0</string></value>"),
+            "{answer}"
+        );
+    }
+    sim.stop().await;
+}
