@@ -685,3 +685,273 @@ async fn legacy_xmlrpc_faults_are_strings_where_numbered_ones_are_integers() {
     }
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn many2one_values_are_bare_ids_with_load_none_or_classic_write() {
+    let sim = simulator(17).await;
+    let search_read = |kwargs: Value| async {
+        let mut kwargs = kwargs;
+        kwargs["fields"] = json!(["product_id"]);
+        kwargs["limit"] = json!(3);
+        kwargs["order"] = json!("id asc");
+        result(execute_kw(&sim, "stock.quant", "search_read", json!([[]]), kwargs).await)
+    };
+    let classic = search_read(json!({})).await;
+    let products: Vec<i64> = classic
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let pair = row["product_id"].as_array().expect("[id, name] by default");
+            assert!(pair[1].is_string(), "{row}");
+            pair[0].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(products.len(), 3);
+    for load in [Value::Null, json!("_classic_write")] {
+        let bare = search_read(json!({"load": load})).await;
+        let ids: Vec<Option<i64>> = bare
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["product_id"].as_i64())
+            .collect();
+        assert_eq!(
+            ids,
+            products.iter().copied().map(Some).collect::<Vec<_>>(),
+            "load {load}"
+        );
+    }
+    let quant = classic[0]["id"].as_i64().unwrap();
+    let read = result(
+        execute_kw(
+            &sim,
+            "stock.quant",
+            "read",
+            json!([[quant], ["product_id"]]),
+            json!({"load": "_classic_write"}),
+        )
+        .await,
+    );
+    assert_eq!(read[0]["product_id"], json!(products[0]));
+    sim.stop().await;
+
+    // JSON-2 names the same parameter.
+    let sim = simulator(19).await;
+    let (_, quants) = json2(&sim, "stock.quant", "search", json!({"domain": [], "limit": 1})).await;
+    let (status, rows) = json2(
+        &sim,
+        "stock.quant",
+        "read",
+        json!({"ids": quants, "fields": ["product_id"], "load": null}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(rows[0]["product_id"].is_i64(), "{rows}");
+    sim.stop().await;
+}
+
+/// Ids from a JSON-RPC `search` with `active_test` off, sorted.
+async fn search_ids(sim: &RunningSimulator, model: &str, domain: Value) -> Vec<i64> {
+    let found = execute_kw(
+        sim,
+        model,
+        "search",
+        json!([domain]),
+        json!({"context": {"active_test": false}}),
+    )
+    .await;
+    let mut ids: Vec<i64> = result(found)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Every row of `model` (archived ones too), many2ones as bare ids.
+async fn all_rows(sim: &RunningSimulator, model: &str, fields: Value) -> Vec<Value> {
+    let rows = execute_kw(
+        sim,
+        model,
+        "search_read",
+        json!([[]]),
+        json!({"fields": fields, "load": null, "context": {"active_test": false}}),
+    )
+    .await;
+    result(rows).as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn domain_operators_parent_of_eq_if_set_raw_like_and_not_any_match_the_data() {
+    let sim = simulator(17).await;
+
+    // parent_of: the location with the longest chain of parents, and the chain itself.
+    let locations = all_rows(&sim, "stock.location", json!(["location_id"])).await;
+    let parent: std::collections::HashMap<i64, Option<i64>> = locations
+        .iter()
+        .map(|l| (l["id"].as_i64().unwrap(), l["location_id"].as_i64()))
+        .collect();
+    let chain = |mut id: i64| {
+        let mut ids = vec![id];
+        while let Some(Some(up)) = parent.get(&id) {
+            ids.push(*up);
+            id = *up;
+        }
+        ids.sort_unstable();
+        ids
+    };
+    let deepest = *parent.keys().max_by_key(|id| (chain(**id).len(), **id)).unwrap();
+    let ancestors = chain(deepest);
+    assert!(ancestors.len() >= 3, "the dataset nests locations: {ancestors:?}");
+    assert_eq!(
+        search_ids(&sim, "stock.location", json!([["id", "parent_of", [deepest]]])).await,
+        ancestors
+    );
+    // … and through a many2one: the quants in any of those locations.
+    let quants = all_rows(&sim, "stock.quant", json!(["location_id"])).await;
+    let mut expected: Vec<i64> = quants
+        .iter()
+        .filter(|q| ancestors.contains(&q["location_id"].as_i64().unwrap()))
+        .map(|q| q["id"].as_i64().unwrap())
+        .collect();
+    expected.sort_unstable();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        search_ids(&sim, "stock.quant", json!([["location_id", "parent_of", deepest]])).await,
+        expected
+    );
+
+    // =? : no value means no condition; a value means `=`.
+    let variants = all_rows(&sim, "product.product", json!(["default_code"])).await;
+    let all_variants = search_ids(&sim, "product.product", json!([])).await;
+    assert_eq!(all_variants.len(), variants.len());
+    assert_eq!(
+        search_ids(&sim, "product.product", json!([["barcode", "=?", false]])).await,
+        all_variants
+    );
+    let one = search_ids(&sim, "product.product", json!([["default_code", "=?", "SKU-000001"]])).await;
+    assert_eq!(one.len(), 1);
+    assert_eq!(
+        one,
+        search_ids(&sim, "product.product", json!([["default_code", "=", "SKU-000001"]])).await
+    );
+
+    // =like : the pattern as given (`_` one character, case-sensitive); =ilike ignores case.
+    let codes = |keep: &dyn Fn(&str) -> bool| {
+        let mut ids: Vec<i64> = variants
+            .iter()
+            .filter(|v| v["default_code"].as_str().is_some_and(keep))
+            .map(|v| v["id"].as_i64().unwrap())
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let tens = codes(&|c| c.len() == 10 && c.starts_with("SKU-00001"));
+    assert_eq!(tens.len(), 10);
+    assert_eq!(
+        search_ids(
+            &sim,
+            "product.product",
+            json!([["default_code", "=like", "SKU-00001_"]])
+        )
+        .await,
+        tens
+    );
+    assert!(
+        search_ids(&sim, "product.product", json!([["default_code", "=like", "sku-%"]]))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        search_ids(&sim, "product.product", json!([["default_code", "=ilike", "sku-%"]])).await,
+        codes(&|c| c.to_lowercase().starts_with("sku-"))
+    );
+
+    // not any (17+): templates none of whose variants match the sub-domain.
+    let templates = all_rows(&sim, "product.template", json!(["product_variant_ids"])).await;
+    let mut expected: Vec<i64> = templates
+        .iter()
+        .filter(|t| {
+            !t["product_variant_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| tens.contains(&v.as_i64().unwrap()))
+        })
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    expected.sort_unstable();
+    assert!(!expected.is_empty() && expected.len() < templates.len());
+    let sub = json!([["default_code", "=like", "SKU-00001_"]]);
+    assert_eq!(
+        search_ids(
+            &sim,
+            "product.template",
+            json!([["product_variant_ids", "not any", sub]])
+        )
+        .await,
+        expected
+    );
+    sim.stop().await;
+
+    // 16 does not know `any` / `not any`.
+    let sim = simulator(16).await;
+    let answer = execute_kw(
+        &sim,
+        "product.template",
+        "search",
+        json!([[["product_variant_ids", "not any", sub]]]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(error(&answer).0, "builtins.ValueError");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_key_is_refused_on_19_over_both_transports() {
+    let sim = simulator(19).await;
+    sim.simulator.add_key("expired-key-0123456789", Some(-1));
+    sim.simulator.add_key("fresh-key-0123456789", Some(90));
+    let c = sim.simulator.config.clone();
+    let count = |key: &'static str| {
+        http()
+            .post(format!("{}/json/2/stock.quant/search_count", sim.url))
+            .bearer_auth(key)
+            .json(&json!({"domain": [["id", "=", 1]]}))
+            .send()
+    };
+    let expired = count("expired-key-0123456789").await.unwrap();
+    assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.headers()["www-authenticate"], "bearer");
+    let fresh = count("fresh-key-0123456789").await.unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    // The deprecated JSON-RPC refuses it too: authenticate says false, execute_kw AccessDenied.
+    let uid = jsonrpc(
+        &sim,
+        "common",
+        "authenticate",
+        json!([c.database, c.login, "expired-key-0123456789", {}]),
+    )
+    .await;
+    assert_eq!(result(uid), json!(false));
+    let answer = jsonrpc(
+        &sim,
+        "object",
+        "execute_kw",
+        json!([
+            c.database,
+            2,
+            "expired-key-0123456789",
+            "stock.quant",
+            "search_count",
+            [[]]
+        ]),
+    )
+    .await;
+    assert_eq!(error(&answer).0, "odoo.exceptions.AccessDenied");
+    sim.stop().await;
+}
