@@ -955,3 +955,120 @@ async fn an_expired_key_is_refused_on_19_over_both_transports() {
     assert_eq!(error(&answer).0, "odoo.exceptions.AccessDenied");
     sim.stop().await;
 }
+
+/// Reads one HTTP request (head and body) and returns its head, or `None` when the peer hung up.
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let read = socket.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buffer[..end]).to_string();
+        let length: usize = head
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, value)| value.trim().parse().ok())
+            .unwrap_or(0);
+        // Read the whole body: closing on unread bytes would reset the connection under the answer.
+        while buffer.len() < end + 4 + length {
+            let read = socket.read(&mut chunk).await.ok()?;
+            if read == 0 {
+                return None;
+            }
+            buffer.extend_from_slice(&chunk[..read]);
+        }
+        return Some(head);
+    }
+}
+
+/// A tiny HTTP server answering each request (by its head) with `answer`'s raw response; it counts
+/// the requests it gets.
+async fn tiny_server(
+    answer: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> (
+    SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tokio::task::JoinHandle<()>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::AsyncWriteExt as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let (counted, answer) = (hits.clone(), Arc::new(answer));
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let (counted, answer) = (counted.clone(), answer.clone());
+            tokio::spawn(async move {
+                while let Some(head) = read_request(&mut socket).await {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    if socket.write_all(answer(&head).as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (address, hits, task)
+}
+
+fn http_answer(status: &str, headers: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn the_client_never_follows_a_redirect() {
+    use secrecy::SecretString;
+    use std::sync::atomic::Ordering;
+    use truestock::odoo::{Client, OdooConfig, OdooError};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // Where a redirect would lead: a server that answers anything like a friendly Odoo 17.
+    let (elsewhere, followed, elsewhere_task) = tiny_server(|_| {
+        let info = json!({"jsonrpc": "2.0", "id": 1, "result": {"server_version": "17.0", "server_serie": "17.0",
+                          "server_version_info": [17, 0, 0, "final", 0, ""], "protocol_version": 1}});
+        http_answer("200 OK", "", &info.to_string())
+    })
+    .await;
+    for status in ["302 Found", "307 Temporary Redirect"] {
+        for json2 in [false, true] {
+            // JSON-RPC: every request is redirected. JSON-2: the version probe answers 19, the calls
+            // after it are redirected.
+            let (address, asked, task) = tiny_server(move |head| {
+                if json2 && head.starts_with("GET /web/version ") {
+                    let version = json!({"version_info": [19, 0, 0, "final", 0, ""], "version": "19.0"});
+                    return http_answer("200 OK", "", &version.to_string());
+                }
+                let path = head.split_whitespace().nth(1).unwrap_or("/");
+                http_answer(status, &format!("Location: http://{elsewhere}{path}\r\n"), "")
+            })
+            .await;
+            let config = OdooConfig::new(
+                format!("http://{address}").parse().unwrap(),
+                "north-retail",
+                "bot",
+                SecretString::from("key".to_string()),
+            );
+            let err = Client::connect(config).await.unwrap_err();
+            assert!(
+                matches!(&err, OdooError::Malformed(message) if message.contains("redirect")),
+                "{status}, JSON-2 {json2}: {err:?}"
+            );
+            assert!(asked.load(Ordering::SeqCst) >= 1);
+            task.abort();
+        }
+    }
+    assert_eq!(followed.load(Ordering::SeqCst), 0, "the client followed a redirect");
+    elsewhere_task.abort();
+}
