@@ -11,5 +11,6 @@ mod jobs;
 mod members;
 mod odoo;
 mod odoo_clients;
+mod odoo_wire;
 mod tenancy;
 mod web;

@@ -31,7 +31,9 @@ pub fn server(simulator: Arc<Simulator>, bind: SocketAddr) -> std::io::Result<(S
             .route("/web/webclient/version_info", web::post().to(webclient_version_info))
             .route("/web/session/authenticate", web::post().to(session_authenticate))
             .route("/web/version", web::get().to(web_version))
-            .route("/json/2/{model}/{method}", web::post().to(json2))
+            .route("/json/2/{model}/{method}", web::route().to(json2))
+            .route("/json/2", web::route().to(json2_elsewhere))
+            .route("/json/2/{rest:.*}", web::route().to(json2_elsewhere))
             .route("/doc-bearer/{file}", web::get().to(doc_bearer))
             .route("/__sim/control", web::post().to(control))
     })
@@ -296,12 +298,18 @@ async fn inject_faults(
     Ok(actix_web::dev::ServiceResponse::new(http_req, response))
 }
 
-/// The JSON-2 error body (`serialize_exception`) with its HTTP status.
+/// The JSON-2 error body (`serialize_exception`) with its HTTP status. werkzeug's exceptions carry
+/// `(description, code)` as their arguments, Odoo's own ones only their message.
 fn json2_error(status: u16, name: &str, message: &str) -> HttpResponse {
+    let arguments = if name.starts_with("werkzeug.") {
+        json!([message, status])
+    } else {
+        json!([message])
+    };
     let body = json!({
         "name": name,
         "message": message,
-        "arguments": [message, status],
+        "arguments": arguments,
         "context": {},
         "debug": format!("Traceback (most recent call last):\n{name}: {message}\n"),
     });
@@ -320,20 +328,38 @@ fn json2_status(error: &SimError) -> u16 {
         "AccessError" | "AccessDenied" => 403,
         "MissingError" => 404,
         "LockError" => 409,
-        // Bad arguments (binding errors) are 422; a ValueError (say, an invalid field) is not a
-        // UserError in Odoo and falls through to 500.
-        "UserError" | "ValidationError" | "TypeError" => 422,
-        "AttributeError" => 404,
+        // Arguments that do not bind are 422; a ValueError (say, an invalid field) or a TypeError
+        // inside the method is not a UserError in Odoo and falls through to 500.
+        "UserError" | "ValidationError" | "UnprocessableEntity" => 422,
         _ => 500,
     }
 }
 
-/// `POST /json/2/<model>/<method>` (19 only): bearer key, named arguments, status codes for errors.
+/// Any other path under `/json/2` (and another method than POST on `/json/2/<model>/<method>`): on 19
+/// Odoo's catch-all route answers 404 with a hint (ODOO-API §1.4); before 19 nothing is there.
+async fn json2_elsewhere(sim: Sim) -> HttpResponse {
+    if sim.version() < 19 {
+        return HttpResponse::NotFound()
+            .content_type("text/html")
+            .body("<h1>Not Found</h1>");
+    }
+    json2_error(
+        404,
+        "werkzeug.exceptions.NotFound",
+        "Did you mean POST /json/2/<model>/<method>?",
+    )
+}
+
+/// `POST /json/2/<model>/<method>` (19 only), checked in Odoo's order: the database, the body's
+/// content type, the bearer key, the body, then the model, the method and its arguments.
 async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, body: Bytes) -> HttpResponse {
     if sim.version() < 19 {
         return HttpResponse::NotFound()
             .content_type("text/html")
             .body("<h1>Not Found</h1>");
+    }
+    if req.method() != actix_web::http::Method::POST {
+        return json2_elsewhere(sim).await;
     }
     let (model, method) = path.into_inner();
     let header = |name: &str| {
@@ -343,26 +369,22 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
             .unwrap_or_default()
             .to_string()
     };
-    if !bearer_key(&req).is_some_and(|key| sim.key_is_valid(&key)) {
-        return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
-    }
-    if method.starts_with('_') {
-        return json2_error(
-            404,
-            "werkzeug.exceptions.NotFound",
-            &format!("the method '{method}' is private"),
-        );
-    }
     let database = header("X-Odoo-Database");
     if !database.is_empty() && database != sim.config.database {
         return HttpResponse::NotFound()
             .content_type("text/html")
             .body("<h1>Not Found</h1>");
     }
-    if !body.is_empty() && !header("Content-Type").starts_with("application/json") {
+    // Odoo compares the mimetype, without parameters such as `charset`.
+    let content_type = header("Content-Type");
+    let mimetype = content_type.split(';').next().unwrap_or_default().trim();
+    if !body.is_empty() && !mimetype.eq_ignore_ascii_case("application/json") {
         return HttpResponse::UnsupportedMediaType()
             .content_type("text/html")
             .body("<h1>Unsupported Media Type</h1>");
+    }
+    if !bearer_key(&req).is_some_and(|key| sim.key_is_valid(&key)) {
+        return json2_error(401, "werkzeug.exceptions.Unauthorized", "Invalid apikey");
     }
     let arguments: Value = if body.is_empty() {
         json!({})
@@ -392,6 +414,13 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
             &format!("the model '{model}' does not exist"),
         );
     }
+    if method.starts_with('_') {
+        return json2_error(
+            404,
+            "werkzeug.exceptions.NotFound",
+            &format!("the method '{method}' is private"),
+        );
+    }
     let ids = named.remove("ids");
     let record_method = super::orm::is_record_method(&method);
     let ids = match (record_method, ids) {
@@ -416,6 +445,7 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
         positional: &[],
         named: &named,
         uid: super::dataset::BOT_UID,
+        transport: super::orm::Transport::Json2,
     });
     // JSON-2 returns a created recordset as its ids, even for a single dict.
     let outcome = outcome.map(|value| match (method.as_str(), value) {
@@ -426,6 +456,10 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
         Ok(value) => HttpResponse::Ok()
             .content_type("application/json")
             .body(value.unwrap_or(Value::Null).to_string()),
+        // An unknown method is the controller's NotFound (it catches get_public_method's AttributeError).
+        Err(error) if error.name == "builtins.AttributeError" => {
+            json2_error(404, "werkzeug.exceptions.NotFound", &error.message)
+        }
         Err(error) => json2_error(json2_status(&error), error.name, &error.message),
     }
 }

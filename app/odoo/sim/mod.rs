@@ -4,7 +4,8 @@
 //! It serves JSON-RPC (`/jsonrpc`: `common`, `object`, `db.list`), XML-RPC (`/xmlrpc/2/*` with integer
 //! faults, legacy `/xmlrpc/*` with string faults), `/web/webclient/version_info`,
 //! `/web/session/authenticate` and, in 19 mode, `GET /web/version` and JSON-2, over an in-memory ORM
-//! with per-version field sets, the domain language, `active_test`, microsecond write dates returned to
+//! with per-version field sets and method signatures (bound as Python binds them), the domain language,
+//! `active_test`, microsecond write dates returned to
 //! the second, API keys (revocable, expiring), Odoo's login cooldown, and the stock behaviour write-back
 //! needs (inventory mode, scraps), purchasing and picking models, `/doc-bearer`, live mode
 //! ([`live`]) and fault injection ([`faults`]), as a major or an Odoo Online `saas~X.Y` build. Not yet: the
@@ -292,7 +293,7 @@ impl Simulator {
         kwargs: &serde_json::Map<String, Value>,
         uid: i64,
     ) -> SimResult<Option<Value>> {
-        let (ids, rest) = orm::split_ids(method, args)?;
+        let (ids, rest) = orm::split_ids(method, args, self.version())?;
         self.execute_call(orm::Call {
             model,
             method,
@@ -300,6 +301,7 @@ impl Simulator {
             positional: &rest,
             named: kwargs,
             uid,
+            transport: orm::Transport::Rpc,
         })
     }
 }

@@ -8,35 +8,50 @@ use serde_json::{Map, Value, json};
 use super::store::{Ctx, SimError, SimResult, Store, now};
 use super::{products, stock};
 
-/// A method's parameters in order (Python names, as JSON-2 and keyword arguments use them).
-fn signature(method: &str) -> Option<(&'static [&'static str], bool)> {
-    // (parameters, is a record method taking ids first)
-    Some(match method {
-        "search" => (&["domain", "offset", "limit", "order", "count"], false),
-        "search_count" => (&["domain", "limit"], false),
-        "search_read" => (&["domain", "fields", "offset", "limit", "order", "load"], false),
-        "read" => (&["fields", "load"], true),
-        "fields_get" => (&["allfields", "attributes"], false),
-        "create" => (&["vals_list"], false),
-        "write" => (&["vals"], true),
-        "unlink" => (&[], true),
-        "context_get" => (&[], false),
-        "name_search" => (&["name", "domain", "operator", "limit"], false),
-        "action_validate" | "do_scrap" | "action_apply_inventory" => (&[], true),
+/// A method's Python signature: its parameters in order (the names JSON-2 and keyword arguments use),
+/// how many of them have no default, and whether it is a record method taking ids first.
+struct Signature {
+    params: &'static [&'static str],
+    required: usize,
+    record: bool,
+}
+
+fn signature(method: &str, version: u8) -> Option<Signature> {
+    let (params, required, record): (&'static [&'static str], usize, bool) = match method {
+        // `count=False` is gone from 17 (ODOO-API §2.1).
+        "search" if version <= 16 => (&["domain", "offset", "limit", "order", "count"], 1, false),
+        "search" => (&["domain", "offset", "limit", "order"], 1, false),
+        "search_count" => (&["domain", "limit"], 1, false),
+        "search_read" => (&["domain", "fields", "offset", "limit", "order", "load"], 0, false),
+        "read" => (&["fields", "load"], 0, true),
+        "fields_get" => (&["allfields", "attributes"], 0, false),
+        "create" => (&["vals_list"], 1, false),
+        "write" => (&["vals"], 1, true),
+        "unlink" => (&[], 0, true),
+        "context_get" => (&[], 0, false),
+        "name_search" => (&["name", "domain", "operator", "limit"], 0, false),
+        "action_validate" | "do_scrap" | "action_apply_inventory" => (&[], 0, true),
         "read_group" => (
             &["domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"],
+            3,
             false,
         ),
         "formatted_read_group" => (
             &["domain", "groupby", "aggregates", "having", "offset", "limit", "order"],
+            1,
             false,
         ),
         _ => return None,
+    };
+    Some(Signature {
+        params,
+        required,
+        record,
     })
 }
 
-/// The public methods every model answers, with their parameters and whether they take ids (for
-/// `/doc-bearer/<model>.json`).
+/// The public methods every model answers on 19, with their parameters and whether they take ids
+/// (for `/doc-bearer/<model>.json`).
 pub fn public_methods() -> Vec<(&'static str, &'static [&'static str], bool)> {
     [
         "search",
@@ -50,46 +65,94 @@ pub fn public_methods() -> Vec<(&'static str, &'static [&'static str], bool)> {
         "name_search",
     ]
     .into_iter()
-    .filter_map(|m| signature(m).map(|(params, record)| (m, params, record)))
+    .filter_map(|m| signature(m, 19).map(|s| (m, s.params, s.record)))
     .collect()
 }
 
-/// Binds positional and keyword arguments to the method's parameter names, as Python would.
-fn bind(
-    model: &str,
-    method: &str,
-    params: &[&str],
-    positional: &[Value],
-    named: &Map<String, Value>,
-) -> SimResult<HashMap<String, Value>> {
-    if positional.len() > params.len() {
-        return Err(SimError::type_error(format!(
-            "{model}.{method}() takes {} positional arguments but {} were given",
+/// How a call's arguments arrived, which decides what a binding failure looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// The `object` service (`execute_kw` / `execute` over JSON-RPC or XML-RPC): Odoo calls the method,
+    /// so a bad call is Python's own `TypeError` (ODOO-API §1.2).
+    Rpc,
+    /// JSON-2: named arguments only, checked with `inspect.signature(…).bind` first, so a bad call is a
+    /// 422 `UnprocessableEntity` such as "missing a required argument: 'domain'" (ODOO-API §1.4).
+    Json2,
+}
+
+/// Python's list of missing names: `'a'`, `'a' and 'b'`, `'a', 'b', and 'c'`.
+fn python_names(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [rest @ .., last] => format!("{}, and {last}", rest.join(", ")),
+    }
+}
+
+/// Binds positional and keyword arguments to the method's parameter names, refusing what Python
+/// refuses: too many positional arguments, unknown or repeated keywords, missing required ones.
+fn bind(call: &Call<'_>, signature: &Signature) -> SimResult<HashMap<String, Value>> {
+    let (model, method, params) = (call.model, call.method, signature.params);
+    let refuse = |message: String| match call.transport {
+        Transport::Rpc => SimError::type_error(format!("{model}.{method}() {message}")),
+        Transport::Json2 => SimError::unprocessable(message),
+    };
+    if call.positional.len() > params.len() {
+        return Err(refuse(format!(
+            "takes {} positional arguments but {} were given",
             params.len(),
-            positional.len()
+            call.positional.len()
         )));
     }
     let mut bound: HashMap<String, Value> = params
         .iter()
-        .zip(positional)
+        .zip(call.positional)
         .map(|(n, v)| (n.to_string(), v.clone()))
         .collect();
-    for (name, value) in named {
+    let missing: Vec<&str> = params[..signature.required]
+        .iter()
+        .copied()
+        .filter(|p| !bound.contains_key(*p) && !call.named.contains_key(*p))
+        .collect();
+    // `inspect.Signature.bind` reports the first missing parameter before looking at unknown keywords.
+    if call.transport == Transport::Json2
+        && let Some(first) = missing.first()
+    {
+        return Err(refuse(format!("missing a required argument: '{first}'")));
+    }
+    for (name, value) in call.named {
         if name == "context" {
             continue;
         }
         if !params.contains(&name.as_str()) {
-            return Err(SimError::type_error(format!(
-                "{model}.{method}() got an unexpected keyword argument '{name}'"
-            )));
+            return Err(refuse(format!("got an unexpected keyword argument '{name}'")));
         }
         if bound.insert(name.clone(), value.clone()).is_some() {
-            return Err(SimError::type_error(format!(
-                "{model}.{method}() got multiple values for argument '{name}'"
-            )));
+            return Err(refuse(format!("got multiple values for argument '{name}'")));
         }
     }
+    if !missing.is_empty() {
+        let plural = if missing.len() == 1 { "argument" } else { "arguments" };
+        return Err(refuse(format!(
+            "missing {} required positional {plural}: {}",
+            missing.len(),
+            python_names(&missing)
+        )));
+    }
     Ok(bound)
+}
+
+/// Odoo's `args[0]` on an empty argument list (`call_kw` takes a record method's ids and `create`'s
+/// result shape from it): up to 18 `execute_kw` has unpacked the arguments into a tuple; on 19 they
+/// stay the request's list.
+pub fn index_error(version: u8) -> SimError {
+    let kind = if version <= 18 { "tuple" } else { "list" };
+    SimError {
+        name: "builtins.IndexError",
+        message: format!("{kind} index out of range"),
+    }
 }
 
 fn ids_of(value: &Value) -> SimResult<Vec<i64>> {
@@ -132,6 +195,7 @@ pub struct Call<'a> {
     pub positional: &'a [Value],
     pub named: &'a Map<String, Value>,
     pub uid: i64,
+    pub transport: Transport,
 }
 
 impl Call<'_> {
@@ -142,8 +206,8 @@ impl Call<'_> {
 
 /// Whether `method` takes record ids first (so JSON-RPC's first argument is the id list).
 pub fn is_record_method(method: &str) -> bool {
-    signature(method)
-        .map(|(_, record)| record)
+    signature(method, 19)
+        .map(|s| s.record)
         .unwrap_or(method.starts_with("action_") || method.starts_with("do_"))
 }
 
@@ -204,10 +268,16 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
         });
     }
     store.get().spec(call.model)?;
-    let Some((params, _)) = signature(call.method) else {
+    let version = store.get().schema.version;
+    let Some(signature) = signature(call.method, version) else {
         return Err(SimError::attribute(call.model, call.method));
     };
-    let args = bind(call.model, call.method, params, call.positional, call.named)?;
+    let args = bind(&call, &signature)?;
+    // `create`'s values given by keyword over the `object` service: Odoo creates the records, then
+    // fails on `args[0]` and rolls back (ODOO-API §1.2). JSON-2 names them by design.
+    if call.transport == Transport::Rpc && call.method == "create" && call.positional.is_empty() {
+        return Err(index_error(version));
+    }
     let ctx = Ctx::from_json(call.context(), call.uid);
     let ids = || call.ids.clone().unwrap_or_default();
     let domain = || args.get("domain").cloned().unwrap_or(Value::Array(Vec::new()));
@@ -243,7 +313,7 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
                     Ok(Some(json!(created)))
                 }
                 _ => Err(SimError::type_error(
-                    "stock.quant.create() missing 1 required positional argument: 'vals_list'",
+                    "stock.quant.create() takes a dict of values or a list of them",
                 )),
             };
         }
@@ -266,7 +336,11 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
             let list: Vec<Map<String, Value>> = match args.get("vals_list") {
                 Some(Value::Object(vals)) => vec![vals.clone()],
                 Some(Value::Array(list)) => list.iter().filter_map(|v| v.as_object().cloned()).collect(),
-                _ => return Err(SimError::type_error("product.template.create() missing 'vals_list'")),
+                _ => {
+                    return Err(SimError::type_error(
+                        "product.template.create() takes a dict of values or a list of them",
+                    ));
+                }
             };
             let mut created = Vec::new();
             for vals in &list {
@@ -293,11 +367,14 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
             return Ok(Some(json!(true)));
         }
         ("product.product", "create") => {
-            let vals = args
-                .get("vals_list")
-                .and_then(Value::as_object)
-                .ok_or_else(|| SimError::type_error("create() needs vals"))?;
-            products::check_barcode(store.get(), vals.get("barcode"), None)?;
+            let each: Vec<&Value> = match args.get("vals_list") {
+                Some(Value::Array(list)) => list.iter().collect(),
+                Some(one) => vec![one],
+                None => Vec::new(),
+            };
+            for vals in each.into_iter().filter_map(Value::as_object) {
+                products::check_barcode(store.get(), vals.get("barcode"), None)?;
+            }
         }
         (_, "action_validate" | "do_scrap" | "action_apply_inventory") => {
             return Err(SimError::attribute(call.model, call.method));
@@ -361,7 +438,7 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
             }
             _ => {
                 return Err(SimError::type_error(format!(
-                    "{}.create() missing 1 required positional argument: 'vals_list'",
+                    "{}.create() takes a dict of values or a list of them",
                     call.model
                 )));
             }
@@ -520,11 +597,9 @@ fn read_group(
 }
 
 /// Splits JSON-RPC `execute_kw` arguments into ids (for record methods) and the rest.
-pub fn split_ids(method: &str, args: &[Value]) -> SimResult<(Option<Vec<i64>>, Vec<Value>)> {
+pub fn split_ids(method: &str, args: &[Value], version: u8) -> SimResult<(Option<Vec<i64>>, Vec<Value>)> {
     if is_record_method(method) {
-        let first = args
-            .first()
-            .ok_or_else(|| SimError::type_error(format!("{method}() missing the record ids")))?;
+        let first = args.first().ok_or_else(|| index_error(version))?;
         Ok((Some(ids_of(first)?), args[1..].to_vec()))
     } else {
         Ok((None, args.to_vec()))

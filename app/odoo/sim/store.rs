@@ -99,6 +99,13 @@ impl SimError {
             message: format!("The method '{method}' does not exist on the model '{model}'"),
         }
     }
+    /// A JSON-2 call whose arguments do not bind (werkzeug's 422, ODOO-API §1.4).
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self {
+            name: "werkzeug.exceptions.UnprocessableEntity",
+            message: message.into(),
+        }
+    }
     pub fn type_error(message: impl Into<String>) -> Self {
         Self {
             name: "builtins.TypeError",
@@ -341,6 +348,10 @@ impl Store {
             }
             if f.name == "state" && matches!(model, "stock.scrap" | "stock.move") {
                 row[i] = Val::Str("draft".into());
+            }
+            // A draft scrap is "New" in every version; its sequence number comes with `do_scrap`.
+            if f.name == "name" && model == "stock.scrap" {
+                row[i] = Val::Str("New".into());
             }
             if matches!(f.kind, Kind::One2many(..) | Kind::Many2many(_)) {
                 row[i] = Val::Ids(Vec::new());
