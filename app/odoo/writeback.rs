@@ -218,8 +218,9 @@ pub struct CountRequest {
 /// What applying a count ended as.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CountOutcome {
-    /// Applied now, or by an earlier attempt.
-    Applied,
+    /// Applied now, or by an earlier attempt; `on_hand` is what Odoo holds for the quant's product,
+    /// location, lot, package and owner when read back afterwards (ODOO-API §4.3 step 5).
+    Applied { on_hand: f64 },
     /// Stock moved since the count (seen by us, or Odoo's `stock.inventory.conflict`), or another
     /// count is waiting on the quant: nothing was applied; count again.
     Conflict,
@@ -265,13 +266,6 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
     let done: Vec<MoveRow> = client
         .search_read("stock.move", &applied, &["product_id"], &options)
         .await?;
-    if !done.is_empty() {
-        return Ok(CountOutcome::Applied);
-    }
-    let inventory = options
-        .clone()
-        .context("inventory_mode", json!(true))
-        .context("inventory_name", json!(request.reference));
     let quant = request.tracking.fields().into_iter().fold(
         Domain::leaf("product_id", Op::Eq, request.product_id).and_leaf("location_id", Op::Eq, request.location_id),
         |domain, (field, id)| match id {
@@ -279,6 +273,14 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
             None => domain.and_leaf(field, Op::Eq, false),
         },
     );
+    if !done.is_empty() {
+        let on_hand = on_hand_of(client, &quant, &options).await?;
+        return Ok(CountOutcome::Applied { on_hand });
+    }
+    let inventory = options
+        .clone()
+        .context("inventory_mode", json!(true))
+        .context("inventory_name", json!(request.reference));
     let quants: Vec<QuantRow> = client
         .search_read(
             "stock.quant",
@@ -340,7 +342,8 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
             if rows.first().is_some_and(|q| q.inventory_quantity_set) {
                 return Err(OdooError::UserError("Odoo kept the count without applying it".into()));
             }
-            Ok(CountOutcome::Applied)
+            let on_hand = on_hand_of(client, &quant, &options).await?;
+            Ok(CountOutcome::Applied { on_hand })
         }
         other if other.get("res_model").and_then(Value::as_str) == Some("stock.inventory.conflict") => {
             Ok(CountOutcome::Conflict)
@@ -351,6 +354,14 @@ pub async fn apply_count(client: &Client, request: &CountRequest) -> Result<Coun
         }
         other => Err(OdooError::Malformed(format!("action_apply_inventory returned {other}"))),
     }
+}
+
+/// The on-hand quantity of the quants matching `domain` (none left: zero, as Odoo deletes empty quants).
+async fn on_hand_of(client: &Client, domain: &Domain, options: &SearchOptions) -> Result<f64, OdooError> {
+    let rows: Vec<QuantRow> = client
+        .search_read("stock.quant", domain, &["quantity"], options)
+        .await?;
+    Ok(rows.iter().map(|q| q.quantity).sum())
 }
 
 /// A new SKU, approved for creation in Odoo.
@@ -462,24 +473,82 @@ pub async fn create_product(client: &Client, proposal: &ProductProposal) -> Resu
     })
 }
 
-/// Applies approved attribute changes to a product variant. Writing the same values again is
-/// harmless; but a write to a deleted record can succeed silently in Odoo (ODOO-API §4.4), so the
-/// variant's existence is confirmed afterwards.
+/// What an attribute change ended as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateOutcome {
+    /// Written now, and read back as written.
+    Written,
+    /// Odoo already held every value (an earlier attempt, or someone else, made the change).
+    AlreadyInOdoo,
+}
+
+/// Applies approved attribute changes to a product variant: reads the fields first (a retry after a
+/// timeout finds an earlier attempt's values and writes nothing), writes, then reads them back — a
+/// write to a deleted record can succeed silently in Odoo (ODOO-API §4.4), and a value Odoo did not
+/// keep (another company's cost, a concurrent edit) must not pass for applied.
 pub async fn update_product(
     client: &Client,
     company_id: i64,
     variant_id: i64,
     changes: Map<String, Value>,
-) -> Result<(), OdooError> {
-    let options = company_context(company_id);
-    client
-        .write("product.product", &[variant_id], changes, &options)
-        .await?;
-    let exists = client
-        .search_count("product.product", &Domain::leaf("id", Op::Eq, variant_id), &options)
-        .await?;
-    if exists == 0 {
-        return Err(OdooError::RecordMissing(format!("product.product {variant_id}")));
+) -> Result<UpdateOutcome, OdooError> {
+    let options = company_context(company_id).include_archived();
+    let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+    let read = async || -> Result<Map<String, Value>, OdooError> {
+        let rows: Vec<Map<String, Value>> = client.read("product.product", &[variant_id], &fields, &options).await?;
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| OdooError::RecordMissing(format!("product.product {variant_id}")))
+    };
+    let differing = |held: &Map<String, Value>| -> Vec<String> {
+        changes
+            .iter()
+            .filter(|(field, wanted)| !same_value(held.get(*field).unwrap_or(&Value::Null), wanted))
+            .map(|(field, _)| field.clone())
+            .collect()
+    };
+    if differing(&read().await?).is_empty() {
+        return Ok(UpdateOutcome::AlreadyInOdoo);
     }
-    Ok(())
+    client
+        .write("product.product", &[variant_id], changes.clone(), &options)
+        .await?;
+    let not_kept = differing(&read().await?);
+    if !not_kept.is_empty() {
+        return Err(OdooError::UserError(format!(
+            "Odoo accepted the change but did not keep {}",
+            not_kept.join(", ")
+        )));
+    }
+    Ok(UpdateOutcome::Written)
+}
+
+/// Whether a value read from Odoo is the value written: `false` is no value, a many2one reads back as
+/// `[id, name]`, floats within a rounding error.
+fn same_value(held: &Value, written: &Value) -> bool {
+    match (held, written) {
+        (Value::Bool(false) | Value::Null, Value::Bool(false) | Value::Null) => true,
+        (Value::Array(pair), Value::Number(id)) => pair.first().and_then(Value::as_i64) == id.as_i64(),
+        (Value::Number(a), Value::Number(b)) => match (a.as_f64(), b.as_f64()) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0),
+            _ => false,
+        },
+        (held, written) => held == written,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_back_compare_as_odoo_returns_them() {
+        assert!(same_value(&json!([5, "All / Home"]), &json!(5)));
+        assert!(!same_value(&json!([6, "All / Beauty"]), &json!(5)));
+        assert!(same_value(&json!(false), &Value::Null));
+        assert!(same_value(&json!(15.000000001), &json!(15.0)));
+        assert!(!same_value(&json!(15.01), &json!(15.0)));
+        assert!(same_value(&json!("SKU-1"), &json!("SKU-1")));
+        assert!(!same_value(&json!(false), &json!("SKU-1")));
+    }
 }

@@ -578,7 +578,7 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
         };
         assert_eq!(
             writeback::apply_count(&client, &request).await.unwrap(),
-            CountOutcome::Applied,
+            CountOutcome::Applied { on_hand: 7.0 },
             "Odoo {version}"
         );
         assert_eq!(on_hand(&client, product, location).await, 7.0, "Odoo {version}");
@@ -602,7 +602,8 @@ async fn a_count_is_applied_once_in_inventory_mode_on_every_version() {
         });
         assert_eq!(
             writeback::apply_count(&client, &request).await.unwrap(),
-            CountOutcome::Applied
+            CountOutcome::Applied { on_hand: 5.0 },
+            "the retry reports what Odoo holds now"
         );
         assert_eq!(on_hand(&client, product, location).await, 5.0);
         // A count taken when 7 were on hand, applied after a sale left 5: a conflict, nothing written.
@@ -859,9 +860,20 @@ async fn a_product_is_created_once_and_a_duplicate_barcode_is_refused_on_every_v
         // An update, then a barcode another product has: Odoo's ValidationError.
         let mut changes = Map::new();
         changes.insert("standard_price".into(), json!(15.0));
-        writeback::update_product(&client, 1, first.variant_id, changes)
-            .await
-            .unwrap();
+        changes.insert("categ_id".into(), json!(2));
+        assert_eq!(
+            writeback::update_product(&client, 1, first.variant_id, changes.clone())
+                .await
+                .unwrap(),
+            writeback::UpdateOutcome::Written
+        );
+        assert_eq!(
+            writeback::update_product(&client, 1, first.variant_id, changes)
+                .await
+                .unwrap(),
+            writeback::UpdateOutcome::AlreadyInOdoo,
+            "Odoo {version}: a retry finds the change made"
+        );
         let mut taken = Map::new();
         taken.insert("barcode".into(), json!(truestock::odoo::sim::dataset::ean13(1)));
         let err = writeback::update_product(&client, 1, first.variant_id, taken)
@@ -1314,7 +1326,7 @@ async fn lots_and_packages_are_kept_apart_like_odoo_does() {
         let expected = if version == 16 {
             CountOutcome::LotRequired
         } else {
-            CountOutcome::Applied
+            CountOutcome::Applied { on_hand: 3.0 }
         };
         assert_eq!(
             writeback::apply_count(&client, &count).await.unwrap(),
@@ -1508,7 +1520,9 @@ async fn write_back_for_the_second_company_stays_in_that_companys_locations() {
         };
         assert_eq!(
             writeback::apply_count(&client, &count).await.unwrap(),
-            CountOutcome::Applied
+            CountOutcome::Applied {
+                on_hand: quants[0].quantity + 2.0
+            }
         );
         let moves = moves_of(&count.reference).await;
         assert_eq!(moves.len(), 1, "Odoo {version}");

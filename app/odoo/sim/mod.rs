@@ -7,10 +7,10 @@
 //! with per-version field sets and method signatures (bound as Python binds them), the domain language,
 //! `active_test`, microsecond write dates returned to
 //! the second, API keys (revocable, expiring), Odoo's login cooldown, and the stock behaviour write-back
-//! needs (inventory mode, scraps), purchasing and picking models, `/doc-bearer`, live mode
-//! ([`live`]) and fault injection ([`faults`]), as a major or an Odoo Online `saas~X.Y` build. Not yet: the
-//! `stock.inventory.conflict` answer for outdated counts, company-dependent costs, and a disk cache of
-//! generated datasets.
+//! needs (inventory mode and its `stock.inventory.conflict` answer, scraps, quants kept apart by lot,
+//! package and owner), company-dependent costs, purchasing and picking models, `/doc-bearer`, live mode
+//! ([`live`]), fault injection ([`faults`]) and a disk cache of generated datasets, as a major or an Odoo
+//! Online `saas~X.Y` build.
 
 pub mod activity;
 pub mod dataset;
