@@ -275,7 +275,8 @@ pub async fn odoo(
         &sim_config.database,
         &sim_config.login,
         secrecy::SecretString::from(sim_config.api_key.clone()),
-    );
+    )
+    .reach_anywhere();
 
     // Serving: each client pages through every quant `rounds` times.
     let started = Instant::now();

@@ -110,6 +110,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `TRUESTOCK_MASTER_KEY`: encrypts stored Odoo API keys.
     pub master_key: Option<SecretKey>,
+    /// `TRUESTOCK_PREVIOUS_MASTER_KEYS`: comma-separated earlier master keys, kept to open what they
+    /// sealed until `truestock keys rotate` has resealed it.
+    pub previous_master_keys: Vec<SecretKey>,
     /// `TRUESTOCK_JWT_SECRET`: signs session tokens and CSRF tokens.
     pub jwt_secret: Option<SecretKey>,
     /// `TRUESTOCK_SMTP_URL`
@@ -187,6 +190,18 @@ impl Settings {
             dev,
             data_dir,
             master_key,
+            previous_master_keys: get("TRUESTOCK_PREVIOUS_MASTER_KEYS")
+                .map(|text| {
+                    text.split(',')
+                        .filter(|k| !k.trim().is_empty())
+                        .map(|k| {
+                            SecretKey::from_base64(k)
+                                .map_err(|reason| invalid("TRUESTOCK_PREVIOUS_MASTER_KEYS", &reason))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
             jwt_secret,
             smtp_url: get("TRUESTOCK_SMTP_URL").map(SecretString::from),
             metrics_bind,
@@ -264,6 +279,14 @@ impl Settings {
             var: "TRUESTOCK_MASTER_KEY",
             hint: KEY_HINT,
         })
+    }
+
+    /// The vault's keys: the master key seals, previous master keys still open.
+    pub fn key_ring(&self) -> Result<crate::auth::vault::KeyRing, ConfigError> {
+        Ok(crate::auth::vault::KeyRing::new(
+            self.master_key()?,
+            &self.previous_master_keys,
+        ))
     }
 
     /// The database name in `TRUESTOCK_DATABASE_URL`.

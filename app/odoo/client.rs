@@ -21,6 +21,7 @@ use url::Url;
 
 use super::domain::Domain;
 use super::error::OdooError;
+use super::reach::{PublicResolver, Reach, preflight};
 use super::version::OdooVersion;
 
 /// Where and how to reach one Odoo.
@@ -35,6 +36,8 @@ pub struct OdooConfig {
     /// The whole call, from connecting to the last byte.
     pub request_timeout: Duration,
     pub max_response_bytes: usize,
+    /// Which addresses may be reached (DESIGN §8); public HTTPS only unless set otherwise.
+    pub reach: Reach,
 }
 
 impl OdooConfig {
@@ -47,7 +50,14 @@ impl OdooConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             max_response_bytes: 64 * 1024 * 1024,
+            reach: Reach::PublicOnly,
         }
+    }
+
+    /// Allows any address, plain HTTP too (dev, the demo, tests against the simulator).
+    pub fn reach_anywhere(mut self) -> Self {
+        self.reach = Reach::Anywhere;
+        self
     }
 }
 
@@ -151,11 +161,17 @@ fn transport_error(err: reqwest::Error) -> OdooError {
 impl Client {
     /// Detects the version (`GET /web/version`, then `common.version`) and checks the credentials.
     pub async fn connect(config: OdooConfig) -> Result<Self, OdooError> {
-        let http = reqwest::Client::builder()
+        // A clear refusal first; the resolver then checks every connection again (DNS rebinding).
+        preflight(&config.url, config.reach).await?;
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("TrueStock/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("TrueStock/", env!("CARGO_PKG_VERSION")));
+        if config.reach == Reach::PublicOnly {
+            builder = builder.https_only(true).dns_resolver(PublicResolver);
+        }
+        let http = builder
             .build()
             .map_err(|e| OdooError::Transport(format!("could not set up HTTP: {e}")))?;
         let mut client = Self {

@@ -36,6 +36,9 @@ pub enum OdooError {
     /// Anything else Odoo reported (unknown method, server error), with Odoo's class name.
     #[error("Odoo reported {name}: {message}")]
     Server { name: String, message: String },
+    /// The URL or the address it resolves to is not allowed (DESIGN §8: https, public addresses).
+    #[error("the Odoo address is not allowed: {0}")]
+    AddressRefused(String),
     /// The server is not an Odoo version TrueStock supports.
     #[error("Odoo {0} is not supported (16 to 19 are)")]
     UnsupportedVersion(String),

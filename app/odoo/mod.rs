@@ -5,6 +5,7 @@
 pub mod client;
 pub mod domain;
 pub mod error;
+pub mod reach;
 pub mod records;
 pub mod sim;
 pub mod value;
@@ -14,4 +15,5 @@ pub mod writeback;
 pub use client::{Aggregate, Client, OdooConfig, SearchOptions};
 pub use domain::{Domain, Op};
 pub use error::OdooError;
+pub use reach::Reach;
 pub use version::OdooVersion;

@@ -32,6 +32,7 @@ fn config(sim: &RunningSimulator, key: &str) -> OdooConfig {
         &c.login,
         SecretString::from(key.to_string()),
     )
+    .reach_anywhere()
 }
 
 async fn client(sim: &RunningSimulator) -> Client {
@@ -390,7 +391,8 @@ async fn transport_failures_size_caps_and_garbage_are_told_apart() {
         "db",
         "bot",
         SecretString::from("k".to_string()),
-    );
+    )
+    .reach_anywhere();
     assert!(matches!(
         Client::connect(cfg).await.unwrap_err(),
         OdooError::Transport(_)
@@ -418,7 +420,8 @@ async fn transport_failures_size_caps_and_garbage_are_told_apart() {
             "db",
             "bot",
             SecretString::from("k".to_string()),
-        );
+        )
+        .reach_anywhere();
         let err = Client::connect(cfg).await.unwrap_err();
         if expect_transport {
             assert!(matches!(err, OdooError::Transport(_)), "{err:?}");
@@ -1580,7 +1583,8 @@ async fn the_odoo_sim_command_serves_retail_m_on_every_version() {
             &printed["database"],
             &printed["login"],
             SecretString::from(printed["api key"].clone()),
-        );
+        )
+        .reach_anywhere();
         let client = Client::connect(config).await.expect("the printed credentials connect");
         assert_eq!(client.version().major, version);
         let count = async |model: &str| {
@@ -1598,4 +1602,26 @@ async fn the_odoo_sim_command_serves_retail_m_on_every_version() {
         assert_eq!(count("product.product").await, 20_000, "Odoo {version}");
         assert!(count("stock.quant").await > 100_000, "Odoo {version}");
     }
+}
+
+#[tokio::test]
+async fn outside_dev_the_client_refuses_plain_http_and_private_addresses() {
+    let sim = simulator(17).await;
+    let port = sim.url.rsplit(':').next().unwrap().trim_end_matches('/').to_string();
+    for url in [
+        sim.url.clone(),
+        format!("https://127.0.0.1:{port}"),
+        format!("https://localhost:{port}"),
+        "https://169.254.169.254".to_string(),
+    ] {
+        let mut config = config(&sim, KEY);
+        config.url = url.parse().unwrap();
+        config.reach = truestock::odoo::Reach::PublicOnly;
+        let refused = Client::connect(config).await.err();
+        assert!(
+            matches!(refused, Some(OdooError::AddressRefused(_))),
+            "{url}: {refused:?}"
+        );
+    }
+    sim.stop().await;
 }

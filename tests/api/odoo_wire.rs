@@ -1059,7 +1059,8 @@ async fn the_client_never_follows_a_redirect() {
                 "north-retail",
                 "bot",
                 SecretString::from("key".to_string()),
-            );
+            )
+            .reach_anywhere();
             let err = Client::connect(config).await.unwrap_err();
             assert!(
                 matches!(&err, OdooError::Malformed(message) if message.contains("redirect")),
