@@ -20,6 +20,8 @@ pub mod odoo;
 pub mod operator;
 /// Builds and binds the actix application.
 pub mod startup;
+/// Each tenant's Odoo connection and mirror: settings, tests, pulls.
+pub mod sync;
 /// Logging setup.
 pub mod telemetry;
 /// HTTP handlers, extractors, middleware, errors, page shell.

@@ -48,6 +48,9 @@ enum Command {
     /// Inspect and steer the job queue
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// The master key that seals stored secrets
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Manage tenants
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -199,6 +202,36 @@ enum TenantCommand {
     },
     /// List tenants
     List,
+    /// Set a tenant's Odoo connection and test it (the key is read from a file, never an argument)
+    Connect {
+        /// Tenant slug
+        slug: String,
+        /// The Odoo's address, e.g. https://acme.odoo.com
+        #[arg(long)]
+        url: String,
+        /// The Odoo database name
+        #[arg(long = "db")]
+        database: String,
+        /// The login of the Odoo user TrueStock connects as
+        #[arg(long)]
+        login: String,
+        /// A file holding the user's API key (`-` reads it from standard input); without it the stored
+        /// key is kept, unless URL, database or login change
+        #[arg(long)]
+        api_key_file: Option<std::path::PathBuf>,
+        /// When the API key expires (YYYY-MM-DD; Odoo 19 keys always do)
+        #[arg(long)]
+        key_expires: Option<chrono::NaiveDate>,
+        /// Confirm connecting to another Odoo database than the one the tenant's data comes from
+        #[arg(long)]
+        confirm_reset: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Reseal every stored Odoo API key under TRUESTOCK_MASTER_KEY (old keys in TRUESTOCK_PREVIOUS_MASTER_KEYS)
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -307,6 +340,65 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                     job.run_at.format("%Y-%m-%d %H:%M:%S"),
                     job.last_error.unwrap_or_default()
                 );
+            }
+        }
+        Command::Tenant(TenantCommand::Connect {
+            slug,
+            url,
+            database,
+            login,
+            api_key_file,
+            key_expires,
+            confirm_reset,
+        }) => {
+            let api_key = match api_key_file {
+                Some(path) => Some(operator::read_secret_file(&path).map_err(|e| err(&e))?),
+                None => None,
+            };
+            let settings_in = truestock::sync::connection::ConnectionSettings {
+                url,
+                database,
+                login,
+                api_key,
+                key_expires_on: key_expires,
+            };
+            let (saved, outcome) = operator::connect_tenant(&settings, &slug, &settings_in, confirm_reset)
+                .await
+                .map_err(|e| err(&e))?;
+            let key = match saved.key {
+                truestock::sync::connection::KeyChange::Replaced => "stored (encrypted)",
+                truestock::sync::connection::KeyChange::Kept => "kept",
+                truestock::sync::connection::KeyChange::Cleared => "cleared: give --api-key-file",
+            };
+            println!("connection of {slug} saved; API key {key}");
+            if saved.mirror_reset {
+                println!("the tenant's synced data will be replaced from the new Odoo database");
+            }
+            println!("test: {}", outcome.message);
+            for warning in &outcome.warnings {
+                println!("warning: {warning}");
+            }
+            if outcome.status != "ok" {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;
+            let ring = settings.key_ring().map_err(|e| err(&e))?;
+            let report = truestock::sync::connection::rotate_keys(&db, &ring)
+                .await
+                .map_err(|e| err(&e))?;
+            println!(
+                "{} key(s) resealed under master key {}; {} already current",
+                report.resealed,
+                ring.current_key_id(),
+                report.current
+            );
+            for (tenant, reason) in &report.failed {
+                eprintln!("tenant {tenant}: {reason}");
+            }
+            if !report.failed.is_empty() {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Jobs(JobsCommand::Retry { id }) => {

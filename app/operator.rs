@@ -45,6 +45,15 @@ pub enum OperatorError {
     BadTenantName,
     #[error(transparent)]
     Password(#[from] crate::auth::password::PasswordError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Connection(#[from] crate::sync::connection::ConnectionError),
+    #[error("could not read {path}: {source}")]
+    SecretFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// `db init`: roles, database, grants, `ext` schema. Returns the database name.
@@ -218,4 +227,54 @@ pub async fn list_jobs(
         limit,
     };
     Ok(crate::jobs::list(db, &filter).await?)
+}
+
+/// Reads a secret from a file (`-`: standard input), trimmed; the text is never echoed.
+pub fn read_secret_file(path: &std::path::Path) -> Result<SecretString, OperatorError> {
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| OperatorError::SecretFile {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        text
+    } else {
+        std::fs::read_to_string(path).map_err(|e| OperatorError::SecretFile {
+            path: path.to_path_buf(),
+            source: e,
+        })?
+    };
+    Ok(SecretString::from(text.trim().to_string()))
+}
+
+/// `tenant connect`: saves the connection, then tests it (recorded in the tenant's audit log as the
+/// operator's doing).
+pub async fn connect_tenant(
+    settings: &Settings,
+    slug: &str,
+    input: &crate::sync::connection::ConnectionSettings,
+    confirm_reset: bool,
+) -> Result<(crate::sync::connection::Saved, crate::sync::connection::TestOutcome), OperatorError> {
+    use crate::sync::connection;
+    let db = app_pool(settings, 2).await?;
+    let parsed = TenantSlug::parse(slug)?;
+    let tenant = control::find_tenant_by_slug(&db, &parsed)
+        .await?
+        .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?
+        .tenant_id();
+    let ring = settings.key_ring()?;
+    let reach = if settings.odoo_allow_private {
+        crate::odoo::Reach::Anywhere
+    } else {
+        crate::odoo::Reach::PublicOnly
+    };
+    let actor = crate::db::audit::Actor {
+        account_id: None,
+        name: "platform operator".into(),
+        email: "cli".into(),
+    };
+    let saved = connection::save(&db, &ring, tenant, input, reach, confirm_reset, &actor).await?;
+    let today = chrono::Utc::now().date_naive();
+    let outcome = connection::test(&db, &ring, tenant, reach, &actor, today).await?;
+    Ok((saved, outcome))
 }

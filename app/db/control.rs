@@ -699,3 +699,162 @@ pub async fn connected_role(db: &impl ConnectionTrait) -> Result<ConnectedRole, 
     .await?;
     role.ok_or_else(|| DbErr::Custom("current_user has no pg_roles row".into()))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Odoo connections
+
+/// A tenant's Odoo connection as stored; the API key stays sealed (see `auth::vault`).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct OdooConnectionRow {
+    pub tenant_id: Uuid,
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    pub key_id: Option<String>,
+    pub key_nonce: Option<Vec<u8>>,
+    pub key_ciphertext: Option<Vec<u8>>,
+    pub key_expires_on: Option<chrono::NaiveDate>,
+    pub status: String,
+    pub status_detail: String,
+    pub odoo_version: Option<String>,
+    pub tested_at: Option<DateTime<Utc>>,
+    pub test_report: serde_json::Value,
+    pub mirror_of: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const CONNECTION_COLUMNS: &str = "tenant_id, url, database, login, key_id, key_nonce, key_ciphertext, key_expires_on, \
+                                  status, status_detail, odoo_version, tested_at, test_report, mirror_of, updated_at";
+
+pub async fn find_odoo_connection(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+) -> Result<Option<OdooConnectionRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            &format!("SELECT {CONNECTION_COLUMNS} FROM control.odoo_connections WHERE tenant_id = $1"),
+            [tenant_id.into()],
+        ),
+    )
+    .await
+}
+
+/// Every connection (for `truestock keys rotate` and the scheduler).
+pub async fn list_odoo_connections(db: &impl ConnectionTrait) -> Result<Vec<OdooConnectionRow>, DbErr> {
+    all(
+        db,
+        stmt(
+            &format!("SELECT {CONNECTION_COLUMNS} FROM control.odoo_connections ORDER BY tenant_id"),
+            [],
+        ),
+    )
+    .await
+}
+
+/// What a tenant admin (or the operator) sets.
+#[derive(Debug, Clone)]
+pub struct OdooConnectionUpdate {
+    pub url: String,
+    pub database: String,
+    pub login: String,
+    /// `(key id, nonce, ciphertext)`, or `None` to clear the key.
+    pub sealed_key: Option<(String, Vec<u8>, Vec<u8>)>,
+    pub key_expires_on: Option<chrono::NaiveDate>,
+    pub mirror_of: Option<String>,
+}
+
+/// Creates or replaces a tenant's connection; the last test's outcome is forgotten (`untested`).
+pub async fn save_odoo_connection(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    update: &OdooConnectionUpdate,
+) -> Result<(), DbErr> {
+    let (key_id, nonce, ciphertext) = match &update.sealed_key {
+        Some((id, nonce, ciphertext)) => (Some(id.clone()), Some(nonce.clone()), Some(ciphertext.clone())),
+        None => (None, None, None),
+    };
+    db.execute_raw(stmt(
+        "INSERT INTO control.odoo_connections
+             (tenant_id, url, database, login, key_id, key_nonce, key_ciphertext, key_expires_on, mirror_of)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id) DO UPDATE SET
+             url = EXCLUDED.url, database = EXCLUDED.database, login = EXCLUDED.login,
+             key_id = EXCLUDED.key_id, key_nonce = EXCLUDED.key_nonce, key_ciphertext = EXCLUDED.key_ciphertext,
+             key_expires_on = EXCLUDED.key_expires_on, mirror_of = EXCLUDED.mirror_of,
+             status = 'untested', status_detail = '', test_report = '{}', tested_at = NULL, updated_at = now()",
+        [
+            tenant_id.into(),
+            update.url.clone().into(),
+            update.database.clone().into(),
+            update.login.clone().into(),
+            key_id.into(),
+            nonce.into(),
+            ciphertext.into(),
+            update.key_expires_on.into(),
+            update.mirror_of.clone().into(),
+        ],
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// Replaces a sealed key by the same key sealed under another master key (`keys rotate`), only if it
+/// is still the one read (`old_key_id`).
+pub async fn reseal_odoo_key(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    old_key_id: &str,
+    sealed: (String, Vec<u8>, Vec<u8>),
+) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE control.odoo_connections SET key_id = $3, key_nonce = $4, key_ciphertext = $5
+              WHERE tenant_id = $1 AND key_id = $2",
+            [
+                tenant_id.into(),
+                old_key_id.into(),
+                sealed.0.into(),
+                sealed.1.into(),
+                sealed.2.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a connection test's outcome.
+pub async fn record_odoo_test(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    status: &str,
+    detail: &str,
+    version: Option<&str>,
+    report: &serde_json::Value,
+) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE control.odoo_connections
+            SET status = $2, status_detail = $3, odoo_version = COALESCE($4, odoo_version),
+                test_report = $5, tested_at = now()
+          WHERE tenant_id = $1",
+        [
+            tenant_id.into(),
+            status.into(),
+            detail.into(),
+            version.map(str::to_string).into(),
+            report.clone().into(),
+        ],
+    ))
+    .await
+    .map(|_| ())
+}
+
+/// Binds a tenant to the Odoo database its synced data comes from (first successful connection).
+pub async fn bind_odoo_mirror(db: &impl ConnectionTrait, tenant_id: Uuid, identity: &str) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE control.odoo_connections SET mirror_of = $2 WHERE tenant_id = $1 AND mirror_of IS NULL",
+        [tenant_id.into(), identity.into()],
+    ))
+    .await
+    .map(|_| ())
+}

@@ -6,6 +6,7 @@
 
 mod auth;
 mod browser;
+mod connection;
 mod helpers;
 mod jobs;
 mod members;

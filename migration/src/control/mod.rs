@@ -7,6 +7,7 @@ mod m20261126_000002_create_sessions_and_login_throttle;
 mod m20261126_000003_create_jobs;
 mod m20261126_000004_create_platform_audit;
 mod m20261126_000005_job_queue;
+mod m20261126_000006_create_odoo_connections;
 
 /// The control-plane migrator. Run with `search_path = control`.
 pub struct ControlMigrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for ControlMigrator {
             Box::new(m20261126_000003_create_jobs::Migration),
             Box::new(m20261126_000004_create_platform_audit::Migration),
             Box::new(m20261126_000005_job_queue::Migration),
+            Box::new(m20261126_000006_create_odoo_connections::Migration),
         ]
     }
 }

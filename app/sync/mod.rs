@@ -1,0 +1,4 @@
+//! Keeping each tenant's mirror of its Odoo: the connection (settings, sealed key, tests), and — in
+//! the slices to come — the pull, reconciliation and write-back jobs.
+
+pub mod connection;

@@ -1,0 +1,395 @@
+//! A tenant's Odoo connection against the simulator over HTTP: the key sealed at rest and bound to
+//! its tenant, cleared when the address changes, a switch of Odoo database only after confirmation,
+//! tests answered in plain words, the URL rules, key expiry warnings, key rotation, the audit log, and
+//! `truestock tenant connect`.
+
+use std::net::SocketAddr;
+
+use chrono::{Duration, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use secrecy::{ExposeSecret, SecretString};
+
+use truestock::auth::vault::{KeyRing, VaultError};
+use truestock::config::SecretKey;
+use truestock::db::audit::Actor;
+use truestock::domain::tenant::TenantId;
+use truestock::odoo::Reach;
+use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
+use truestock::sync::connection::{self, ConnectionError, ConnectionSettings, KeyChange};
+
+use crate::helpers::TestApp;
+
+const KEY: &str = "sim-key-0123456789abcdef";
+
+async fn simulator(version: u8) -> RunningSimulator {
+    let mut config = SimConfig::new(version, Dataset::RetailS);
+    config.api_key = KEY.into();
+    let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
+        .await
+        .unwrap();
+    RunningSimulator::start(simulator, SocketAddr::from(([127, 0, 0, 1], 0))).unwrap()
+}
+
+fn settings(sim: &RunningSimulator, key: Option<&str>) -> ConnectionSettings {
+    ConnectionSettings {
+        url: sim.url.clone(),
+        database: sim.simulator.config.database.clone(),
+        login: sim.simulator.config.login.clone(),
+        api_key: key.map(|k| SecretString::from(k.to_string())),
+        key_expires_on: None,
+    }
+}
+
+fn actor() -> Actor {
+    Actor {
+        account_id: None,
+        name: "Ada Admin".into(),
+        email: "ada@acme.test".into(),
+    }
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+async fn audit_actions(app: &TestApp, tenant: TenantId) -> Vec<(String, String)> {
+    app.superuser_db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT action, details::text AS details FROM {}.audit_log ORDER BY id",
+                tenant.schema_name()
+            ),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.try_get("", "action").unwrap(), r.try_get("", "details").unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_connection_is_saved_sealed_tested_bound_and_audited_without_the_key() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let ring = app.settings.key_ring().unwrap();
+    let saved = connection::save(
+        &app.app_db,
+        &ring,
+        tenant,
+        &settings(&sim, Some(KEY)),
+        Reach::Anywhere,
+        false,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.key, KeyChange::Replaced);
+    let outcome = connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor(), today())
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "ok", "{outcome:?}");
+    assert!(outcome.message.contains("Odoo 17"), "{}", outcome.message);
+
+    let row = app
+        .superuser_db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT encode(key_ciphertext, 'escape') AS sealed, status, mirror_of FROM control.odoo_connections WHERE tenant_id = '{}'",
+                tenant.as_uuid()
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !row.try_get::<String>("", "sealed").unwrap().contains(KEY),
+        "the key is stored sealed"
+    );
+    assert_eq!(row.try_get::<String>("", "status").unwrap(), "ok");
+    assert!(
+        row.try_get::<Option<String>>("", "mirror_of").unwrap().is_some(),
+        "bound to this database"
+    );
+
+    let actions = audit_actions(&app, tenant).await;
+    let names: Vec<&str> = actions.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(names, ["odoo.connection.saved", "odoo.connection.tested"]);
+    assert!(
+        actions.iter().all(|(_, details)| !details.contains(KEY)),
+        "the key never reaches the log"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn changing_the_address_clears_the_key_and_another_database_needs_confirmation() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let ring = app.settings.key_ring().unwrap();
+    let save = async |s: &ConnectionSettings, confirm: bool| {
+        connection::save(&app.app_db, &ring, tenant, s, Reach::Anywhere, confirm, &actor()).await
+    };
+    save(&settings(&sim, Some(KEY)), false).await.unwrap();
+    connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor(), today())
+        .await
+        .unwrap();
+    // Same address, no new key: kept.
+    assert_eq!(save(&settings(&sim, None), false).await.unwrap().key, KeyChange::Kept);
+    // Another login without a key: the stored key is not sent to anyone else.
+    let mut other_login = settings(&sim, None);
+    other_login.login = "someone-else@north-retail.example".into();
+    assert_eq!(save(&other_login, false).await.unwrap().key, KeyChange::Cleared);
+    let opened = connection::open_client(&app.app_db, &ring, tenant, Reach::Anywhere).await;
+    assert!(matches!(opened, Err(ConnectionError::NoKey)));
+
+    // Another database of the same server: refused until confirmed, then the mirror is reset.
+    let mut other_db = settings(&sim, Some(KEY));
+    other_db.database = "another-db".into();
+    let refused = save(&other_db, false).await.unwrap_err();
+    assert!(matches!(refused, ConnectionError::OtherDatabase { .. }), "{refused}");
+    assert!(refused.to_string().contains("confirm"), "{refused}");
+    let confirmed = save(&other_db, true).await.unwrap();
+    assert!(confirmed.mirror_reset);
+    let names: Vec<String> = audit_actions(&app, tenant).await.into_iter().map(|(a, _)| a).collect();
+    assert!(names.contains(&"odoo.mirror.reset".to_string()), "{names:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_sealed_key_copied_into_another_tenants_row_does_not_open() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let a = app.create_tenant("acme", "Acme").await;
+    let b = app.create_tenant("bolt", "Bolt").await;
+    let sim = simulator(17).await;
+    let ring = app.settings.key_ring().unwrap();
+    for tenant in [a, b] {
+        let key = if tenant == a { KEY } else { "bolt-has-another-key" };
+        connection::save(
+            &app.app_db,
+            &ring,
+            tenant,
+            &settings(&sim, Some(key)),
+            Reach::Anywhere,
+            false,
+            &actor(),
+        )
+        .await
+        .unwrap();
+    }
+    app.su_exec(&format!(
+        "UPDATE control.odoo_connections b SET key_id = a.key_id, key_nonce = a.key_nonce, key_ciphertext = a.key_ciphertext
+           FROM control.odoo_connections a WHERE a.tenant_id = '{}' AND b.tenant_id = '{}'",
+        a.as_uuid(),
+        b.as_uuid()
+    ))
+    .await;
+    let opened = connection::open_client(&app.app_db, &ring, b, Reach::Anywhere).await;
+    assert!(matches!(opened, Err(ConnectionError::Vault(VaultError::Tampered))));
+    assert!(
+        connection::open_client(&app.app_db, &ring, a, Reach::Anywhere)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn failed_tests_are_told_in_plain_words_and_the_url_rules_hold_outside_dev() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let ring = app.settings.key_ring().unwrap();
+    let test = async |reach| {
+        connection::test(&app.app_db, &ring, tenant, reach, &actor(), today())
+            .await
+            .unwrap()
+    };
+    // A wrong key.
+    connection::save(
+        &app.app_db,
+        &ring,
+        tenant,
+        &settings(&sim, Some("wrong")),
+        Reach::Anywhere,
+        false,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let bad = test(Reach::Anywhere).await;
+    assert_eq!(bad.status, "credential_invalid");
+    assert!(bad.message.contains("API key"), "{}", bad.message);
+    // Nobody listening.
+    let mut gone = settings(&sim, Some(KEY));
+    gone.url = "http://127.0.0.1:9".into();
+    connection::save(&app.app_db, &ring, tenant, &gone, Reach::Anywhere, false, &actor())
+        .await
+        .unwrap();
+    let unreachable = test(Reach::Anywhere).await;
+    assert_eq!(unreachable.status, "unreachable");
+    assert!(
+        !unreachable.message.to_lowercase().contains("error"),
+        "{}",
+        unreachable.message
+    );
+    // Outside dev: plain http and private addresses are refused when saving...
+    for url in [
+        "http://odoo.example.com",
+        "https://127.0.0.1",
+        "https://169.254.169.254",
+        "https://acme.odoo.com/web",
+    ] {
+        let mut refused = settings(&sim, Some(KEY));
+        refused.url = url.into();
+        let error = connection::save(&app.app_db, &ring, tenant, &refused, Reach::PublicOnly, false, &actor())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ConnectionError::Invalid(_)), "{url}: {error}");
+    }
+    // ...and a name that resolves to one is refused when connecting.
+    let mut local_name = settings(&sim, Some(KEY));
+    local_name.url = format!("https://localhost:{}", sim.url.rsplit(':').next().unwrap());
+    connection::save(
+        &app.app_db,
+        &ring,
+        tenant,
+        &local_name,
+        Reach::PublicOnly,
+        false,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let refused = test(Reach::PublicOnly).await;
+    assert_eq!(refused.status, "refused", "{refused:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn odoo_19_keys_warn_before_they_expire() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(19).await;
+    let ring = app.settings.key_ring().unwrap();
+    let mut input = settings(&sim, Some(KEY));
+    connection::save(&app.app_db, &ring, tenant, &input, Reach::Anywhere, false, &actor())
+        .await
+        .unwrap();
+    let unknown = connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor(), today())
+        .await
+        .unwrap();
+    assert!(
+        unknown.warnings.iter().any(|w| w.contains("expiry date")),
+        "{unknown:?}"
+    );
+    input.key_expires_on = Some(today() + Duration::days(10));
+    connection::save(&app.app_db, &ring, tenant, &input, Reach::Anywhere, false, &actor())
+        .await
+        .unwrap();
+    let soon = connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor(), today())
+        .await
+        .unwrap();
+    assert_eq!(soon.status, "ok");
+    assert!(soon.warnings.iter().any(|w| w.contains("expires on")), "{soon:?}");
+    let later = connection::test(
+        &app.app_db,
+        &ring,
+        tenant,
+        Reach::Anywhere,
+        &actor(),
+        today() - Duration::days(30),
+    )
+    .await
+    .unwrap();
+    assert!(later.warnings.is_empty(), "{later:?}");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn rotating_the_master_key_reseals_every_stored_key() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let old = app.settings.key_ring().unwrap();
+    connection::save(
+        &app.app_db,
+        &old,
+        tenant,
+        &settings(&sim, Some(KEY)),
+        Reach::Anywhere,
+        false,
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let new_key = SecretKey::generate();
+    let rotated = KeyRing::new(&new_key, &[app.settings.master_key().unwrap().clone()]);
+    let report = connection::rotate_keys(&app.app_db, &rotated).await.unwrap();
+    assert_eq!((report.resealed, report.current, report.failed.len()), (1, 0, 0));
+    let only_new = KeyRing::new(&new_key, &[]);
+    assert!(
+        connection::open_client(&app.app_db, &only_new, tenant, Reach::Anywhere)
+            .await
+            .unwrap()
+            .is_ok()
+    );
+    let again = connection::rotate_keys(&app.app_db, &rotated).await.unwrap();
+    assert_eq!((again.resealed, again.current), (0, 1));
+    sim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_connect_command_reads_the_key_from_a_file_and_reports_the_test() {
+    let app = TestApp::spawn().await;
+    app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("odoo.key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    // The simulator keeps answering on the runtime's other thread while this one waits.
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_truestock"))
+            .args(["tenant", "connect", "acme", "--url", &sim.url, "--db"])
+            .arg(&sim.simulator.config.database)
+            .args(["--login", &sim.simulator.config.login])
+            .args(extra)
+            .env("TRUESTOCK_DATABASE_URL", app.settings.database_url.expose_secret())
+            .env(
+                "TRUESTOCK_OWNER_DATABASE_URL",
+                app.settings.owner_database_url.expose_secret(),
+            )
+            .env("TRUESTOCK_MASTER_KEY", "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=")
+            .env("TRUESTOCK_JWT_SECRET", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+            .env("TRUESTOCK_ODOO_ALLOW_PRIVATE", "1")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = run(&["--api-key-file", key_file.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        out.contains("API key stored (encrypted)") && out.contains("Connected to Odoo 17"),
+        "{out}"
+    );
+    assert!(!out.contains(KEY));
+    let second = run(&[]);
+    let out = String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success() && out.contains("API key kept"), "{out}");
+    sim.stop().await;
+}
