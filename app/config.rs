@@ -281,6 +281,15 @@ impl Settings {
         })
     }
 
+    /// Which Odoo addresses may be reached (`TRUESTOCK_ODOO_ALLOW_PRIVATE`).
+    pub fn odoo_reach(&self) -> crate::odoo::Reach {
+        if self.odoo_allow_private {
+            crate::odoo::Reach::Anywhere
+        } else {
+            crate::odoo::Reach::PublicOnly
+        }
+    }
+
     /// The vault's keys: the master key seals, previous master keys still open.
     pub fn key_ring(&self) -> Result<crate::auth::vault::KeyRing, ConfigError> {
         Ok(crate::auth::vault::KeyRing::new(

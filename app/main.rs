@@ -45,6 +45,17 @@ enum Command {
         #[command(flatten)]
         slots: Slots,
     },
+    /// Pull a tenant's Odoo now (queued for the workers, or run here with --wait)
+    Sync {
+        /// Tenant slug
+        slug: String,
+        /// Read everything again from the beginning, not only what changed
+        #[arg(long)]
+        full: bool,
+        /// Run the pull in this process and wait for it; exits non-zero if it fails
+        #[arg(long)]
+        wait: bool,
+    },
     /// Inspect and steer the job queue
     #[command(subcommand)]
     Jobs(JobsCommand),
@@ -380,6 +391,39 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             }
             if outcome.status != "ok" {
                 return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Sync { slug, full, wait } => {
+            use truestock::operator::SyncOutcome;
+            match operator::sync_tenant(&settings, &slug, full, wait)
+                .await
+                .map_err(|e| err(&e))?
+            {
+                SyncOutcome::Queued { job } => println!("pull of {slug} queued (job {job})"),
+                SyncOutcome::AlreadyQueued => println!("a pull of {slug} is already queued or running"),
+                SyncOutcome::Ran { attempt, run } => {
+                    if let Some(run) = &run {
+                        if let Some(models) = run.models.as_object() {
+                            for (model, report) in models {
+                                println!(
+                                    "{model:<28} read {:>8}  new {:>8}  changed {:>8}  {}",
+                                    report["rows_read"],
+                                    report["inserted"],
+                                    report["updated"],
+                                    report["error"].as_str().unwrap_or("")
+                                );
+                            }
+                        }
+                        println!("pull of {slug}: {}", run.status);
+                        if let Some(error) = &run.error {
+                            eprintln!("{error}");
+                        }
+                    }
+                    if attempt != truestock::jobs::worker::Attempt::Done {
+                        eprintln!("the pull did not complete ({attempt:?}); see `truestock jobs list --tenant {slug}`");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
             }
         }
         Command::Keys(KeysCommand::Rotate) => {

@@ -198,7 +198,11 @@ pub async fn run_worker(
 ) -> Result<(), OperatorError> {
     let slots = (config.pull_slots + config.other_slots) as u32;
     let db = app_pool(settings, slots * 2 + 2).await?;
-    crate::jobs::worker::Worker::new(db, crate::jobs::Registry::production(), config)
+    let sync = std::sync::Arc::new(crate::sync::pull::SyncDeps {
+        ring: settings.key_ring()?,
+        reach: settings.odoo_reach(),
+    });
+    crate::jobs::worker::Worker::new(db, crate::jobs::Registry::production(sync), config)
         .run(shutdown)
         .await;
     Ok(())
@@ -263,11 +267,7 @@ pub async fn connect_tenant(
         .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?
         .tenant_id();
     let ring = settings.key_ring()?;
-    let reach = if settings.odoo_allow_private {
-        crate::odoo::Reach::Anywhere
-    } else {
-        crate::odoo::Reach::PublicOnly
-    };
+    let reach = settings.odoo_reach();
     let actor = crate::db::audit::Actor {
         account_id: None,
         name: "platform operator".into(),
@@ -277,4 +277,58 @@ pub async fn connect_tenant(
     let today = chrono::Utc::now().date_naive();
     let outcome = connection::test(&db, &ring, tenant, reach, &actor, today).await?;
     Ok((saved, outcome))
+}
+
+/// What `truestock sync` did.
+#[derive(Debug)]
+pub enum SyncOutcome {
+    /// Queued for the workers.
+    Queued { job: i64 },
+    /// An equivalent pull is queued or running already.
+    AlreadyQueued,
+    /// Run here (`--wait`): how it ended, and the run's per-model report.
+    Ran {
+        attempt: crate::jobs::worker::Attempt,
+        run: Option<crate::db::entities::sync_run::Model>,
+    },
+}
+
+/// `sync <slug> [--full] [--wait]`: enqueues the tenant's pull; with `wait`, runs it here through the
+/// same job code (no worker needed).
+pub async fn sync_tenant(
+    settings: &Settings,
+    slug: &str,
+    full: bool,
+    wait: bool,
+) -> Result<SyncOutcome, OperatorError> {
+    use crate::jobs::{NewJob, Queue};
+    let db = app_pool(settings, 4).await?;
+    let parsed = TenantSlug::parse(slug)?;
+    let tenant = control::find_tenant_by_slug(&db, &parsed)
+        .await?
+        .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?
+        .tenant_id();
+    let job = NewJob::new(Queue::Pull, crate::sync::pull::KIND)
+        .for_tenant(tenant)
+        .unique("pull")
+        .payload(serde_json::json!({"full": full}));
+    let Some(id) = crate::jobs::enqueue(&db, &job).await? else {
+        return Ok(SyncOutcome::AlreadyQueued);
+    };
+    if !wait {
+        return Ok(SyncOutcome::Queued { job: id });
+    }
+    let sync = std::sync::Arc::new(crate::sync::pull::SyncDeps {
+        ring: settings.key_ring()?,
+        reach: settings.odoo_reach(),
+    });
+    let registry = crate::jobs::Registry::production(sync);
+    let Some(attempt) = crate::jobs::worker::run_now(&db, &registry, id).await? else {
+        return Ok(SyncOutcome::Queued { job: id });
+    };
+    let run = tenancy::with_tenant(&db, tenant, async |tx| crate::db::mirror::recent_runs(tx, 1).await)
+        .await?
+        .into_iter()
+        .next();
+    Ok(SyncOutcome::Ran { attempt, run })
 }

@@ -143,7 +143,11 @@ impl Application {
                 let pool = db::connect(&settings.database_url, slots * 2 + 2)
                     .await
                     .map_err(StartupError::Database)?;
-                Some(Worker::new(pool, Registry::production(), config))
+                let sync = Arc::new(crate::sync::pull::SyncDeps {
+                    ring: settings.key_ring()?,
+                    reach: settings.odoo_reach(),
+                });
+                Some(Worker::new(pool, Registry::production(sync), config))
             }
             None => None,
         };

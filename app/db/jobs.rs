@@ -122,6 +122,36 @@ pub async fn claim(
     }
 }
 
+/// Claims one particular queued job now (`truestock sync --wait` runs its own job in-process), under
+/// the same rule as [`claim`]: never a second running pull of a tenant.
+pub async fn claim_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    lease_seconds: f64,
+) -> Result<Option<JobRow>, DbErr> {
+    let result = JobRow::find_by_statement(stmt(
+        &format!(
+            "UPDATE control.jobs j
+                SET state = 'running', attempts = j.attempts + 1, lease_token = gen_random_uuid(),
+                    locked_by = $2, locked_until = clock_timestamp() + make_interval(secs => $3),
+                    updated_at = now()
+              WHERE j.id = $1 AND j.state = 'queued'
+                AND NOT (j.queue = 'pull' AND EXISTS (
+                    SELECT 1 FROM control.jobs r
+                     WHERE r.queue = 'pull' AND r.state = 'running' AND r.tenant_id = j.tenant_id))
+              RETURNING {COLUMNS}"
+        ),
+        [id.into(), worker.into(), lease_seconds.into()],
+    ))
+    .one(db)
+    .await;
+    match result {
+        Err(e) if is_unique_violation(&e, "jobs_one_running_pull") => Ok(None),
+        other => other,
+    }
+}
+
 fn is_unique_violation(err: &DbErr, constraint: &str) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) if msg.contains(constraint))
 }

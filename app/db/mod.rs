@@ -7,6 +7,7 @@ pub mod control;
 pub mod entities;
 pub mod jobs;
 pub mod location_groups;
+pub mod mirror;
 pub mod tenancy;
 
 use std::time::Duration;

@@ -277,9 +277,12 @@ pub struct Registry {
 
 impl Registry {
     /// Every kind TrueStock runs.
-    pub fn production() -> Self {
+    pub fn production(sync: Arc<crate::sync::pull::SyncDeps>) -> Self {
         let mut registry = Self::default();
         registry.register(maintenance::KIND, maintenance::run);
+        registry.register(crate::sync::pull::KIND, move |ctx| {
+            crate::sync::pull::run(ctx, sync.clone())
+        });
         registry
     }
 

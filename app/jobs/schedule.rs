@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::{NewJob, Queue, enqueue, maintenance};
+use crate::domain::tenant::TenantId;
 
 /// The schedule key of the window of `period` that contains `now`.
 pub fn window_key(now: DateTime<Utc>, period: std::time::Duration) -> String {
@@ -13,15 +14,28 @@ pub fn window_key(now: DateTime<Utc>, period: std::time::Duration) -> String {
     format!("every {seconds}s:{}", now.timestamp().div_euclid(seconds))
 }
 
-/// The jobs due in the window containing `now`.
-pub fn due(now: DateTime<Utc>) -> Vec<NewJob> {
-    vec![NewJob::new(Queue::Maintenance, maintenance::KIND).scheduled(&window_key(now, maintenance::EVERY))]
+/// The jobs due in the window containing `now`: housekeeping, and an incremental pull of every tenant
+/// whose Odoo connection has a key that Odoo has not refused.
+pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<NewJob>, DbErr> {
+    let mut jobs =
+        vec![NewJob::new(Queue::Maintenance, maintenance::KIND).scheduled(&window_key(now, maintenance::EVERY))];
+    for connection in crate::db::control::list_odoo_connections(db).await? {
+        if connection.key_id.is_some() && connection.status != "credential_invalid" {
+            jobs.push(
+                NewJob::new(Queue::Pull, crate::sync::pull::KIND)
+                    .for_tenant(TenantId::from_uuid(connection.tenant_id))
+                    .unique("pull")
+                    .scheduled(&window_key(now, crate::sync::pull::EVERY)),
+            );
+        }
+    }
+    Ok(jobs)
 }
 
 /// Enqueues the jobs of the current windows that are not enqueued yet; returns how many were new.
 pub async fn tick(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let mut added = 0;
-    for job in due(now) {
+    for job in due(db, now).await? {
         if enqueue(db, &job).await?.is_some() {
             added += 1;
         }

@@ -366,3 +366,14 @@ pub async fn drain(
     }
     Ok(report)
 }
+
+/// Runs one particular queued job in the calling task (`truestock sync --wait`); `None` when it is not
+/// queued (running elsewhere, finished) or its tenant's other pull is running.
+pub async fn run_now(db: &DatabaseConnection, registry: &Registry, id: i64) -> Result<Option<Attempt>, sea_orm::DbErr> {
+    let mut config = WorkerConfig::new(&format!("cli:{}", std::process::id()));
+    config.lease = Duration::from_secs(120);
+    match store::claim_id(db, id, &config.name, config.lease.as_secs_f64()).await? {
+        Some(job) => Ok(Some(execute(db, registry, &config, job, None).await)),
+        None => Ok(None),
+    }
+}

@@ -2,3 +2,4 @@
 //! the slices to come — the pull, reconciliation and write-back jobs.
 
 pub mod connection;
+pub mod pull;

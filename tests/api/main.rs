@@ -13,5 +13,6 @@ mod members;
 mod odoo;
 mod odoo_clients;
 mod odoo_wire;
+mod sync;
 mod tenancy;
 mod web;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_settings_and_audit_log;
 mod m20261126_000002_create_location_groups;
+mod m20261126_000003_create_sync_state_and_first_mirrors;
 
 /// The per-tenant migrator. Run with `search_path` set to the tenant's schema.
 pub struct TenantMigrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for TenantMigrator {
         vec![
             Box::new(m20261126_000001_create_settings_and_audit_log::Migration),
             Box::new(m20261126_000002_create_location_groups::Migration),
+            Box::new(m20261126_000003_create_sync_state_and_first_mirrors::Migration),
         ]
     }
 }
