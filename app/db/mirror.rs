@@ -18,7 +18,10 @@ use super::tenancy::TenantTxn;
 /// A mirror table: keyed by Odoo's id, stamped with the time of its last change.
 pub trait MirrorTable: EntityTrait {
     fn odoo_id_column() -> Self::Column;
+    fn deleted_column() -> Self::Column;
     fn odoo_id(row: &Self::Model) -> i64;
+    /// Whether Odoo no longer has the row (kept, marked, for the records that refer to it).
+    fn is_deleted(row: &Self::Model) -> bool;
     /// Whether two rows hold the same Odoo data (the sync stamp aside).
     fn same_data(held: &Self::Model, pulled: &Self::Model) -> bool;
     /// The row as an insert of every column.
@@ -31,8 +34,14 @@ macro_rules! mirror_table {
             fn odoo_id_column() -> Self::Column {
                 $module::Column::OdooId
             }
+            fn deleted_column() -> Self::Column {
+                $module::Column::OdooDeletedAt
+            }
             fn odoo_id(row: &Self::Model) -> i64 {
                 row.odoo_id
+            }
+            fn is_deleted(row: &Self::Model) -> bool {
+                row.odoo_deleted_at.is_some()
             }
             fn same_data(held: &Self::Model, pulled: &Self::Model) -> bool {
                 let mut held = held.clone();
@@ -198,4 +207,67 @@ pub async fn recent_runs(tx: &TenantTxn, limit: u64) -> Result<Vec<sync_run::Mod
         .limit(limit)
         .all(tx)
         .await
+}
+
+/// The ids the mirror holds (not marked deleted) in `[from, to)`.
+pub async fn ids_in_window<E: MirrorTable>(tx: &TenantTxn, from: i64, to: i64) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    E::find()
+        .select_only()
+        .column(E::odoo_id_column())
+        .filter(E::odoo_id_column().gte(from))
+        .filter(E::odoo_id_column().lt(to))
+        .filter(E::deleted_column().is_null())
+        .into_tuple::<i64>()
+        .all(tx)
+        .await
+}
+
+/// The highest Odoo id the mirror holds.
+pub async fn max_id<E: MirrorTable>(tx: &TenantTxn) -> Result<i64, DbErr> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Func;
+    let max: Option<Option<i64>> = E::find()
+        .select_only()
+        .expr(Func::max(sea_orm::sea_query::Expr::col(E::odoo_id_column())))
+        .into_tuple::<Option<i64>>()
+        .one(tx)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
+}
+
+/// Marks rows Odoo no longer has; returns how many were newly marked.
+pub async fn mark_deleted<E: MirrorTable>(tx: &TenantTxn, ids: &[i64], at: DateTime<Utc>) -> Result<u64, DbErr> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = E::update_many()
+        .col_expr(E::deleted_column(), sea_orm::sea_query::Expr::value(at))
+        .filter(E::odoo_id_column().is_in(ids.to_vec()))
+        .filter(E::deleted_column().is_null())
+        .exec(tx)
+        .await?;
+    Ok(done.rows_affected)
+}
+
+/// The reconciliation checksum of the mirror's quants in `[from, to)`: how many, and the sums of
+/// quantity, reserved and counted quantity (rows marked deleted left out).
+pub async fn quant_window_sums(tx: &TenantTxn, from: i64, to: i64) -> Result<(i64, [f64; 3]), DbErr> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, Func};
+    let sum = |column| Func::coalesce([Func::sum(Expr::col(column)).into(), Expr::val(0.0_f64)]);
+    let row: Option<(i64, f64, f64, f64)> = odoo_stock_quant::Entity::find()
+        .select_only()
+        .expr(Func::count(Expr::col(odoo_stock_quant::Column::OdooId)))
+        .expr(sum(odoo_stock_quant::Column::Quantity))
+        .expr(sum(odoo_stock_quant::Column::ReservedQuantity))
+        .expr(sum(odoo_stock_quant::Column::InventoryQuantity))
+        .filter(odoo_stock_quant::Column::OdooId.gte(from))
+        .filter(odoo_stock_quant::Column::OdooId.lt(to))
+        .filter(odoo_stock_quant::Column::OdooDeletedAt.is_null())
+        .into_tuple()
+        .one(tx)
+        .await?;
+    let (count, quantity, reserved, counted) = row.unwrap_or_default();
+    Ok((count, [quantity, reserved, counted]))
 }

@@ -280,7 +280,11 @@ impl Registry {
     pub fn production(sync: Arc<crate::sync::pull::SyncDeps>) -> Self {
         let mut registry = Self::default();
         registry.register(maintenance::KIND, maintenance::run);
+        let pull = sync.clone();
         registry.register(crate::sync::pull::KIND, move |ctx| {
+            crate::sync::pull::run(ctx, pull.clone())
+        });
+        registry.register(crate::sync::reconcile::KIND, move |ctx| {
             crate::sync::pull::run(ctx, sync.clone())
         });
         registry

@@ -8,6 +8,9 @@ use sea_orm::{ConnectionTrait, DbErr};
 use super::{NewJob, Queue, enqueue, maintenance};
 use crate::domain::tenant::TenantId;
 
+const HOURLY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+const NIGHTLY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// The schedule key of the window of `period` that contains `now`.
 pub fn window_key(now: DateTime<Utc>, period: std::time::Duration) -> String {
     let seconds = period.as_secs().max(1) as i64;
@@ -21,12 +24,22 @@ pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<Ne
         vec![NewJob::new(Queue::Maintenance, maintenance::KIND).scheduled(&window_key(now, maintenance::EVERY))];
     for connection in crate::db::control::list_odoo_connections(db).await? {
         if connection.key_id.is_some() && connection.status != "credential_invalid" {
+            let tenant = TenantId::from_uuid(connection.tenant_id);
+            let reconcile = |scope: &str, every| {
+                NewJob::new(Queue::Pull, crate::sync::reconcile::KIND)
+                    .for_tenant(tenant)
+                    .payload(serde_json::json!({"scope": scope}))
+                    .unique(scope)
+                    .scheduled(&format!("{scope}:{}", window_key(now, every)))
+            };
             jobs.push(
                 NewJob::new(Queue::Pull, crate::sync::pull::KIND)
-                    .for_tenant(TenantId::from_uuid(connection.tenant_id))
+                    .for_tenant(tenant)
                     .unique("pull")
                     .scheduled(&window_key(now, crate::sync::pull::EVERY)),
             );
+            jobs.push(reconcile("quants", HOURLY));
+            jobs.push(reconcile("all", NIGHTLY));
         }
     }
     Ok(jobs)

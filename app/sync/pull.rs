@@ -386,12 +386,35 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         Ok(Err(error)) => return Err(stop_or_retry(&ctx, tenant, &error).await),
         Ok(Ok(client)) => client,
     };
+    let reconciling = ctx.kind == crate::sync::reconcile::KIND;
+    let kind = if reconciling { "reconcile" } else { "pull" };
     let run = with_tenant(&ctx.db, tenant, async |tx| {
-        mirror::start_run(tx, Some(ctx.id), "pull").await
+        mirror::start_run(tx, Some(ctx.id), kind).await
     })
     .await?;
     let lease = &ctx.lease;
     let db = &ctx.db;
+    if reconciling {
+        use crate::sync::reconcile;
+        let quants_only = ctx.payload["scope"].as_str() == Some("quants");
+        let outcome = if quants_only {
+            reconcile::reconcile_quants(&client, db, tenant, lease)
+                .await
+                .map(|r| vec![r])
+        } else {
+            reconcile::reconcile_all(&client, db, tenant, lease).await
+        };
+        let (models, stop) = match outcome {
+            Ok(reports) => (
+                reports.iter().map(|r| (r.model.to_string(), r.to_json())).collect(),
+                None,
+            ),
+            Err(PullError::Odoo(error)) => (serde_json::Map::new(), Some(stop_or_retry(&ctx, tenant, &error).await)),
+            Err(PullError::Job(error)) => (serde_json::Map::new(), Some(error)),
+            Err(PullError::Db(error)) => (serde_json::Map::new(), Some(error.into())),
+        };
+        return finish(&ctx, tenant, run, models, Vec::new(), stop).await;
+    }
     let mut reports = Vec::new();
     let mut stop: Option<JobError> = None;
     macro_rules! step {
@@ -418,10 +441,23 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     step!(ProductProduct);
     step!(Quant);
     let models: serde_json::Map<String, Value> = reports.iter().map(|r| (r.model.to_string(), r.to_json())).collect();
+    let degraded: Vec<String> = reports.iter().filter_map(|r| r.error.clone()).collect();
+    finish(&ctx, tenant, run, models, degraded, stop).await
+}
+
+/// Records how a run ended and turns it into the job's outcome.
+async fn finish(
+    ctx: &crate::jobs::JobContext,
+    tenant: TenantId,
+    run: i64,
+    models: serde_json::Map<String, Value>,
+    degraded: Vec<String>,
+    stop: Option<JobError>,
+) -> Result<(), JobError> {
     let (status, error) = match &stop {
         Some(JobError::LeaseLost) => return Err(JobError::LeaseLost),
         Some(error) => ("failed", Some(error.to_string())),
-        None if reports.iter().any(|r| r.error.is_some()) => ("partial", None),
+        None if !degraded.is_empty() => ("partial", None),
         None => ("succeeded", None),
     };
     with_tenant(&ctx.db, tenant, async |tx| {

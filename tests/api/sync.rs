@@ -127,7 +127,13 @@ async fn assert_mirrored<M: Mirror>(
         );
     }
     if !extra_allowed {
-        assert_eq!(rows.len(), records.len(), "{}: extra rows in the mirror", M::MODEL);
+        let live = rows.iter().filter(|r| !M::Table::is_deleted(r)).count();
+        assert_eq!(
+            live,
+            records.len(),
+            "{}: rows Odoo no longer has are not marked",
+            M::MODEL
+        );
     }
     records.len()
 }
@@ -139,6 +145,22 @@ async fn assert_all_mirrored(app: &TestApp, tenant: TenantId, client: &Client, e
     assert!(assert_mirrored::<ProductTemplate>(app, tenant, client, extra_allowed, &[]).await >= 2_000);
     assert!(assert_mirrored::<ProductProduct>(app, tenant, client, extra_allowed, &[]).await >= 2_000);
     assert!(assert_mirrored::<Quant>(app, tenant, client, extra_allowed, merged).await > 2_000);
+}
+
+/// Moves the simulated Odoo on `ticks` times as live mode does; returns the quants merged behind the
+/// cursor (their quantity changed without a new write date).
+fn live_ticks(sim: &RunningSimulator, ticks: usize, seed: u64) -> Vec<i64> {
+    use rand::SeedableRng as _;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut state = truestock::odoo::sim::live::LiveState::default();
+    let mut merged = Vec::new();
+    for _ in 0..ticks {
+        let tick = sim
+            .simulator
+            .with_store_mut(|store| truestock::odoo::sim::live::tick(store, &mut state, &mut rng));
+        merged.extend(tick.merged);
+    }
+    merged
 }
 
 fn written(run: &sync_run::Model) -> u64 {
@@ -178,7 +200,6 @@ async fn a_full_pull_equals_odoo_row_by_row_on_every_version_and_a_second_run_wr
 
 #[tokio::test]
 async fn changes_and_rows_sharing_one_write_second_across_pages_are_picked_up() {
-    use rand::SeedableRng as _;
     let app = TestApp::spawn().await;
     let registry = registry(&app);
     let tenant = app.create_tenant("acme", "Acme").await;
@@ -188,15 +209,7 @@ async fn changes_and_rows_sharing_one_write_second_across_pages_are_picked_up() 
 
     // Live activity (sales, receipts, scraps, counts), and 1,200 quants rewritten within one second,
     // more than two pages of them.
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let mut state = truestock::odoo::sim::live::LiveState::default();
-    let mut merged = Vec::new();
-    for _ in 0..5 {
-        let tick = sim
-            .simulator
-            .with_store_mut(|store| truestock::odoo::sim::live::tick(store, &mut state, &mut rng));
-        merged.extend(tick.merged);
-    }
+    let merged = live_ticks(&sim, 5, 7);
     let second = Utc::now().naive_utc() + chrono::Duration::seconds(2);
     sim.simulator.with_store_mut(|store| {
         for (n, quant) in store.ids("stock.quant").into_iter().rev().take(1_200).enumerate() {
@@ -389,4 +402,57 @@ async fn a_revoked_key_stops_that_tenant_after_one_attempt_while_another_tenants
     assert_eq!(scheduled, [Some(b.as_uuid())]);
     sim_a.stop().await;
     sim_b.stop().await;
+}
+
+#[tokio::test]
+async fn reconciliation_repairs_merged_quants_and_marks_deleted_ones() {
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    pull_now(&app, tenant, &registry).await;
+    // Merges behind the cursor, and a quant Odoo deleted.
+    let merged = live_ticks(&sim, 12, 11);
+    assert!(!merged.is_empty(), "the live ticks merged quants");
+    let gone = sim.simulator.with_store_mut(|store| {
+        let quant = store.ids("stock.quant")[10];
+        store.unlink("stock.quant", &[quant]).unwrap();
+        quant
+    });
+    pull_now(&app, tenant, &registry).await;
+
+    let reconcile = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
+        .for_tenant(tenant)
+        .payload(serde_json::json!({"scope": "quants"}));
+    jobs::enqueue(&app.app_db, &reconcile).await.unwrap().unwrap();
+    assert_eq!(drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap().done, 1);
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!((run.kind.as_str(), run.status.as_str()), ("reconcile", "succeeded"));
+    assert!(run.models["stock.quant"]["differing"].as_u64().unwrap() >= 1, "{run:?}");
+    assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
+    let marked = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {}.odoo_stock_quant WHERE odoo_id = {gone} AND odoo_deleted_at IS NOT NULL",
+            tenant.schema_name()
+        ))
+        .await;
+    assert_eq!(marked, 1, "a quant Odoo deleted is kept, marked");
+
+    // Nothing left to repair: every window matches.
+    let all = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
+        .for_tenant(tenant)
+        .payload(serde_json::json!({"scope": "all"}));
+    jobs::enqueue(&app.app_db, &all).await.unwrap().unwrap();
+    drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
+    let again = last_run(&app.app_db, tenant).await;
+    let differing: u64 = again
+        .models
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|m| m["differing"].as_u64().unwrap())
+        .sum();
+    assert_eq!((again.status.as_str(), differing), ("succeeded", 0), "{again:?}");
+    sim.stop().await;
 }
