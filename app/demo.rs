@@ -1,18 +1,27 @@
 //! `truestock demo`: one command for a newcomer. Initialises its own database (`truestock_demo`),
-//! migrates, creates the demo tenant with one user per role, prints the URL and logins, and serves in
-//! dev mode. Idempotent; `--reset` starts over. Later issues add the simulated Odoo and its first sync.
+//! migrates, creates the demo tenant with one user per role, starts a simulated Odoo 17 with retail-M
+//! in live mode in this process, connects the demo tenant to it, serves in dev mode with job workers,
+//! shows the first full sync's progress, and keeps syncing. Idempotent; `--reset` starts over.
 
 use secrecy::ExposeSecret as _;
 
 use crate::auth::password::{PasswordHasher, generate_password};
 use crate::config::{ConfigError, Settings};
+use crate::db::audit::Actor;
 use crate::db::control;
+use crate::db::mirror;
 use crate::db::tenancy::bootstrap;
+use crate::db::tenancy::with_tenant;
 use crate::domain::account::{EmailAddress, Role};
+use crate::domain::tenant::TenantId;
 use crate::domain::tenant::TenantSlug;
 use crate::jobs::worker::WorkerConfig;
+use crate::odoo::Reach;
+use crate::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator, live};
 use crate::operator::{self, OperatorError};
 use crate::startup::{Application, StartupError};
+use crate::sync::connection::{self, ConnectionSettings};
+use std::net::SocketAddr;
 
 pub const DEMO_DATABASE: &str = "truestock_demo";
 pub const DEMO_TENANT: &str = "demo";
@@ -27,6 +36,10 @@ pub enum DemoError {
     Startup(#[from] StartupError),
     #[error("the server stopped: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("the demo's Odoo connection: {0}")]
+    Connection(#[from] crate::sync::connection::ConnectionError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
 }
 
 /// The demo's settings: dev mode, for the demo database on the superuser URL's server.
@@ -114,16 +127,123 @@ pub async fn prepare(settings: &Settings, reset: bool) -> Result<Vec<DemoLogin>,
     Ok(logins)
 }
 
+/// Starts the demo's simulated Odoo (retail-M, cached in the data directory) in live mode and connects
+/// the demo tenant to it; returns the running simulator and the tenant.
+async fn start_odoo(settings: &Settings) -> Result<(RunningSimulator, TenantId), DemoError> {
+    let cache = settings.data_dir.join("odoo-sim");
+    println!("Starting a simulated Odoo 17 with the retail-M dataset (generated once, then cached)…");
+    let simulator =
+        tokio::task::spawn_blocking(move || Simulator::cached(SimConfig::new(17, Dataset::RetailM), &cache))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let running = RunningSimulator::start(simulator, SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    live::spawn(running.simulator.clone(), std::time::Duration::from_secs(2), 1);
+    let db = operator::app_pool(settings, 2).await?;
+    let slug = TenantSlug::parse(DEMO_TENANT).map_err(OperatorError::from)?;
+    let tenant = control::find_tenant_by_slug(&db, &slug)
+        .await
+        .map_err(OperatorError::from)?
+        .ok_or_else(|| OperatorError::UnknownTenant(DEMO_TENANT.into()))?
+        .tenant_id();
+    let config = &running.simulator.config;
+    let input = ConnectionSettings {
+        url: running.url.clone(),
+        database: config.database.clone(),
+        login: config.login.clone(),
+        api_key: Some(secrecy::SecretString::from(config.api_key.clone())),
+        key_expires_on: None,
+    };
+    let actor = Actor {
+        account_id: None,
+        name: "truestock demo".into(),
+        email: "demo".into(),
+    };
+    let ring = settings.key_ring()?;
+    // Each run serves the same dataset on a new port: the demo confirms the switch itself.
+    connection::save(&db, &ring, tenant, &input, Reach::Anywhere, true, &actor).await?;
+    connection::test(
+        &db,
+        &ring,
+        tenant,
+        Reach::Anywhere,
+        &actor,
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
+    Ok((running, tenant))
+}
+
+/// Shows the progress of this run's first sync (full on a new demo database, incremental after) until
+/// it finished.
+async fn show_first_sync(settings: &Settings, sim: &RunningSimulator, tenant: TenantId) -> Result<(), DemoError> {
+    let db = operator::app_pool(settings, 2).await?;
+    let total: i64 = sim.simulator.with_store_mut(|store| {
+        [
+            "res.company",
+            "stock.warehouse",
+            "stock.location",
+            "product.template",
+            "product.product",
+            "stock.quant",
+        ]
+        .iter()
+        .map(|model| store.len(model) as i64)
+        .sum()
+    });
+    let started = std::time::Instant::now();
+    let before = with_tenant(&db, tenant, async |tx| mirror::recent_runs(tx, 1).await)
+        .await?
+        .first()
+        .map_or(0, |r| r.id);
+    loop {
+        let (done, finished) = with_tenant(&db, tenant, async |tx| {
+            let runs = mirror::recent_runs(tx, 1).await?;
+            let finished = runs.first().is_some_and(|r| r.id > before && r.finished_at.is_some());
+            Ok::<_, sea_orm::DbErr>((mirror::rows_synced(tx).await?, finished))
+        })
+        .await?;
+        let share = (done as f64 / total.max(1) as f64).min(1.0);
+        let eta = if share > 0.02 {
+            let left = started.elapsed().as_secs_f64() * (1.0 - share) / share;
+            format!(", about {left:.0} s left")
+        } else {
+            String::new()
+        };
+        eprint!(
+            "\rFirst sync: {:>3.0} % ({done} of about {total} rows{eta})          ",
+            share * 100.0
+        );
+        if finished {
+            eprintln!(
+                "\rFirst sync: done in {:.0} s; the demo keeps syncing every 5 minutes.                    ",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 /// `truestock demo [--reset]`
 pub async fn run(reset: bool) -> Result<(), DemoError> {
     let settings = demo_settings()?;
     let logins = prepare(&settings, reset).await?;
+    let (odoo, tenant) = start_odoo(&settings).await?;
     let app = Application::build(&settings, Some(WorkerConfig::new(&WorkerConfig::process_name()))).await?;
+    let port = app.port();
+    let server = tokio::spawn(app.run_until_stopped());
+    show_first_sync(&settings, &odoo, tenant).await?;
+    let config = &odoo.simulator.config;
+    println!();
+    println!("The simulated Odoo (live: sales, receipts, returns, scraps, counts keep happening):");
+    println!("url: {}", odoo.url);
+    println!("database: {}", config.database);
+    println!("login: {}", config.login);
+    println!("api key: {}", config.api_key);
     println!();
     println!(
-        "TrueStock demo is running at http://{}:{}/ (dev mode; Ctrl-C stops it)",
+        "TrueStock demo is running at http://{}:{port}/ (dev mode; Ctrl-C stops it)",
         settings.bind.ip(),
-        app.port()
     );
     println!("Sign in with any of these (passwords are new on every run):");
     for login in &logins {
@@ -135,7 +255,7 @@ pub async fn run(reset: bool) -> Result<(), DemoError> {
         );
     }
     println!();
-    app.run_until_stopped().await?;
+    server.await.map_err(|e| std::io::Error::other(e.to_string()))??;
     Ok(())
 }
 

@@ -271,3 +271,9 @@ pub async fn quant_window_sums(tx: &TenantTxn, from: i64, to: i64) -> Result<(i6
     let (count, quantity, reserved, counted) = row.unwrap_or_default();
     Ok((count, [quantity, reserved, counted]))
 }
+
+/// Rows pulled so far, summed over every model's cursor (the demo's and the sync page's progress).
+pub async fn rows_synced(tx: &TenantTxn) -> Result<i64, DbErr> {
+    let cursors = sync_cursor::Entity::find().all(tx).await?;
+    Ok(cursors.iter().map(|c| c.rows_synced).sum())
+}
