@@ -1625,3 +1625,195 @@ async fn outside_dev_the_client_refuses_plain_http_and_private_addresses() {
     }
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn access_questions_are_answered_as_each_version_offers_them_and_honour_a_denied_model() {
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let options = SearchOptions::default();
+        let rights = |operation: &str, raise: Option<bool>| {
+            let mut args = vec![("operation", json!(operation))];
+            if let Some(raise) = raise {
+                args.push(("raise_exception", json!(raise)));
+            }
+            args
+        };
+        // 16–19.0 keep `check_access_rights` (deprecated from 18); `has_access` is 18+.
+        let allowed = client
+            .call_model_method(
+                "stock.quant",
+                "check_access_rights",
+                rights("write", Some(false)),
+                &options,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(allowed, json!(true), "Odoo {version}");
+        let has_access = client
+            .call_method(
+                "stock.quant",
+                "has_access",
+                &[],
+                vec![("operation", json!("write"))],
+                &options,
+            )
+            .await;
+        if version >= 18 {
+            assert_eq!(has_access, Ok(json!(true)), "Odoo {version}");
+        } else {
+            assert!(
+                matches!(&has_access, Err(OdooError::Server { name, .. }) if name.ends_with("AttributeError")),
+                "Odoo {version}: {has_access:?}"
+            );
+        }
+        // An operation Odoo does not know fails its assertion.
+        let err = client
+            .call_model_method("stock.quant", "check_access_rights", rights("delete", None), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OdooError::Server { name, .. } if name.ends_with("AssertionError")),
+            "Odoo {version}: {err:?}"
+        );
+
+        // A denied model: reads refused, the questions answered with no (or the AccessError asked for).
+        sim.simulator.faults.deny_model("stock.quant");
+        let err = client
+            .search_count("stock.quant", &Domain::all(), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::AccessDenied { .. }), "Odoo {version}: {err:?}");
+        let denied = client
+            .call_model_method(
+                "stock.quant",
+                "check_access_rights",
+                rights("write", Some(false)),
+                &options,
+            )
+            .await;
+        assert_eq!(denied, Ok(json!(false)), "Odoo {version}");
+        let err = client
+            .call_model_method("stock.quant", "check_access_rights", rights("read", None), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::AccessDenied { .. }), "Odoo {version}: {err:?}");
+        if version >= 18 {
+            let denied = client
+                .call_method(
+                    "stock.quant",
+                    "has_access",
+                    &[],
+                    vec![("operation", json!("read"))],
+                    &options,
+                )
+                .await;
+            assert_eq!(denied, Ok(json!(false)), "Odoo {version}");
+        }
+        // Other models are untouched.
+        let other = client
+            .call_model_method(
+                "stock.scrap",
+                "check_access_rights",
+                rights("create", Some(false)),
+                &options,
+            )
+            .await;
+        assert_eq!(other, Ok(json!(true)), "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn groups_and_their_members_read_through_external_identifiers_with_each_versions_fields() {
+    #[derive(Deserialize)]
+    struct XmlId {
+        res_id: i64,
+    }
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let options = SearchOptions::default();
+        let group = |module: &str, name: &str| {
+            Domain::leaf("model", Op::Eq, "res.groups")
+                .and_leaf("module", Op::Eq, module.to_string())
+                .and_leaf("name", Op::Eq, name.to_string())
+        };
+        let found: Vec<XmlId> = client
+            .search_read(
+                "ir.model.data",
+                &group("stock", "group_stock_manager"),
+                &["res_id"],
+                &options,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(found.len(), 1, "Odoo {version}");
+        let manager = found[0].res_id;
+        let buyer = id_of(&client, "res.users", "name", "Buyer").await;
+        let warehouse_lead = id_of(&client, "res.users", "name", "Warehouse Lead").await;
+        // 16–18 name the members `users` and hold implied memberships there; 19 `user_ids` (explicit)
+        // and `all_user_ids` (implied too), and the other version's name is an invalid field.
+        let (users, other) = if version <= 18 {
+            ("users", "user_ids")
+        } else {
+            ("user_ids", "users")
+        };
+        let rows: Vec<serde_json::Value> = client
+            .read("res.groups", &[manager], &["full_name", users], &options)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(
+            rows[0]["full_name"],
+            json!("Inventory / Administrator"),
+            "Odoo {version}"
+        );
+        let members: Vec<i64> = serde_json::from_value(rows[0][users].clone()).unwrap();
+        assert!(
+            members.contains(&2) && members.contains(&warehouse_lead),
+            "Odoo {version}: {members:?}"
+        );
+        assert!(!members.contains(&buyer), "Odoo {version}");
+        let err = client
+            .read::<serde_json::Value>("res.groups", &[manager], &[other], &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OdooError::Server { name, .. } if name.ends_with("ValueError")),
+            "Odoo {version}: {err:?}"
+        );
+        // The warehouse lead is an inventory user through the administrator group.
+        let found: Vec<XmlId> = client
+            .search_read(
+                "ir.model.data",
+                &group("stock", "group_stock_user"),
+                &["res_id"],
+                &options,
+            )
+            .await
+            .unwrap();
+        let stock_user = found[0].res_id;
+        let implied_field = if version <= 18 { "users" } else { "all_user_ids" };
+        let rows: Vec<serde_json::Value> = client
+            .read("res.groups", &[stock_user], &[users, implied_field], &options)
+            .await
+            .unwrap();
+        let explicit: Vec<i64> = serde_json::from_value(rows[0][users].clone()).unwrap();
+        let everyone: Vec<i64> = serde_json::from_value(rows[0][implied_field].clone()).unwrap();
+        assert!(
+            everyone.contains(&warehouse_lead) && everyone.contains(&buyer),
+            "Odoo {version}"
+        );
+        assert_eq!(explicit.contains(&warehouse_lead), version <= 18, "Odoo {version}");
+        // The users' side of the same relation: `groups_id` up to 18, `group_ids` on 19.
+        let groups_field = if version <= 18 { "groups_id" } else { "group_ids" };
+        let rows: Vec<serde_json::Value> = client
+            .read("res.users", &[warehouse_lead], &[groups_field], &options)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        let groups: Vec<i64> = serde_json::from_value(rows[0][groups_field].clone()).unwrap();
+        assert!(groups.contains(&manager), "Odoo {version}");
+        assert_eq!(groups.contains(&stock_user), version <= 18, "Odoo {version}");
+        sim.stop().await;
+    }
+}
