@@ -1817,3 +1817,176 @@ async fn groups_and_their_members_read_through_external_identifiers_with_each_ve
         sim.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_survey_reports_version_bot_companies_readable_models_rights_and_who_else_can_change_stock() {
+    use truestock::odoo::survey::{self, BypassRight, READ_MODELS, WriteBack};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let report = survey::survey(&client)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(report.version, format!("{version}.0"));
+        assert_eq!(report.user.uid, 2);
+        assert_eq!(report.user.name.as_deref(), Some("TrueStock Bot"));
+        assert_eq!(report.user.login.as_deref(), Some(sim.simulator.config.login.as_str()));
+        let companies: Vec<Option<&str>> = report.companies.iter().map(|c| c.name.as_deref()).collect();
+        assert_eq!(
+            companies,
+            [Some("North Retail Group"), Some("North Retail Outlet")],
+            "Odoo {version}"
+        );
+        assert_eq!(report.models.len(), READ_MODELS.len());
+        assert!(
+            report.unreadable().is_empty(),
+            "Odoo {version}: {:?}",
+            report.unreadable()
+        );
+        for right in WriteBack::ALL {
+            assert!(report.may(right), "Odoo {version}: {:?}", report.right(right));
+        }
+        // Ordinary users only: neither the bot nor OdooBot, both inventory administrators; finance
+        // holds no stock rights.
+        let users = |right| report.bypass(right).expect("every bypass is reported").users();
+        assert_eq!(
+            users(BypassRight::ApplyCounts),
+            ["Store Manager", "Warehouse Lead"],
+            "Odoo {version}"
+        );
+        assert_eq!(
+            users(BypassRight::ChangeProducts),
+            ["Buyer", "Store Manager", "Warehouse Lead"],
+            "Odoo {version}"
+        );
+        assert_eq!(
+            users(BypassRight::WriteOffs),
+            ["Buyer", "Store Manager", "Warehouse Lead", "Web Shop Ops"],
+            "Odoo {version}"
+        );
+        let texts: Vec<String> = report.findings().into_iter().map(|f| f.text).collect();
+        assert!(
+            texts.contains(
+                &"2 people other than the TrueStock user can apply inventory counts in Odoo \
+                  (Inventory / Administrator): Store Manager, Warehouse Lead."
+                    .to_string()
+            ),
+            "Odoo {version}: {texts:#?}"
+        );
+        assert!(
+            texts.contains(&format!(
+                "Connected to Odoo {version}.0 as TrueStock Bot ({}).",
+                sim.simulator.config.login
+            )),
+            "Odoo {version}: {texts:#?}"
+        );
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_denied_model_is_reported_unreadable_and_its_write_back_missing_without_failing_the_survey() {
+    use truestock::odoo::survey::{self, Missing, Operation, Severity, WriteBack};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        sim.simulator.faults.deny_model("stock.quant");
+        let report = survey::survey(&client)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(report.unreadable(), ["stock.quant"], "Odoo {version}");
+        assert!(report.is_readable("stock.scrap"));
+        assert!(!report.may(WriteBack::EnterCounts) && !report.may(WriteBack::ApplyCounts));
+        assert_eq!(
+            report.right(WriteBack::ApplyCounts).map(|r| r.missing.clone()),
+            Some(vec![Missing::Access {
+                model: "stock.quant",
+                operation: Operation::Write
+            }]),
+            "Odoo {version}"
+        );
+        assert!(report.may(WriteBack::WriteOffs) && report.may(WriteBack::CreateProducts));
+        let findings = report.findings();
+        let problems: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Problem)
+            .map(|f| f.text.as_str())
+            .collect();
+        assert_eq!(problems.len(), 1, "Odoo {version}: {problems:?}");
+        assert!(
+            problems[0].contains("read stock on hand (stock.quant)"),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            findings.iter().any(|f| f.text
+                == "TrueStock cannot apply inventory counts in Odoo: Odoo does not let the TrueStock user \
+                    change stock on hand (stock.quant)."),
+            "Odoo {version}: {findings:#?}"
+        );
+        // No raw network or Odoo error text reaches the report.
+        assert!(
+            findings
+                .iter()
+                .all(|f| !f.text.contains("AccessError") && !f.text.contains("not allowed to access"))
+        );
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn archived_users_and_a_bot_outside_inventory_administrators_change_the_survey() {
+    use truestock::odoo::sim::store;
+    use truestock::odoo::survey::{self, BypassRight, Missing, WriteBack};
+    for version in [17, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let warehouse_lead = id_of(&client, "res.users", "name", "Warehouse Lead").await;
+        let members = if version <= 18 { "users" } else { "user_ids" };
+        sim.simulator.with_store_mut(|s| {
+            let mut archive = Map::new();
+            archive.insert("active".into(), json!(false));
+            s.write_at("res.users", &[warehouse_lead], &archive, 1, store::now())
+                .unwrap();
+            // Take the bot out of Inventory / Administrator.
+            let manager = s.xml_id("stock.group_stock_manager").unwrap();
+            let current: Vec<i64> = serde_json::from_value(
+                s.read("res.groups", &[manager], &[members.to_string()], true).unwrap()[0][members].clone(),
+            )
+            .unwrap();
+            let mut without_bot = Map::new();
+            let kept: Vec<i64> = current.into_iter().filter(|u| *u != 2).collect();
+            without_bot.insert(members.into(), json!([[6, 0, kept]]));
+            s.write_at("res.groups", &[manager], &without_bot, 1, store::now())
+                .unwrap();
+            assert!(!s.has_group(2, "stock.group_stock_manager"));
+        });
+        let report = survey::survey(&client)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(
+            report.bypass(BypassRight::ApplyCounts).unwrap().users(),
+            ["Store Manager"],
+            "Odoo {version}"
+        );
+        assert!(report.may(WriteBack::EnterCounts), "Odoo {version}");
+        assert_eq!(
+            report.right(WriteBack::ApplyCounts).unwrap().missing,
+            [Missing::Group {
+                xml_id: "stock.group_stock_manager",
+                name: "Inventory / Administrator".into()
+            }],
+            "Odoo {version}"
+        );
+        let texts: Vec<String> = report.findings().into_iter().map(|f| f.text).collect();
+        assert!(
+            texts.contains(
+                &"TrueStock cannot apply inventory counts in Odoo: the TrueStock user is not in \
+                  Inventory / Administrator."
+                    .to_string()
+            ),
+            "Odoo {version}: {texts:#?}"
+        );
+        sim.stop().await;
+    }
+}
