@@ -497,6 +497,26 @@ impl Client {
         .await
     }
 
+    /// A named method on the model rather than on records (`check_access_rights`, …), with named
+    /// arguments.
+    pub async fn call_model_method(
+        &self,
+        model: &str,
+        method: &str,
+        args: Vec<(&'static str, Value)>,
+        options: &SearchOptions,
+    ) -> Result<Value, OdooError> {
+        self.call(Call {
+            model,
+            method,
+            ids: None,
+            args,
+            positional: 0,
+            context: &options.context,
+        })
+        .await
+    }
+
     /// Totals over `domain`: the record count and the sum of each of `fields` (reconciliation compares
     /// them window by window). `read_group` on 16–18; `formatted_read_group` on 19, where `read_group`
     /// is deprecated.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod reach;
 pub mod records;
 pub mod sim;
+pub mod survey;
 pub mod value;
 pub mod version;
 pub mod writeback;

@@ -1625,3 +1625,368 @@ async fn outside_dev_the_client_refuses_plain_http_and_private_addresses() {
     }
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn access_questions_are_answered_as_each_version_offers_them_and_honour_a_denied_model() {
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let options = SearchOptions::default();
+        let rights = |operation: &str, raise: Option<bool>| {
+            let mut args = vec![("operation", json!(operation))];
+            if let Some(raise) = raise {
+                args.push(("raise_exception", json!(raise)));
+            }
+            args
+        };
+        // 16–19.0 keep `check_access_rights` (deprecated from 18); `has_access` is 18+.
+        let allowed = client
+            .call_model_method(
+                "stock.quant",
+                "check_access_rights",
+                rights("write", Some(false)),
+                &options,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(allowed, json!(true), "Odoo {version}");
+        let has_access = client
+            .call_method(
+                "stock.quant",
+                "has_access",
+                &[],
+                vec![("operation", json!("write"))],
+                &options,
+            )
+            .await;
+        if version >= 18 {
+            assert_eq!(has_access, Ok(json!(true)), "Odoo {version}");
+        } else {
+            assert!(
+                matches!(&has_access, Err(OdooError::Server { name, .. }) if name.ends_with("AttributeError")),
+                "Odoo {version}: {has_access:?}"
+            );
+        }
+        // An operation Odoo does not know fails its assertion.
+        let err = client
+            .call_model_method("stock.quant", "check_access_rights", rights("delete", None), &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OdooError::Server { name, .. } if name.ends_with("AssertionError")),
+            "Odoo {version}: {err:?}"
+        );
+
+        // A denied model: reads refused, the questions answered with no (or the AccessError asked for).
+        sim.simulator.faults.deny_model("stock.quant");
+        let err = client
+            .search_count("stock.quant", &Domain::all(), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::AccessDenied { .. }), "Odoo {version}: {err:?}");
+        let denied = client
+            .call_model_method(
+                "stock.quant",
+                "check_access_rights",
+                rights("write", Some(false)),
+                &options,
+            )
+            .await;
+        assert_eq!(denied, Ok(json!(false)), "Odoo {version}");
+        let err = client
+            .call_model_method("stock.quant", "check_access_rights", rights("read", None), &options)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OdooError::AccessDenied { .. }), "Odoo {version}: {err:?}");
+        if version >= 18 {
+            let denied = client
+                .call_method(
+                    "stock.quant",
+                    "has_access",
+                    &[],
+                    vec![("operation", json!("read"))],
+                    &options,
+                )
+                .await;
+            assert_eq!(denied, Ok(json!(false)), "Odoo {version}");
+        }
+        // Other models are untouched.
+        let other = client
+            .call_model_method(
+                "stock.scrap",
+                "check_access_rights",
+                rights("create", Some(false)),
+                &options,
+            )
+            .await;
+        assert_eq!(other, Ok(json!(true)), "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn groups_and_their_members_read_through_external_identifiers_with_each_versions_fields() {
+    #[derive(Deserialize)]
+    struct XmlId {
+        res_id: i64,
+    }
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let options = SearchOptions::default();
+        let group = |module: &str, name: &str| {
+            Domain::leaf("model", Op::Eq, "res.groups")
+                .and_leaf("module", Op::Eq, module.to_string())
+                .and_leaf("name", Op::Eq, name.to_string())
+        };
+        let found: Vec<XmlId> = client
+            .search_read(
+                "ir.model.data",
+                &group("stock", "group_stock_manager"),
+                &["res_id"],
+                &options,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(found.len(), 1, "Odoo {version}");
+        let manager = found[0].res_id;
+        let buyer = id_of(&client, "res.users", "name", "Buyer").await;
+        let warehouse_lead = id_of(&client, "res.users", "name", "Warehouse Lead").await;
+        // 16–18 name the members `users` and hold implied memberships there; 19 `user_ids` (explicit)
+        // and `all_user_ids` (implied too), and the other version's name is an invalid field.
+        let (users, other) = if version <= 18 {
+            ("users", "user_ids")
+        } else {
+            ("user_ids", "users")
+        };
+        let rows: Vec<serde_json::Value> = client
+            .read("res.groups", &[manager], &["full_name", users], &options)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(
+            rows[0]["full_name"],
+            json!("Inventory / Administrator"),
+            "Odoo {version}"
+        );
+        let members: Vec<i64> = serde_json::from_value(rows[0][users].clone()).unwrap();
+        assert!(
+            members.contains(&2) && members.contains(&warehouse_lead),
+            "Odoo {version}: {members:?}"
+        );
+        assert!(!members.contains(&buyer), "Odoo {version}");
+        let err = client
+            .read::<serde_json::Value>("res.groups", &[manager], &[other], &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, OdooError::Server { name, .. } if name.ends_with("ValueError")),
+            "Odoo {version}: {err:?}"
+        );
+        // The warehouse lead is an inventory user through the administrator group.
+        let found: Vec<XmlId> = client
+            .search_read(
+                "ir.model.data",
+                &group("stock", "group_stock_user"),
+                &["res_id"],
+                &options,
+            )
+            .await
+            .unwrap();
+        let stock_user = found[0].res_id;
+        let implied_field = if version <= 18 { "users" } else { "all_user_ids" };
+        let rows: Vec<serde_json::Value> = client
+            .read("res.groups", &[stock_user], &[users, implied_field], &options)
+            .await
+            .unwrap();
+        let explicit: Vec<i64> = serde_json::from_value(rows[0][users].clone()).unwrap();
+        let everyone: Vec<i64> = serde_json::from_value(rows[0][implied_field].clone()).unwrap();
+        assert!(
+            everyone.contains(&warehouse_lead) && everyone.contains(&buyer),
+            "Odoo {version}"
+        );
+        assert_eq!(explicit.contains(&warehouse_lead), version <= 18, "Odoo {version}");
+        // The users' side of the same relation: `groups_id` up to 18, `group_ids` on 19.
+        let groups_field = if version <= 18 { "groups_id" } else { "group_ids" };
+        let rows: Vec<serde_json::Value> = client
+            .read("res.users", &[warehouse_lead], &[groups_field], &options)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        let groups: Vec<i64> = serde_json::from_value(rows[0][groups_field].clone()).unwrap();
+        assert!(groups.contains(&manager), "Odoo {version}");
+        assert_eq!(groups.contains(&stock_user), version <= 18, "Odoo {version}");
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_survey_reports_version_bot_companies_readable_models_rights_and_who_else_can_change_stock() {
+    use truestock::odoo::survey::{self, BypassRight, READ_MODELS, WriteBack};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let report = survey::survey(&client)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(report.version, format!("{version}.0"));
+        assert_eq!(report.user.uid, 2);
+        assert_eq!(report.user.name.as_deref(), Some("TrueStock Bot"));
+        assert_eq!(report.user.login.as_deref(), Some(sim.simulator.config.login.as_str()));
+        let companies: Vec<Option<&str>> = report.companies.iter().map(|c| c.name.as_deref()).collect();
+        assert_eq!(
+            companies,
+            [Some("North Retail Group"), Some("North Retail Outlet")],
+            "Odoo {version}"
+        );
+        assert_eq!(report.models.len(), READ_MODELS.len());
+        assert!(
+            report.unreadable().is_empty(),
+            "Odoo {version}: {:?}",
+            report.unreadable()
+        );
+        for right in WriteBack::ALL {
+            assert!(report.may(right), "Odoo {version}: {:?}", report.right(right));
+        }
+        // Ordinary users only: neither the bot nor OdooBot, both inventory administrators; finance
+        // holds no stock rights.
+        let users = |right| report.bypass(right).expect("every bypass is reported").users();
+        assert_eq!(
+            users(BypassRight::ApplyCounts),
+            ["Store Manager", "Warehouse Lead"],
+            "Odoo {version}"
+        );
+        assert_eq!(
+            users(BypassRight::ChangeProducts),
+            ["Buyer", "Store Manager", "Warehouse Lead"],
+            "Odoo {version}"
+        );
+        assert_eq!(
+            users(BypassRight::WriteOffs),
+            ["Buyer", "Store Manager", "Warehouse Lead", "Web Shop Ops"],
+            "Odoo {version}"
+        );
+        let texts: Vec<String> = report.findings().into_iter().map(|f| f.text).collect();
+        assert!(
+            texts.contains(
+                &"2 people other than the TrueStock user can apply inventory counts in Odoo \
+                  (Inventory / Administrator): Store Manager, Warehouse Lead."
+                    .to_string()
+            ),
+            "Odoo {version}: {texts:#?}"
+        );
+        assert!(
+            texts.contains(&format!(
+                "Connected to Odoo {version}.0 as TrueStock Bot ({}).",
+                sim.simulator.config.login
+            )),
+            "Odoo {version}: {texts:#?}"
+        );
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_denied_model_is_reported_unreadable_and_its_write_back_missing_without_failing_the_survey() {
+    use truestock::odoo::survey::{self, Missing, Operation, Severity, WriteBack};
+    for version in [16, 17, 18, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        sim.simulator.faults.deny_model("stock.quant");
+        let report = survey::survey(&client)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(report.unreadable(), ["stock.quant"], "Odoo {version}");
+        assert!(report.is_readable("stock.scrap"));
+        assert!(!report.may(WriteBack::EnterCounts) && !report.may(WriteBack::ApplyCounts));
+        assert_eq!(
+            report.right(WriteBack::ApplyCounts).map(|r| r.missing.clone()),
+            Some(vec![Missing::Access {
+                model: "stock.quant",
+                operation: Operation::Write
+            }]),
+            "Odoo {version}"
+        );
+        assert!(report.may(WriteBack::WriteOffs) && report.may(WriteBack::CreateProducts));
+        let findings = report.findings();
+        let problems: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Problem)
+            .map(|f| f.text.as_str())
+            .collect();
+        assert_eq!(problems.len(), 1, "Odoo {version}: {problems:?}");
+        assert!(
+            problems[0].contains("read stock on hand (stock.quant)"),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            findings.iter().any(|f| f.text
+                == "TrueStock cannot apply inventory counts in Odoo: Odoo does not let the TrueStock user \
+                    change stock on hand (stock.quant)."),
+            "Odoo {version}: {findings:#?}"
+        );
+        // No raw network or Odoo error text reaches the report.
+        assert!(
+            findings
+                .iter()
+                .all(|f| !f.text.contains("AccessError") && !f.text.contains("not allowed to access"))
+        );
+        sim.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn archived_users_and_a_bot_outside_inventory_administrators_change_the_survey() {
+    use truestock::odoo::sim::store;
+    use truestock::odoo::survey::{self, BypassRight, Missing, WriteBack};
+    for version in [17, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let warehouse_lead = id_of(&client, "res.users", "name", "Warehouse Lead").await;
+        let members = if version <= 18 { "users" } else { "user_ids" };
+        sim.simulator.with_store_mut(|s| {
+            let mut archive = Map::new();
+            archive.insert("active".into(), json!(false));
+            s.write_at("res.users", &[warehouse_lead], &archive, 1, store::now())
+                .unwrap();
+            // Take the bot out of Inventory / Administrator.
+            let manager = s.xml_id("stock.group_stock_manager").unwrap();
+            let current: Vec<i64> = serde_json::from_value(
+                s.read("res.groups", &[manager], &[members.to_string()], true).unwrap()[0][members].clone(),
+            )
+            .unwrap();
+            let mut without_bot = Map::new();
+            let kept: Vec<i64> = current.into_iter().filter(|u| *u != 2).collect();
+            without_bot.insert(members.into(), json!([[6, 0, kept]]));
+            s.write_at("res.groups", &[manager], &without_bot, 1, store::now())
+                .unwrap();
+            assert!(!s.has_group(2, "stock.group_stock_manager"));
+        });
+        let report = survey::survey(&client)
+            .await
+            .unwrap_or_else(|e| panic!("Odoo {version}: {e}"));
+        assert_eq!(
+            report.bypass(BypassRight::ApplyCounts).unwrap().users(),
+            ["Store Manager"],
+            "Odoo {version}"
+        );
+        assert!(report.may(WriteBack::EnterCounts), "Odoo {version}");
+        assert_eq!(
+            report.right(WriteBack::ApplyCounts).unwrap().missing,
+            [Missing::Group {
+                xml_id: "stock.group_stock_manager",
+                name: "Inventory / Administrator".into()
+            }],
+            "Odoo {version}"
+        );
+        let texts: Vec<String> = report.findings().into_iter().map(|f| f.text).collect();
+        assert!(
+            texts.contains(
+                &"TrueStock cannot apply inventory counts in Odoo: the TrueStock user is not in \
+                  Inventory / Administrator."
+                    .to_string()
+            ),
+            "Odoo {version}: {texts:#?}"
+        );
+        sim.stop().await;
+    }
+}

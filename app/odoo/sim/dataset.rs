@@ -81,7 +81,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 9;
+pub const FORMAT: u32 = 10;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
@@ -200,6 +200,7 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
         users.push(uid);
     }
     debug_assert_eq!(users[0], BOT_UID);
+    access_groups(store, epoch, &users);
     let pick_user = |rng: &mut StdRng| users[rng.random_range(0..users.len())];
 
     // Units: the reference unit, and boxes products are bought in (one category up to 18).
@@ -553,6 +554,98 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             version,
         },
     );
+}
+
+/// The access groups the survey of an Odoo connection reads, with their external identifiers and
+/// Odoo's implications (an administrator is also a user, every user an internal user), and who has
+/// them: the bot is an inventory administrator and a purchase user, as ODOO-API §4 recommends; two
+/// staff are inventory administrators, the buyer administers purchasing, the web shop works stock as
+/// an inventory user, and finance is an internal user only. OdooBot (uid 1) gets the administrator
+/// groups, as Odoo's modules give them to the superuser. `staff` is the bot first, then the staff in
+/// the order `generate` creates them.
+fn access_groups(store: &mut Store, at: NaiveDateTime, staff: &[i64]) {
+    let version = store.schema.version;
+    let create = |store: &mut Store, model: &str, vals: Value| -> i64 {
+        store
+            .create_at(model, &obj(vals), 1, at)
+            .unwrap_or_else(|e| panic!("dataset: {model}: {}", e.message))
+    };
+    // Up to 18 a group belongs to an application (`ir.module.category`); 19 puts a privilege of the
+    // application between them.
+    let supply_chain = (version >= 19).then(|| create(store, "ir.module.category", json!({"name": "Supply Chain"})));
+    let application = |store: &mut Store, name: &str| -> (&'static str, i64) {
+        match supply_chain {
+            None => (
+                "category_id",
+                create(store, "ir.module.category", json!({"name": name})),
+            ),
+            Some(category) => (
+                "privilege_id",
+                create(
+                    store,
+                    "res.groups.privilege",
+                    json!({"name": name, "category_id": category}),
+                ),
+            ),
+        }
+    };
+    let user_types = (version <= 18).then(|| application(store, "User types"));
+    let inventory = application(store, "Inventory");
+    let purchase = application(store, "Purchase");
+    let members = if version <= 18 { "users" } else { "user_ids" };
+    let (bot, store_manager, warehouse_lead, buyer, web_shop, finance) =
+        (staff[0], staff[1], staff[2], staff[3], staff[4], staff[5]);
+    let root = 1;
+    // (xml id, application, name, implied group, explicit members)
+    let groups = [
+        ("base.group_user", user_types, "Internal User", None, vec![finance]),
+        (
+            "stock.group_stock_user",
+            Some(inventory),
+            "User",
+            Some("base.group_user"),
+            vec![buyer, web_shop],
+        ),
+        (
+            "stock.group_stock_manager",
+            Some(inventory),
+            "Administrator",
+            Some("stock.group_stock_user"),
+            vec![root, bot, store_manager, warehouse_lead],
+        ),
+        (
+            "purchase.group_purchase_user",
+            Some(purchase),
+            "User",
+            Some("base.group_user"),
+            vec![bot],
+        ),
+        (
+            "purchase.group_purchase_manager",
+            Some(purchase),
+            "Administrator",
+            Some("purchase.group_purchase_user"),
+            vec![root, buyer],
+        ),
+    ];
+    let mut created: Vec<(&str, i64)> = Vec::new();
+    for (xml_id, app, name, implied, users) in groups {
+        let mut vals = json!({"name": name, members: [[6, 0, users]]});
+        if let Some((field, id)) = app {
+            vals[field] = json!(id);
+        }
+        if let Some(implied) = implied.and_then(|x| created.iter().find(|(c, _)| *c == x)) {
+            vals["implied_ids"] = json!([[6, 0, [implied.1]]]);
+        }
+        let group = create(store, "res.groups", vals);
+        let (module, name) = xml_id.split_once('.').unwrap_or(("base", xml_id));
+        create(
+            store,
+            "ir.model.data",
+            json!({"module": module, "name": name, "model": "res.groups", "res_id": group, "noupdate": true}),
+        );
+        created.push((xml_id, group));
+    }
 }
 
 fn uom_vals(version: u8, name: &str, factor: f64, reference: Option<i64>) -> Value {

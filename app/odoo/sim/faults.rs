@@ -66,7 +66,8 @@ impl Faults {
         self.state().queue.push_back(fault);
     }
 
-    /// Every call on `model` is refused with Odoo's `AccessError`.
+    /// Every call on `model` is refused with Odoo's `AccessError`, as when no group gives access to it;
+    /// asked about access (`check_access_rights`, `has_access`), it answers no.
     pub fn deny_model(&self, model: &str) {
         self.state().denied_models.insert(model.to_string());
     }

@@ -31,6 +31,12 @@ fn signature(method: &str, version: u8) -> Option<Signature> {
         "context_get" => (&[], 0, false),
         "name_search" => (&["name", "domain", "operator", "limit"], 0, false),
         "action_validate" | "do_scrap" | "action_apply_inventory" => (&[], 0, true),
+        // Model access rights: deprecated from 18 (PR odoo/odoo#179148) and removed after 19.0
+        // (odoo/odoo#226551, 19.1), still there in 19.0.
+        "check_access_rights" => (&["operation", "raise_exception"], 1, false),
+        // 18+: rights and rules together, as a boolean, on records (the empty recordset asks about
+        // the model as a whole).
+        "has_access" if version >= 18 => (&["operation"], 1, true),
         "read_group" => (
             &["domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"],
             3,
@@ -63,6 +69,8 @@ pub fn public_methods() -> Vec<(&'static str, &'static [&'static str], bool)> {
         "write",
         "unlink",
         "name_search",
+        "check_access_rights",
+        "has_access",
     ]
     .into_iter()
     .filter_map(|m| signature(m, 19).map(|s| (m, s.params, s.record)))
@@ -215,29 +223,70 @@ pub fn is_record_method(method: &str) -> bool {
 pub fn is_query(method: &str) -> bool {
     matches!(
         method,
-        "search" | "search_count" | "search_read" | "read" | "fields_get" | "context_get" | "name_search"
+        "search"
+            | "search_count"
+            | "search_read"
+            | "read"
+            | "fields_get"
+            | "context_get"
+            | "name_search"
+            | "check_access_rights"
+            | "has_access"
     )
 }
 
-/// Runs one ORM call under the store's lock: shared for queries, exclusive for changes.
-pub fn execute_locked(store: &std::sync::RwLock<Store>, call: Call<'_>) -> SimResult<Option<Value>> {
+/// Whether `method` asks about access rights instead of using them: Odoo answers it even for a model
+/// the user may not touch at all (with `false`, or the `AccessError` it was asked to raise).
+pub fn is_access_check(method: &str) -> bool {
+    matches!(method, "check_access_rights" | "has_access")
+}
+
+/// `check_access_rights` / `has_access`: `allowed` is whether the user's groups give the operation
+/// on the model (the simulator grants everything a model denied by fault injection does not refuse).
+fn access_answer(call: &Call<'_>, args: &HashMap<String, Value>, allowed: bool) -> SimResult<Option<Value>> {
+    let operation = args.get("operation").and_then(Value::as_str).unwrap_or_default();
+    // `ir.model.access.check` asserts the mode before looking anything up.
+    if !matches!(operation, "read" | "write" | "create" | "unlink") {
+        return Err(SimError {
+            name: "builtins.AssertionError",
+            message: "Invalid access mode".into(),
+        });
+    }
+    // Truthy by default, as the Python parameter's default `True`.
+    let raise = call.method == "check_access_rights" && args.get("raise_exception").is_none_or(is_truthy);
+    if !allowed && raise {
+        return Err(SimError::access(call.model));
+    }
+    Ok(Some(json!(allowed)))
+}
+
+/// Python's truthiness of a JSON value.
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null | Value::Bool(false) => false,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::Bool(true) => true,
+    }
+}
+
+/// Runs one ORM call under the store's lock: shared for queries, exclusive for changes. `allowed` is
+/// whether the caller may use the model at all (what access checks answer).
+pub fn execute_locked(store: &std::sync::RwLock<Store>, call: Call<'_>, allowed: bool) -> SimResult<Option<Value>> {
     if is_query(call.method) {
         let guard = store.read().unwrap_or_else(|p| p.into_inner());
-        query(&guard, call)
+        execute_inner(StoreRef::Shared(&guard), call, allowed)
     } else {
         let mut guard = store.write().unwrap_or_else(|p| p.into_inner());
         execute(&mut guard, call)
     }
 }
 
-/// A query on a shared store.
-fn query(store: &Store, call: Call<'_>) -> SimResult<Option<Value>> {
-    execute_inner(StoreRef::Shared(store), call)
-}
-
-/// Runs one ORM call. `Ok(None)` is a method that returned Python's `None`.
+/// Runs one ORM call with every model allowed. `Ok(None)` is a method that returned Python's `None`.
 pub fn execute(store: &mut Store, call: Call<'_>) -> SimResult<Option<Value>> {
-    execute_inner(StoreRef::Exclusive(store), call)
+    execute_inner(StoreRef::Exclusive(store), call, true)
 }
 
 enum StoreRef<'s> {
@@ -260,7 +309,7 @@ impl StoreRef<'_> {
     }
 }
 
-fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Value>> {
+fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>, allowed: bool) -> SimResult<Option<Value>> {
     if call.method.starts_with('_') {
         return Err(SimError {
             name: "odoo.exceptions.AccessError",
@@ -277,6 +326,9 @@ fn execute_inner(mut store: StoreRef<'_>, call: Call<'_>) -> SimResult<Option<Va
     // fails on `args[0]` and rolls back (ODOO-API §1.2). JSON-2 names them by design.
     if call.transport == Transport::Rpc && call.method == "create" && call.positional.is_empty() {
         return Err(index_error(version));
+    }
+    if is_access_check(call.method) {
+        return access_answer(&call, &args, allowed);
     }
     let ctx = Ctx::from_json(call.context(), call.uid);
     let ids = || call.ids.clone().unwrap_or_default();

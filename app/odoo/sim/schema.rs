@@ -143,6 +143,11 @@ fn odoo_order(model: &str, version: u8) -> &'static str {
         "res.currency" => "active desc, name",
         "res.partner" => "complete_name asc, id desc",
         "res.users" => "name, login",
+        "res.groups" if version <= 18 => "name",
+        "res.groups" => "privilege_id, sequence, name, id",
+        "ir.module.category" if version <= 18 => "name",
+        "ir.module.category" => "sequence, name, id",
+        "ir.model.data" => "module, model, name",
         "ir.model" => "model",
         "uom.uom" if version <= 18 => "factor desc, id",
         "uom.uom" => "sequence, relative_uom_id, id",
@@ -390,7 +395,73 @@ fn all_models() -> Vec<ModelSpec> {
                 field("partner_id", Many2one("res.partner"), "Related Partner"),
                 field("company_id", Many2one("res.company"), "Company"),
                 field("company_ids", Many2many("res.company"), "Companies"),
+                // Up to 18 every group the user has, implied ones too; 19 keeps the groups given
+                // explicitly in `group_ids` and computes the rest into `all_group_ids` (OpenUpgrade's
+                // base 19.0 analysis: `groups_id` DEL, `group_ids` NEW).
+                field("groups_id", Many2many("res.groups"), "Groups").until(18),
+                field("group_ids", Many2many("res.groups"), "Groups").since(19),
+                field("all_group_ids", Many2many("res.groups"), "Groups and implied groups")
+                    .readonly()
+                    .since(19),
                 field("active", Boolean, "Active"),
+            ],
+        ),
+        // Access groups (base 19.0 analysis: `users` and `category_id` DEL; `user_ids`, `privilege_id`
+        // and `sequence` NEW), their applications, and 19's privileges between the two.
+        model(
+            "res.groups",
+            "Access Groups",
+            "full_name",
+            None,
+            vec![
+                field("name", Char, "Name").required(),
+                field("full_name", Char, "Group Name").readonly(),
+                field("category_id", Many2one("ir.module.category"), "Application").until(18),
+                field("privilege_id", Many2one("res.groups.privilege"), "Scope").since(19),
+                field("sequence", Integer, "Sequence").since(19),
+                field("users", Many2many("res.users"), "Users").until(18),
+                field("user_ids", Many2many("res.users"), "Users").since(19),
+                field("all_user_ids", Many2many("res.users"), "Users and implied users")
+                    .readonly()
+                    .since(19),
+                field("implied_ids", Many2many("res.groups"), "Inherits"),
+                field("share", Boolean, "Share Group"),
+                field("comment", Text, "Comment"),
+            ],
+        ),
+        model(
+            "res.groups.privilege",
+            "Privileges",
+            "name",
+            None,
+            vec![
+                field("name", Char, "Name").required(),
+                field("category_id", Many2one("ir.module.category"), "Category"),
+                field("sequence", Integer, "Sequence"),
+            ],
+        )
+        .since(19),
+        model(
+            "ir.module.category",
+            "Application",
+            "name",
+            None,
+            vec![field("name", Char, "Name").required()],
+        ),
+        // External identifiers (`module.name` → record). `res_id` is a many2one_reference in Odoo;
+        // the simulator types it as an integer, which reads the same.
+        model(
+            "ir.model.data",
+            "Model Data",
+            "name",
+            None,
+            vec![
+                field("name", Char, "External Identifier").required(),
+                field("complete_name", Char, "Complete ID").readonly(),
+                field("module", Char, "Module").required(),
+                field("model", Char, "Model Name").required(),
+                field("res_id", Integer, "Record ID"),
+                field("noupdate", Boolean, "Non Updatable"),
             ],
         ),
         model(
@@ -986,6 +1057,7 @@ mod tests {
                 .kind
                 .clone()
         };
+        assert!(v18.model("res.groups.privilege").is_none() && v19.model("res.groups.privilege").is_some());
         assert_eq!(kind(&v16), Kind::Many2one("stock.quant.package"));
         assert_eq!(kind(&v19), Kind::Many2one("stock.package"));
         // (model, field, first version, last version), from ODOO-API §3.
@@ -1006,6 +1078,15 @@ mod tests {
             ("uom.uom", "parent_path", 19, 19),
             ("res.partner", "buyer_id", 17, 19),
             ("purchase.order.line", "product_packaging_qty", 16, 18),
+            ("res.users", "groups_id", 16, 18),
+            ("res.users", "group_ids", 19, 19),
+            ("res.users", "all_group_ids", 19, 19),
+            ("res.groups", "users", 16, 18),
+            ("res.groups", "user_ids", 19, 19),
+            ("res.groups", "all_user_ids", 19, 19),
+            ("res.groups", "category_id", 16, 18),
+            ("res.groups", "privilege_id", 19, 19),
+            ("res.groups", "full_name", 16, 19),
         ];
         for (model, field, first, last) in ranges {
             for version in 16..=19 {

@@ -612,6 +612,13 @@ impl Store {
                     }
                 }
             }
+            "res.users" => self.recompute_user_groups(id),
+            "res.groups" => self.recompute_group(id),
+            "ir.model.data" => {
+                let module = self.get(model, id, "module").as_str().unwrap_or_default().to_string();
+                let name = self.get(model, id, "name").as_str().unwrap_or_default().to_string();
+                self.put(model, id, "complete_name", Val::Str(format!("{module}.{name}")));
+            }
             "stock.quant" => {
                 let quantity = self.get(model, id, "quantity").as_f64();
                 let reserved = self.get(model, id, "reserved_quantity").as_f64();
@@ -632,6 +639,122 @@ impl Store {
             }
             _ => {}
         }
+    }
+
+    /// The membership fields of this version: a user's groups and a group's users. Up to 18 they hold
+    /// every membership, implied ones too; 19 keeps the explicit ones there and the rest in
+    /// `all_group_ids` / `all_user_ids`.
+    fn membership_fields(&self) -> (&'static str, &'static str) {
+        if self.schema.version <= 18 {
+            ("groups_id", "users")
+        } else {
+            ("group_ids", "user_ids")
+        }
+    }
+
+    /// `groups` and every group they imply, transitively (`implied_ids`), in id order.
+    fn implied_closure(&self, groups: &[i64]) -> Vec<i64> {
+        let mut all: BTreeSet<i64> = BTreeSet::new();
+        let mut todo: Vec<i64> = groups.to_vec();
+        while let Some(group) = todo.pop() {
+            if all.insert(group) {
+                todo.extend(self.get("res.groups", group, "implied_ids").ids_or_empty());
+            }
+        }
+        all.into_iter().collect()
+    }
+
+    /// A user's groups changed: add what they imply (stored up to 18, as Odoo's implied-groups
+    /// mechanism does; computed into `all_group_ids` on 19), and mirror the membership onto the groups'
+    /// side of the relation, which Odoo stores once and the simulator keeps on both records.
+    fn recompute_user_groups(&mut self, uid: i64) {
+        let (user_groups, group_users) = self.membership_fields();
+        let explicit = self.get("res.users", uid, user_groups).ids_or_empty();
+        let all = self.implied_closure(&explicit);
+        let version = self.schema.version;
+        if version <= 18 {
+            self.put("res.users", uid, user_groups, Val::Ids(all.clone()));
+        } else {
+            self.put("res.users", uid, "all_group_ids", Val::Ids(all.clone()));
+        }
+        let listed = if version <= 18 { &all } else { &explicit };
+        for group in self.ids("res.groups") {
+            let mut fields = vec![(group_users, listed.contains(&group))];
+            if version >= 19 {
+                fields.push(("all_user_ids", all.contains(&group)));
+            }
+            for (field, member) in fields {
+                let mut users = self.get("res.groups", group, field).ids_or_empty();
+                if users.contains(&uid) != member {
+                    users.retain(|u| *u != uid);
+                    if member {
+                        users.push(uid);
+                        users.sort_unstable();
+                    }
+                    self.put("res.groups", group, field, Val::Ids(users));
+                }
+            }
+        }
+    }
+
+    /// A group changed: its full name ("Inventory / Administrator"), and its members mirrored onto the
+    /// users, whose implied groups are then recomputed (a changed `implied_ids` reaches everyone).
+    fn recompute_group(&mut self, gid: i64) {
+        let name = self
+            .get("res.groups", gid, "name")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let application = ["category_id", "privilege_id"].into_iter().find_map(|field| {
+            let parent = self.get("res.groups", gid, field).as_id()?;
+            let model = self.spec("res.groups").ok()?.field(field)?.1.kind.relation()?;
+            self.get(model, parent, "name").as_str().map(str::to_string)
+        });
+        let full_name = match application {
+            Some(application) => format!("{application} / {name}"),
+            None => name,
+        };
+        self.put("res.groups", gid, "full_name", Val::Str(full_name));
+        let (user_groups, group_users) = self.membership_fields();
+        let members = self.get("res.groups", gid, group_users).ids_or_empty();
+        let users = self.ids("res.users");
+        for uid in &users {
+            let mut groups = self.get("res.users", *uid, user_groups).ids_or_empty();
+            if groups.contains(&gid) != members.contains(uid) {
+                groups.retain(|g| *g != gid);
+                if members.contains(uid) {
+                    groups.push(gid);
+                    groups.sort_unstable();
+                }
+                self.put("res.users", *uid, user_groups, Val::Ids(groups));
+            }
+        }
+        for uid in users {
+            self.recompute_user_groups(uid);
+        }
+    }
+
+    /// The record an external identifier (`stock.group_stock_manager`) names, from `ir.model.data`.
+    pub fn xml_id(&self, xml_id: &str) -> Option<i64> {
+        let (module, name) = xml_id.split_once('.')?;
+        self.ids("ir.model.data")
+            .into_iter()
+            .find(|d| {
+                self.get("ir.model.data", *d, "module").as_str() == Some(module)
+                    && self.get("ir.model.data", *d, "name").as_str() == Some(name)
+            })
+            .and_then(|d| self.get("ir.model.data", d, "res_id").as_id())
+    }
+
+    /// Whether user `uid` has the group `xml_id`, given or implied (Odoo's `has_group`).
+    pub fn has_group(&self, uid: i64, xml_id: &str) -> bool {
+        let field = if self.schema.version <= 18 {
+            "groups_id"
+        } else {
+            "all_group_ids"
+        };
+        self.xml_id(xml_id)
+            .is_some_and(|group| self.get("res.users", uid, field).ids_or_empty().contains(&group))
     }
 
     /// `parent_path` as Odoo stores it: the ids from the root down to the record, each followed by `/`.
