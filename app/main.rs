@@ -389,6 +389,9 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             for warning in &outcome.warnings {
                 println!("warning: {warning}");
             }
+            for (severity, text) in &outcome.findings {
+                println!("{severity}: {text}");
+            }
             if outcome.status != "ok" {
                 return Ok(ExitCode::FAILURE);
             }

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
 use secrecy::{ExposeSecret as _, SecretString};
-use serde_json::json;
+use serde_json::{Value, json};
 use url::Url;
 
 use crate::auth::vault::{KeyRing, Sealed, VaultError};
@@ -233,6 +233,9 @@ pub struct TestOutcome {
     pub version: Option<String>,
     /// Warnings that do not stop the connection (e.g. a key about to expire).
     pub warnings: Vec<String>,
+    /// What TrueStock may read and change in Odoo, and who else can change stock there (plain words,
+    /// from [`crate::odoo::survey`]); each with its severity (`ok`, `warning`, `problem`).
+    pub findings: Vec<(String, String)>,
 }
 
 /// Plain words for why a connection failed: never the raw network error.
@@ -299,11 +302,33 @@ pub async fn test(
                 ),
                 _ => {}
             }
+            let findings = match crate::odoo::survey::survey(&client).await {
+                Ok(survey) => survey
+                    .findings()
+                    .into_iter()
+                    .map(|f| {
+                        let severity = match f.severity {
+                            crate::odoo::survey::Severity::Ok => "ok",
+                            crate::odoo::survey::Severity::Warning => "warning",
+                            crate::odoo::survey::Severity::Problem => "problem",
+                        };
+                        (severity.to_string(), f.text)
+                    })
+                    .collect(),
+                Err(error) => {
+                    tracing::info!(tenant = %tenant, %error, "Odoo rights survey failed");
+                    vec![(
+                        "warning".to_string(),
+                        "TrueStock could not check the Odoo user's rights; try the test again later.".to_string(),
+                    )]
+                }
+            };
             TestOutcome {
                 status: "ok",
                 message: format!("Connected to Odoo {version} as {}.", row.login),
                 version: Some(version),
                 warnings,
+                findings,
             }
         }
         Err(error) => {
@@ -314,10 +339,16 @@ pub async fn test(
                 message,
                 version: None,
                 warnings: Vec::new(),
+                findings: Vec::new(),
             }
         }
     };
-    let report = json!({"warnings": outcome.warnings});
+    let findings: Vec<Value> = outcome
+        .findings
+        .iter()
+        .map(|(severity, text)| json!({"severity": severity, "text": text}))
+        .collect();
+    let report = json!({"warnings": outcome.warnings, "findings": findings});
     let target = identity(
         &Url::parse(&row.url).map_err(|_| ConnectionError::Invalid("the stored address is broken".into()))?,
         &row.database,

@@ -92,6 +92,14 @@ async fn a_connection_is_saved_sealed_tested_bound_and_audited_without_the_key()
         .unwrap();
     assert_eq!(outcome.status, "ok", "{outcome:?}");
     assert!(outcome.message.contains("Odoo 17"), "{}", outcome.message);
+    assert!(
+        outcome
+            .findings
+            .iter()
+            .any(|(severity, text)| severity == "warning" && text.contains("can apply inventory counts")),
+        "the test names who else can apply counts in Odoo: {:?}",
+        outcome.findings
+    );
 
     let row = app
         .superuser_db
