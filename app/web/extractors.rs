@@ -100,8 +100,9 @@ pub struct Member {
 
 impl Member {
     /// Refuses (403) unless the member holds `role`.
-    pub fn require(&self, role: Role, why: &'static str) -> Result<(), AppError> {
-        if self.roles.contains(role) {
+    /// Refuses members who hold none of `roles`.
+    pub fn require(&self, roles: &[Role], why: &'static str) -> Result<(), AppError> {
+        if roles.iter().any(|role| self.roles.contains(*role)) {
             Ok(())
         } else {
             Err(AppError::Forbidden(why))
@@ -144,9 +145,10 @@ impl FromRequest for Member {
     }
 }
 
-/// A role an [`Authorized`] extractor demands, with the refusal shown to members who lack it.
+/// The roles an [`Authorized`] extractor accepts (any of them), with the refusal shown to members who
+/// hold none.
 pub trait RequiredRole {
-    const ROLE: Role;
+    const ROLES: &'static [Role];
     const REFUSAL: &'static str;
 }
 
@@ -154,8 +156,16 @@ pub trait RequiredRole {
 pub struct AdminRole;
 
 impl RequiredRole for AdminRole {
-    const ROLE: Role = Role::Admin;
+    const ROLES: &'static [Role] = &[Role::Admin];
     const REFUSAL: &'static str = "Only tenant admins can do this.";
+}
+
+/// Who follows the sync: tenant admins and managers.
+pub struct SyncRole;
+
+impl RequiredRole for SyncRole {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Manager];
+    const REFUSAL: &'static str = "Only tenant admins and managers can see the sync.";
 }
 
 /// A [`Member`] who holds `R`'s role; anyone else gets 403 before the handler runs. Handlers say what
@@ -180,7 +190,7 @@ impl<R: RequiredRole + 'static> FromRequest for Authorized<R> {
         let req = req.clone();
         Box::pin(async move {
             let member = member(req).await?;
-            member.require(R::ROLE, R::REFUSAL)?;
+            member.require(R::ROLES, R::REFUSAL)?;
             Ok(Self {
                 member,
                 _role: std::marker::PhantomData,

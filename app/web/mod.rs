@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod paths;
 pub mod shell;
+pub mod sync;
 pub mod tenants;
 
 use std::sync::Arc;
@@ -117,7 +118,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(assets::routes)
         .configure(auth::routes)
         .configure(tenants::routes)
-        .configure(members::routes);
+        .configure(members::routes)
+        .configure(sync::routes);
 }
 
 /// Unknown paths: the 404 page, with every header the middleware adds.

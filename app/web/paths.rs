@@ -47,6 +47,22 @@ pub fn safe_next(next: &str) -> Option<&str> {
     local.then_some(next)
 }
 
+pub fn sync(slug: &str) -> String {
+    format!("/t/{slug}/sync")
+}
+
+pub fn sync_status(slug: &str) -> String {
+    format!("/t/{slug}/sync/status")
+}
+
+pub fn sync_now(slug: &str) -> String {
+    format!("/t/{slug}/sync/now")
+}
+
+pub fn sync_job(slug: &str, id: i64, action: &str) -> String {
+    format!("/t/{slug}/sync/jobs/{id}/{action}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

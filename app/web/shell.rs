@@ -18,6 +18,7 @@ pub struct NavLink {
 pub enum Section {
     None,
     Overview,
+    Sync,
     Members,
     Account,
 }
@@ -63,6 +64,13 @@ impl Shell {
             href: paths::tenant_home(slug),
             current: section == Section::Overview,
         }];
+        if member.roles.contains(Role::Admin) || member.roles.contains(Role::Manager) {
+            nav.push(NavLink {
+                label: "Sync",
+                href: paths::sync(slug),
+                current: section == Section::Sync,
+            });
+        }
         if member.roles.contains(Role::Admin) {
             nav.push(NavLink {
                 label: "Members",

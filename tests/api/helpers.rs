@@ -120,12 +120,23 @@ async fn template() -> &'static str {
                 su.execute_unprepared(&format!("ALTER DATABASE \"{wip}\" RENAME TO \"{name}\""))
                     .await
                     .unwrap();
-                // Older templates (other migration contents) are of no further use.
+                let built = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                su.execute_unprepared(&format!("COMMENT ON DATABASE \"{name}\" IS 'built {built}'"))
+                    .await
+                    .unwrap();
+                // Older templates (other migration contents) are of no further use, unless they are
+                // recent: another checkout's tests may be using them right now.
                 let stale = su
                     .query_all_raw(Statement::from_sql_and_values(
                         DbBackend::Postgres,
-                        "SELECT datname FROM pg_database WHERE datname LIKE 'ts\\_tpl\\_%' AND datname <> $1",
-                        [name.clone().into()],
+                        "SELECT datname FROM pg_database d
+                          WHERE datname LIKE 'ts\\_tpl\\_%' AND datname <> $1
+                            AND coalesce(substring(shobj_description(d.oid, 'pg_database') FROM 'built ([0-9]+)')::bigint, 0)
+                                < $2 - 6 * 3600",
+                        [name.clone().into(), (built as i64).into()],
                     ))
                     .await
                     .unwrap();

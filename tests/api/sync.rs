@@ -456,3 +456,74 @@ async fn reconciliation_repairs_merged_quants_and_marks_deleted_ones() {
     assert_eq!((again.status.as_str(), differing), ("succeeded", 0), "{again:?}");
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn the_sync_page_shows_models_runs_and_jobs_to_admins_and_managers_only() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    app.create_tenant("bolt", "Bolt").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    sim.simulator.faults.deny_model("stock.warehouse");
+    pull_now(&app, tenant, &registry).await;
+
+    let manager = app
+        .signed_in(&app.add_user("mia@acme.test", "acme", "manager").await)
+        .await;
+    let (status, html) = manager.get_html("/t/acme/sync").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("stock.quant") && html.contains("partial"), "{html}");
+    assert!(
+        html.contains("Odoo does not let TrueStock&#39;s user read stock.warehouse")
+            || html.contains("does not let TrueStock"),
+        "the degraded model is explained"
+    );
+    let (status, part) = manager.get_html("/t/acme/sync/status").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(part.contains("sync-status") && !part.contains("<html"), "{part}");
+
+    // Sync now: queued once; a second click finds it queued.
+    let token = manager.csrf_token("/t/acme/sync").await;
+    let res = manager.post_form("/t/acme/sync/now", &[], &token).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(res.headers()["location"].to_str().unwrap().ends_with("notice=queued"));
+    let res = manager.post_form("/t/acme/sync/now", &[], &token).await;
+    assert!(res.headers()["location"].to_str().unwrap().ends_with("notice=already"));
+    let queued = app
+        .su_number("SELECT max(id) AS n FROM control.jobs WHERE state = 'queued' AND kind = 'sync.pull'")
+        .await;
+    let res = manager
+        .post_form(&format!("/t/acme/sync/jobs/{queued}/cancel"), &[], &token)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = manager
+        .post_form(&format!("/t/acme/sync/jobs/{queued}/cancel"), &[], &token)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::BAD_REQUEST,
+        "a cancelled job cannot be cancelled again"
+    );
+    let res = manager
+        .post_form(&format!("/t/acme/sync/jobs/{queued}/retry"), &[], &token)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Another tenant's admin cannot see or steer acme's jobs; a viewer cannot see the page.
+    let other = app
+        .signed_in(&app.add_user("bo@bolt.test", "bolt", "admin").await)
+        .await;
+    assert_eq!(other.get_html("/t/acme/sync").await.0, StatusCode::NOT_FOUND);
+    let token = other.csrf_token("/t/bolt/sync").await;
+    let res = other
+        .post_form(&format!("/t/bolt/sync/jobs/{queued}/cancel"), &[], &token)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let viewer = app
+        .signed_in(&app.add_user("vi@acme.test", "acme", "viewer").await)
+        .await;
+    assert_eq!(viewer.get_html("/t/acme/sync").await.0, StatusCode::FORBIDDEN);
+    sim.stop().await;
+}

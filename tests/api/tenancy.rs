@@ -373,6 +373,7 @@ fn every_control_statement_on_tenant_rows_filters_by_tenant() {
         "WHERE t.slug = $1 AND m.account_id = $2",
         "WHERE {LEASE_HELD}",
         "FOR UPDATE SKIP LOCKED",
+        "WHERE j.id = $1 AND j.state = 'queued'",
         "WHERE state = 'running' AND locked_until <= clock_timestamp()",
         "DELETE FROM control.jobs\n              WHERE (state = 'done'",
     ];
