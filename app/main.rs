@@ -237,6 +237,11 @@ enum TenantCommand {
         #[arg(long)]
         confirm_reset: bool,
     },
+    /// Make a new secret webhook URL for the tenant's Odoo automation rule (the old URL stops working)
+    Webhook {
+        /// Tenant slug
+        slug: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -428,6 +433,12 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                     }
                 }
             }
+        }
+        Command::Tenant(TenantCommand::Webhook { slug }) => {
+            let url = operator::rotate_webhook(&settings, &slug).await.map_err(|e| err(&e))?;
+            println!("webhook URL (shown once; the previous one no longer works): {url}");
+            println!("In Odoo 17+: an automation rule on stock moves (on create and update) with the action");
+            println!("\"Send Webhook Notification\" to this URL. Odoo 16 relies on the 5-minute schedule.");
         }
         Command::Keys(KeysCommand::Rotate) => {
             let db = operator::app_pool(&settings, 2).await.map_err(|e| err(&e))?;

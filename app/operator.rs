@@ -49,6 +49,8 @@ pub enum OperatorError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Connection(#[from] crate::sync::connection::ConnectionError),
+    #[error("the tenant has no Odoo connection yet (see `truestock tenant connect`)")]
+    NotConnected,
     #[error("could not read {path}: {source}")]
     SecretFile {
         path: std::path::PathBuf,
@@ -331,4 +333,22 @@ pub async fn sync_tenant(
         .into_iter()
         .next();
     Ok(SyncOutcome::Ran { attempt, run })
+}
+
+/// `tenant webhook <slug>`: a new secret webhook URL (the previous one stops working).
+pub async fn rotate_webhook(settings: &Settings, slug: &str) -> Result<String, OperatorError> {
+    let db = app_pool(settings, 2).await?;
+    let parsed = TenantSlug::parse(slug)?;
+    let tenant = control::find_tenant_by_slug(&db, &parsed)
+        .await?
+        .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?
+        .tenant_id();
+    let token = crate::sync::webhook::rotate(&db, tenant)
+        .await?
+        .ok_or(OperatorError::NotConnected)?;
+    let base = match &settings.base_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_string(),
+        None => format!("http://{}", settings.bind),
+    };
+    Ok(format!("{base}{}", crate::sync::webhook::path(&token)))
 }

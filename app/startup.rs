@@ -91,6 +91,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             origin,
             metrics: metrics.clone(),
+            webhook_limiter: Default::default(),
         });
         let server =
             HttpServer::new(move || {

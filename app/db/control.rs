@@ -858,3 +858,33 @@ pub async fn bind_odoo_mirror(db: &impl ConnectionTrait, tenant_id: Uuid, identi
     .await
     .map(|_| ())
 }
+
+/// Sets a tenant's webhook token (its hash); false when the tenant has no Odoo connection.
+pub async fn set_webhook_token_hash(db: &impl ConnectionTrait, tenant_id: Uuid, hash: &str) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE control.odoo_connections SET webhook_token_hash = $2, webhook_rotated_at = now()
+              WHERE tenant_id = $1",
+            [tenant_id.into(), hash.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The tenant whose webhook token has this hash (the token itself is the credential; the tenant is
+/// found by it, then filtered by it — no tenant id comes from the request).
+pub async fn tenant_of_webhook(db: &impl ConnectionTrait, hash: &str) -> Result<Option<Uuid>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        tenant_id: Uuid,
+    }
+    Ok(one::<Row>(
+        db,
+        stmt(
+            "SELECT tenant_id FROM control.odoo_connections WHERE webhook_token_hash = $1 AND key_id IS NOT NULL",
+            [hash.into()],
+        ),
+    )
+    .await?
+    .map(|r| r.tenant_id))
+}

@@ -4,3 +4,4 @@
 pub mod connection;
 pub mod pull;
 pub mod reconcile;
+pub mod webhook;

@@ -23,7 +23,7 @@ use super::errors::{AppError, ErrorMessage};
 
 /// Paths that take non-GET requests without a CSRF token because they authenticate otherwise
 /// (DESIGN §8: the RFC 8058 unsubscribe POST and the Odoo webhook, both added by later issues).
-const CSRF_EXEMPT_PREFIXES: &[&str] = &[];
+const CSRF_EXEMPT_PREFIXES: &[&str] = &["/hooks/odoo/"];
 
 /// Wraps each request in a tracing span with a request id, and records its metrics.
 pub async fn observe(

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod errors;
 pub mod extractors;
 pub mod health;
+pub mod hooks;
 pub mod members;
 pub mod metrics;
 pub mod middleware;
@@ -44,6 +45,7 @@ pub struct AppState {
     /// without it the request's own `Host` is the reference.
     pub origin: Option<String>,
     pub metrics: Arc<metrics::Metrics>,
+    pub webhook_limiter: hooks::WebhookLimiter,
 }
 
 /// Cookie names and attributes: `__Host-` and `Secure` normally; dev mode over plain HTTP drops both.
@@ -119,7 +121,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(auth::routes)
         .configure(tenants::routes)
         .configure(members::routes)
-        .configure(sync::routes);
+        .configure(sync::routes)
+        .configure(hooks::routes);
 }
 
 /// Unknown paths: the 404 page, with every header the middleware adds.

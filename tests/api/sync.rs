@@ -527,3 +527,54 @@ async fn the_sync_page_shows_models_runs_and_jobs_to_admins_and_managers_only() 
     assert_eq!(viewer.get_html("/t/acme/sync").await.0, StatusCode::FORBIDDEN);
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn the_webhook_queues_one_debounced_pull_needs_its_secret_and_is_rate_limited() {
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    let token = truestock::sync::webhook::rotate(&app.app_db, tenant)
+        .await
+        .unwrap()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = |token: &str| format!("{}{}", app.address, truestock::sync::webhook::path(token));
+    for _ in 0..5 {
+        let res = http
+            .post(url(&token))
+            .json(&serde_json::json!({"_model": "stock.move", "id": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::ACCEPTED, "no CSRF token or session needed");
+    }
+    let queued = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM control.jobs WHERE tenant_id = '{}' AND kind = 'sync.pull' AND state = 'queued'
+               AND run_at > now() + interval '5 seconds'",
+            tenant.as_uuid()
+        ))
+        .await;
+    assert_eq!(queued, 1, "five calls, one debounced pull");
+    assert_eq!(
+        http.post(url("not-a-token")).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let rotated = truestock::sync::webhook::rotate(&app.app_db, tenant)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        http.post(url(&token)).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "the old URL is dead"
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(http.post(url(&rotated)).send().await.unwrap().status());
+    }
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    sim.stop().await;
+}

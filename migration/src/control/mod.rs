@@ -8,6 +8,7 @@ mod m20261126_000003_create_jobs;
 mod m20261126_000004_create_platform_audit;
 mod m20261126_000005_job_queue;
 mod m20261126_000006_create_odoo_connections;
+mod m20261126_000007_add_odoo_webhook_token;
 
 /// The control-plane migrator. Run with `search_path = control`.
 pub struct ControlMigrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for ControlMigrator {
             Box::new(m20261126_000004_create_platform_audit::Migration),
             Box::new(m20261126_000005_job_queue::Migration),
             Box::new(m20261126_000006_create_odoo_connections::Migration),
+            Box::new(m20261126_000007_add_odoo_webhook_token::Migration),
         ]
     }
 }
