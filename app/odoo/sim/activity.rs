@@ -297,7 +297,7 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                 if received { arrival } else { ordered_at },
             );
             if let Some(picking) = picking {
-                let move_id = stock_move(
+                stock_move(
                     store,
                     ctx,
                     product,
@@ -311,11 +311,6 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                            "reference": format!("{}/IN/{:05}", ctx.network[site].code, n + 1)}),
                     buyer,
                 );
-                let mut ids = store.get("purchase.order.line", line, "move_ids");
-                if let super::store::Val::Ids(list) = &mut ids {
-                    list.push(move_id);
-                }
-                store.set_raw("purchase.order.line", line, "move_ids", ids);
             }
         }
         let receipt_status = match (state, received, all_full) {
