@@ -7,6 +7,10 @@
 //! Shapes chosen (DESIGN §6 leaves them open): suppliers' on-time rates 55–98 %, lead times around the
 //! promise with supplier-specific spread, one in eight short-ships (fill 85–95 %); returns 2–8 % of
 //! units by category; sales drawn from a cubic long tail (a fifth of SKUs make most sales).
+//!
+//! Units: products bought by the box are priced by their suppliers per box and ordered in boxes (the
+//! purchase line's `product_uom`, `product_uom_id` on 19, with `product_qty` in boxes and
+//! `product_uom_qty` in units); receipts and every other move are in the product's unit.
 
 use chrono::{Duration, NaiveDateTime};
 use rand::Rng;
@@ -55,6 +59,10 @@ pub struct Context<'a> {
     pub products: &'a [i64],
     /// The lots of lot-tracked products, oldest first.
     pub lots: &'a std::collections::HashMap<i64, Vec<i64>>,
+    /// The unit every product is stocked and sold in.
+    pub units: i64,
+    /// The boxes some products are bought by ([`super::dataset::box_of`]): `(unit, units per box)`.
+    pub boxes: [(i64, f64); 2],
     pub users: &'a [i64],
     pub places: Places,
     pub start: NaiveDateTime,
@@ -67,6 +75,11 @@ fn obj(value: Value) -> Map<String, Value> {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+/// An amount rounded to the cent.
+fn money(amount: f64) -> f64 {
+    (amount * 100.0).round() / 100.0
 }
 
 fn text(at: NaiveDateTime) -> String {
@@ -94,7 +107,7 @@ fn stock_move(
     uid: i64,
 ) -> i64 {
     let mut vals = json!({
-        "product_id": product, "product_uom_qty": quantity, "product_qty": quantity, "location_id": from,
+        "product_id": product, "product_uom": ctx.units, "product_uom_qty": quantity, "product_qty": quantity, "location_id": from,
         "location_dest_id": to, "date": text(at), "state": if done { "done" } else { "assigned" },
     });
     if ctx.version <= 16 {
@@ -208,20 +221,26 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         });
     }
     let supplier_of = |product_index: usize| product_index % suppliers.len();
+    // The unit a product is bought in: its box, or the unit itself.
+    let purchase_unit = |product_index: usize| match super::dataset::box_of(product_index) {
+        Some(b) => ctx.boxes[b],
+        None => (ctx.units, 1.0),
+    };
     for (n, product) in ctx.products.iter().enumerate() {
         let supplier = &suppliers[supplier_of(n)];
         let template = store.get("product.product", *product, "product_tmpl_id").as_id();
         let cost = store.get("product.product", *product, "standard_price").as_f64();
         let at = ctx.start - Duration::days(rng.random_range(0..ctx.history_days));
-        create(
-            store,
-            "product.supplierinfo",
-            json!({"partner_id": supplier.partner, "product_tmpl_id": template,
-            "product_id": product, "price": (cost * rng.random_range(0.9..1.1) * 100.0).round() / 100.0, "min_qty": 1.0,
-            "delay": supplier.lead_days, "currency_id": 1, "company_id": 1}),
-            user(rng),
-            at,
-        );
+        // A supplier's price is per purchase unit (up to 18 the template's `uom_po_id`; on 19 the
+        // supplierinfo's own `product_uom_id`).
+        let (unit, per) = purchase_unit(n);
+        let mut vals = json!({"partner_id": supplier.partner, "product_tmpl_id": template,
+            "product_id": product, "price": money(cost * rng.random_range(0.9..1.1) * per), "min_qty": 1.0,
+            "delay": supplier.lead_days, "currency_id": 1, "company_id": 1});
+        if ctx.version >= 19 {
+            vals["product_uom_id"] = json!(unit);
+        }
+        create(store, "product.supplierinfo", vals, user(rng), at);
     }
 
     // Purchase orders to the regional warehouses, with receipts.
@@ -276,8 +295,15 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                 (k * suppliers.len() + s) % skus
             };
             let product = ctx.products[product_index];
-            let quantity = (rng.random_range(1..20) * 6) as f64;
-            let price = store.get("product.product", product, "standard_price").as_f64();
+            // Ordered and received in the purchase unit (boxes for some products); the receipt moves
+            // the product's units, at the unit's price.
+            let (unit, per) = purchase_unit(product_index);
+            let quantity = if per > 1.0 {
+                rng.random_range(1..(120.0 / per) as i64) as f64
+            } else {
+                (rng.random_range(1..20) * 6) as f64
+            };
+            let price = money(store.get("product.product", product, "standard_price").as_f64() * per);
             let got = if received {
                 (quantity * supplier.fill_rate).floor()
             } else {
@@ -285,14 +311,20 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             };
             all_full &= got >= quantity;
             total += quantity * price;
+            let mut vals = json!({"order_id": order, "product_id": product,
+                "name": store.get("product.product", product, "name").as_str().unwrap_or_default(), "product_qty": quantity,
+                "product_uom_qty": quantity * per, "qty_received": got, "qty_received_method": "stock_moves",
+                "price_unit": price, "price_subtotal": money(quantity * price), "date_planned": text(promised),
+                "partner_id": supplier.partner, "currency_id": 1, "company_id": ctx.network[site].company});
+            vals[if ctx.version <= 18 {
+                "product_uom"
+            } else {
+                "product_uom_id"
+            }] = json!(unit);
             let line = create(
                 store,
                 "purchase.order.line",
-                json!({"order_id": order, "product_id": product,
-                "name": store.get("product.product", product, "name").as_str().unwrap_or_default(), "product_qty": quantity,
-                "product_uom_qty": quantity, "qty_received": got, "qty_received_method": "stock_moves", "price_unit": price,
-                "date_planned": text(promised), "partner_id": supplier.partner, "currency_id": 1,
-                "company_id": ctx.network[site].company}),
+                vals,
                 buyer,
                 if received { arrival } else { ordered_at },
             );
@@ -301,13 +333,13 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                     store,
                     ctx,
                     product,
-                    if received { got } else { quantity },
+                    if received { got * per } else { quantity * per },
                     ctx.places.vendors,
                     ctx.network[site].stock,
                     if received { arrival } else { promised },
                     received,
                     json!({"picking_id": picking, "picking_type_id": receipts[site], "purchase_line_id": line,
-                           "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "price_unit": price,
+                           "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "price_unit": price / per,
                            "reference": format!("{}/IN/{:05}", ctx.network[site].code, n + 1)}),
                     buyer,
                 );
@@ -320,8 +352,8 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             _ => json!(false),
         };
         let mut done = Map::new();
-        done.insert("amount_total".into(), json!((total * 100.0).round() / 100.0));
-        done.insert("amount_untaxed".into(), json!((total * 100.0).round() / 100.0));
+        done.insert("amount_total".into(), json!(money(total)));
+        done.insert("amount_untaxed".into(), json!(money(total)));
         done.insert("receipt_status".into(), receipt_status);
         if received {
             done.insert("effective_date".into(), json!(text(arrival)));
@@ -587,5 +619,96 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                 ctx.start - Duration::days(rng.random_range(30..ctx.history_days)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::super::dataset::{self, Dataset};
+    use super::super::schema::Schema;
+    use super::super::store::{Store, Val, now};
+
+    /// retail-S as each version generates it, once per test run.
+    fn generated(version: u8) -> &'static Store {
+        static STORES: [OnceLock<Store>; 4] = [const { OnceLock::new() }; 4];
+        STORES[usize::from(version - 16)].get_or_init(|| {
+            let mut store = Store::new(Schema::for_version(version));
+            dataset::generate(&mut store, Dataset::RetailS, 1, now(), "bot@north-retail.example");
+            store
+        })
+    }
+
+    fn id(store: &Store, model: &str, record: i64, field: &str) -> Option<i64> {
+        store.get(model, record, field).as_id()
+    }
+
+    fn ids(store: &Store, model: &str, record: i64, field: &str) -> Vec<i64> {
+        match store.get(model, record, field) {
+            Val::Ids(ids) => ids,
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn products_bought_by_the_box_are_ordered_in_boxes_and_received_in_units() {
+        for version in [18, 19] {
+            let store = generated(version);
+            let line_unit = if version <= 18 { "product_uom" } else { "product_uom_id" };
+            let (mut in_boxes, mut in_units) = (0, 0);
+            for line in store.ids("purchase.order.line") {
+                let product = id(store, "purchase.order.line", line, "product_id").unwrap();
+                let template = id(store, "product.product", product, "product_tmpl_id").unwrap();
+                // The box the product is bought by: 18's purchase unit, 19's packaging.
+                let bought_by = if version <= 18 {
+                    id(store, "product.template", template, "uom_po_id").filter(|u| *u != 1)
+                } else {
+                    match store.get("product.template", template, "uom_ids") {
+                        Val::Ids(units) => units.first().copied(),
+                        _ => None,
+                    }
+                };
+                let unit = id(store, "purchase.order.line", line, line_unit);
+                let ordered = store.get("purchase.order.line", line, "product_qty").as_f64();
+                let in_product_unit = store.get("purchase.order.line", line, "product_uom_qty").as_f64();
+                match bought_by {
+                    Some(carton) => {
+                        in_boxes += 1;
+                        assert_eq!(unit, Some(carton), "Odoo {version}: line {line}");
+                        let per = if version <= 18 {
+                            1.0 / store.get("uom.uom", carton, "factor").as_f64()
+                        } else {
+                            store.get("uom.uom", carton, "relative_factor").as_f64()
+                        };
+                        assert!(per == 6.0 || per == 12.0, "Odoo {version}: {per}");
+                        assert_eq!(in_product_unit, ordered * per, "Odoo {version}: line {line}");
+                        // The receipt moves units: a box's worth for each box.
+                        for receipt in ids(store, "purchase.order.line", line, "move_ids") {
+                            let moved = store.get("stock.move", receipt, "product_uom_qty").as_f64();
+                            assert_eq!(moved % per, 0.0, "Odoo {version}: move {receipt}");
+                            assert_eq!(id(store, "stock.move", receipt, "product_uom"), Some(1));
+                        }
+                    }
+                    None => {
+                        in_units += 1;
+                        assert_eq!(unit, Some(1), "Odoo {version}: line {line}");
+                        assert_eq!(in_product_unit, ordered, "Odoo {version}: line {line}");
+                    }
+                }
+            }
+            assert!(
+                in_boxes > 20 && in_units > in_boxes,
+                "Odoo {version}: {in_boxes} in boxes, {in_units} in units"
+            );
+        }
+        // 19's factor is the absolute quantity: a box of 6 holds 6 units.
+        let store = generated(19);
+        let box_of_6 = store
+            .ids("uom.uom")
+            .into_iter()
+            .find(|u| store.get("uom.uom", *u, "name").as_str() == Some("Box of 6"))
+            .unwrap();
+        assert_eq!(store.get("uom.uom", box_of_6, "factor").as_f64(), 6.0);
     }
 }

@@ -579,7 +579,19 @@ impl Store {
                     }
                 }
             }
-            "uom.uom" if self.schema.version >= 19 => self.put_parent_path(model, id, "relative_uom_id"),
+            "uom.uom" if self.schema.version >= 19 => {
+                self.put_parent_path(model, id, "relative_uom_id");
+                // 19's `factor` is the absolute quantity: the unit's own ratio times its reference's.
+                let relative = match self.get(model, id, "relative_factor") {
+                    Val::Float(f) if f > 0.0 => f,
+                    _ => 1.0,
+                };
+                let reference = self
+                    .get(model, id, "relative_uom_id")
+                    .as_id()
+                    .map_or(1.0, |r| self.get(model, r, "factor").as_f64());
+                self.put(model, id, "factor", Val::Float(relative * reference));
+            }
             "res.partner" => {
                 // The commercial entity is the topmost company (or the partner itself).
                 let commercial = self.ancestors(model, id).into_iter().last().unwrap_or(id);
