@@ -8,17 +8,25 @@
 //! promise with supplier-specific spread, one in eight short-ships (fill 85–95 %); returns 2–8 % of
 //! units by category; sales drawn from a cubic long tail (a fifth of SKUs make most sales).
 //!
+//! Supplier prices (`product.supplierinfo`): every product from its main supplier, today at about its
+//! cost. For 30 % of products the price rose one to three times during the history, 2–6 % each time:
+//! one row per period with `date_start`/`date_end` (inclusive, the first without a start, the current
+//! without an end), each entered up to two weeks before it applies, when the previous row was closed
+//! (its `write_date`); a new period changes the delay one time in four. 10 % of products also have
+//! a second supplier (`sequence` 2) at another price (−6 % to +15 %) and delay. A purchase line pays the
+//! price of its supplier's row valid on the order date, and is promised that row's delay.
+//!
 //! Units: products bought by the box are priced by their suppliers per box and ordered in boxes (the
 //! purchase line's `product_uom`, `product_uom_id` on 19, with `product_qty` in boxes and
 //! `product_uom_qty` in units); receipts and every other move are in the product's unit.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rand::Rng;
 use rand::rngs::StdRng;
 use serde_json::{Map, Value, json};
 
 use super::stock::{self, QuantKey};
-use super::store::Store;
+use super::store::{Store, Val};
 
 pub struct Site {
     pub warehouse: i64,
@@ -75,6 +83,169 @@ fn obj(value: Value) -> Map<String, Value> {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+/// A supplier and how it behaves.
+struct Supplier {
+    partner: i64,
+    on_time: f64,
+    lead_days: i64,
+    spread_days: f64,
+    fill_rate: f64,
+}
+
+/// A share of products whose price rose during the history (one to three times, 2–6 % each).
+const PRICE_RISES_SHARE: f64 = 0.3;
+/// A share of products with a second supplier (at another price and delay).
+const SECOND_SOURCE_SHARE: f64 = 0.1;
+
+/// A `product.supplierinfo` row as the generator remembers it: a supplier's price for a product (per
+/// purchase unit) and its delay, valid from `from` to `until` (inclusive; open when `None`), as
+/// Odoo's `_select_seller` reads `date_start` and `date_end`.
+struct Offer {
+    supplier: usize,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    price: f64,
+    delay: i64,
+}
+
+/// Every product's offers, and what each supplier sells.
+struct PriceList {
+    offers: Vec<Offer>,
+    /// Product `n`'s offers are `offers[first[n]..first[n + 1]]`.
+    first: Vec<usize>,
+    /// The indexes of the products each supplier sells.
+    catalogue: Vec<Vec<usize>>,
+}
+
+impl PriceList {
+    /// The offer of `supplier` for product `n` valid on `day`.
+    fn valid(&self, n: usize, supplier: usize, day: NaiveDate) -> Option<&Offer> {
+        self.offers[self.first[n]..self.first[n + 1]].iter().find(|o| {
+            o.supplier == supplier && o.from.is_none_or(|from| from <= day) && o.until.is_none_or(|until| day <= until)
+        })
+    }
+}
+
+/// The unit product `n` is bought in, with how many of the product's units it holds: its box, or the
+/// unit itself.
+fn purchase_unit(ctx: &Context, n: usize) -> (i64, f64) {
+    match super::dataset::box_of(n) {
+        Some(b) => ctx.boxes[b],
+        None => (ctx.units, 1.0),
+    }
+}
+
+/// Marks a record as last written by `uid` at `at`: a later edit whose values it already holds.
+fn written(store: &mut Store, model: &str, id: i64, uid: i64, at: NaiveDateTime) {
+    store.set_raw(model, id, "write_uid", Val::Int(uid));
+    store.set_raw(model, id, "write_date", Val::DateTime(at));
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// The suppliers' prices: each product from its main supplier, today at about its cost; for a share
+/// of products rising over the history in periods (`date_start`/`date_end`, each row entered shortly
+/// before it applies and the previous one closed then), sometimes with a new delay; and for a share
+/// a second supplier at another price and delay.
+fn price_list(store: &mut Store, rng: &mut StdRng, ctx: &Context, suppliers: &[Supplier]) -> PriceList {
+    let history_start = ctx.start - Duration::days(ctx.history_days);
+    let user = |rng: &mut StdRng| ctx.users[rng.random_range(0..ctx.users.len())];
+    let mut list = PriceList {
+        offers: Vec::with_capacity(ctx.products.len() * 3 / 2),
+        first: Vec::with_capacity(ctx.products.len() + 1),
+        catalogue: vec![Vec::new(); suppliers.len()],
+    };
+    let row = |store: &mut Store, rng: &mut StdRng, product: i64, n: usize, offer: &Offer, sequence: i64, at| {
+        let template = store.get("product.product", product, "product_tmpl_id").as_id();
+        let mut vals = json!({"partner_id": suppliers[offer.supplier].partner, "product_tmpl_id": template,
+            "product_id": product, "price": offer.price, "min_qty": 1.0, "delay": offer.delay, "sequence": sequence,
+            "date_start": offer.from.map(day_text), "date_end": offer.until.map(day_text),
+            "currency_id": 1, "company_id": 1});
+        // On 19 the price is per the row's own unit; up to 18 per the template's purchase unit.
+        if ctx.version >= 19 {
+            vals["product_uom_id"] = json!(purchase_unit(ctx, n).0);
+        }
+        create(store, "product.supplierinfo", vals, user(rng), at)
+    };
+    let before_history = |rng: &mut StdRng| {
+        history_start - Duration::days(rng.random_range(1..20)) - Duration::seconds(rng.random_range(0..86_400))
+    };
+    for (n, product) in ctx.products.iter().enumerate() {
+        list.first.push(list.offers.len());
+        let main = n % suppliers.len();
+        let per = purchase_unit(ctx, n).1;
+        let cost = store.get("product.product", *product, "standard_price").as_f64();
+        let today = cost * rng.random_range(0.9..1.1) * per;
+        let mut changes: Vec<NaiveDate> = if rng.random_bool(PRICE_RISES_SHARE) {
+            (0..rng.random_range(1..=3))
+                .map(|_| (history_start + Duration::days(rng.random_range(30..ctx.history_days - 7))).date())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        changes.sort();
+        changes.dedup();
+        // Prices back from today's, each period a few percent cheaper than the next.
+        let mut period_prices = vec![today; changes.len() + 1];
+        for i in (0..changes.len()).rev() {
+            period_prices[i] = period_prices[i + 1] / rng.random_range(1.02..1.06);
+        }
+        let mut delay = suppliers[main].lead_days;
+        let mut previous: Option<(i64, NaiveDateTime)> = None;
+        for (i, price) in period_prices.iter().enumerate() {
+            let from = i.checked_sub(1).map(|c| changes[c]);
+            if from.is_some() && rng.random_bool(0.25) {
+                delay = (delay + rng.random_range(-2..=3)).max(3);
+            }
+            let offer = Offer {
+                supplier: main,
+                from,
+                until: changes.get(i).map(|next| *next - Duration::days(1)),
+                price: money(*price),
+                delay,
+            };
+            let at = match (from, previous) {
+                (Some(day), Some((_, entered))) => (day.and_time(chrono::NaiveTime::MIN)
+                    - Duration::days(rng.random_range(0..14))
+                    + Duration::seconds(rng.random_range(28_800..64_800)))
+                .max(entered + Duration::hours(1))
+                .min(ctx.start),
+                _ => before_history(rng),
+            };
+            let id = row(store, rng, *product, n, &offer, 1, at);
+            // Closing the previous period is an edit of its row, made when the new one was entered.
+            if let Some((previous, _)) = previous {
+                written(store, "product.supplierinfo", previous, user(rng), at);
+            }
+            previous = Some((id, at));
+            list.offers.push(offer);
+        }
+        list.catalogue[main].push(n);
+        if suppliers.len() > 1 && rng.random_bool(SECOND_SOURCE_SHARE) {
+            let second = (main + 1 + rng.random_range(0..suppliers.len() - 1)) % suppliers.len();
+            let mut second_delay = suppliers[second].lead_days;
+            if second_delay == delay {
+                second_delay += 2;
+            }
+            let offer = Offer {
+                supplier: second,
+                from: None,
+                until: None,
+                price: money(today * rng.random_range(0.94..1.15)),
+                delay: second_delay,
+            };
+            let at = before_history(rng);
+            row(store, rng, *product, n, &offer, 2, at);
+            list.offers.push(offer);
+            list.catalogue[second].push(n);
+        }
+    }
+    list.first.push(list.offers.len());
+    list
 }
 
 /// An amount rounded to the cent.
@@ -194,13 +365,6 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         2_001..=20_000 => 120,
         _ => 400,
     };
-    struct Supplier {
-        partner: i64,
-        on_time: f64,
-        lead_days: i64,
-        spread_days: f64,
-        fill_rate: f64,
-    }
     let mut suppliers = Vec::with_capacity(supplier_count);
     for n in 0..supplier_count {
         let at = ctx.start - Duration::days(ctx.history_days + 20);
@@ -220,45 +384,64 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             fill_rate: if n % 8 == 0 { rng.random_range(0.85..0.95) } else { 1.0 },
         });
     }
-    let supplier_of = |product_index: usize| product_index % suppliers.len();
-    // The unit a product is bought in: its box, or the unit itself.
-    let purchase_unit = |product_index: usize| match super::dataset::box_of(product_index) {
-        Some(b) => ctx.boxes[b],
-        None => (ctx.units, 1.0),
-    };
-    for (n, product) in ctx.products.iter().enumerate() {
-        let supplier = &suppliers[supplier_of(n)];
-        let template = store.get("product.product", *product, "product_tmpl_id").as_id();
-        let cost = store.get("product.product", *product, "standard_price").as_f64();
-        let at = ctx.start - Duration::days(rng.random_range(0..ctx.history_days));
-        // A supplier's price is per purchase unit (up to 18 the template's `uom_po_id`; on 19 the
-        // supplierinfo's own `product_uom_id`).
-        let (unit, per) = purchase_unit(n);
-        let mut vals = json!({"partner_id": supplier.partner, "product_tmpl_id": template,
-            "product_id": product, "price": money(cost * rng.random_range(0.9..1.1) * per), "min_qty": 1.0,
-            "delay": supplier.lead_days, "currency_id": 1, "company_id": 1});
-        if ctx.version >= 19 {
-            vals["product_uom_id"] = json!(unit);
-        }
-        create(store, "product.supplierinfo", vals, user(rng), at);
-    }
+    let prices = price_list(store, rng, ctx, &suppliers);
 
     // Purchase orders to the regional warehouses, with receipts.
     let regional: Vec<usize> = (0..ctx.network.len())
         .filter(|i| ctx.network[*i].code.starts_with("RW"))
         .collect();
     let orders = (200.0 * scale) as usize;
+    /// A purchase line before it is written.
+    struct Planned {
+        product: i64,
+        unit: i64,
+        per: f64,
+        quantity: f64,
+        price: f64,
+        promised: NaiveDateTime,
+    }
     for n in 0..orders {
         let s = rng.random_range(0..suppliers.len());
         let supplier = &suppliers[s];
         let site = regional[rng.random_range(0..regional.len())];
         let ordered_at = day(rng);
-        let promised = ordered_at + Duration::days(supplier.lead_days);
+        // Lines of what this supplier sells, at its price and delay valid on the order date.
+        let catalogue = &prices.catalogue[s];
+        let mut lines = Vec::new();
+        for _ in 0..rng.random_range(3..8) {
+            let Some(&product_index) = catalogue.get(rng.random_range(0..catalogue.len().max(1))) else {
+                continue;
+            };
+            let Some(offer) = prices.valid(product_index, s, ordered_at.date()) else {
+                continue;
+            };
+            // Ordered in the purchase unit (boxes for some products).
+            let (unit, per) = purchase_unit(ctx, product_index);
+            let quantity = if per > 1.0 {
+                rng.random_range(1..(120.0 / per) as i64) as f64
+            } else {
+                (rng.random_range(1..20) * 6) as f64
+            };
+            lines.push(Planned {
+                product: ctx.products[product_index],
+                unit,
+                per,
+                quantity,
+                price: offer.price,
+                promised: ordered_at + Duration::days(offer.delay),
+            });
+        }
+        let (Some(first_promise), Some(last_promise)) = (
+            lines.iter().map(|l| l.promised).min(),
+            lines.iter().map(|l| l.promised).max(),
+        ) else {
+            continue;
+        };
         let age_days = (ctx.start - ordered_at).num_days();
         let (state, received) = match rng.random_range(0..100) {
             0..=3 => ("draft", false),
             4..=5 => ("cancel", false),
-            _ if age_days < supplier.lead_days + 3 => ("purchase", false),
+            _ if age_days < (last_promise - ordered_at).num_days() + 3 => ("purchase", false),
             _ => ("purchase", true),
         };
         let buyer = user(rng);
@@ -268,7 +451,7 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             json!({"name": format!("P{:05}", n + 1), "partner_id": supplier.partner,
             "company_id": ctx.network[site].company, "currency_id": 1, "user_id": buyer, "date_order": text(ordered_at),
             "date_approve": if state == "purchase" { json!(text(ordered_at)) } else { json!(false) },
-            "date_planned": text(promised), "state": state}),
+            "date_planned": text(first_promise), "state": state}),
             buyer,
             ordered_at,
         );
@@ -277,69 +460,59 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         } else {
             1 + (rng.random::<f64>() * supplier.spread_days * 2.0) as i64
         };
-        let arrival = promised + Duration::days(late_days);
+        // One receipt for the whole order, when its last promised line was due (or later).
+        let arrival = last_promise + Duration::days(late_days);
         let received = received && arrival < ctx.start;
         let picking = (state == "purchase").then(|| {
             create(store, "stock.picking", json!({"name": format!("{}/IN/{:05}", ctx.network[site].code, n + 1),
                 "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "picking_type_id": receipts[site],
-                "location_id": ctx.places.vendors, "location_dest_id": ctx.network[site].stock, "scheduled_date": text(promised),
+                "location_id": ctx.places.vendors, "location_dest_id": ctx.network[site].stock,
+                "scheduled_date": text(first_promise), "date_deadline": text(first_promise),
                 "state": if received { "done" } else { "assigned" }, "date_done": if received { json!(text(arrival)) } else { json!(false) },
                 "purchase_id": order, "company_id": ctx.network[site].company}), buyer, if received { arrival } else { ordered_at })
         });
         let mut total = 0.0;
         let mut all_full = true;
-        for _ in 0..rng.random_range(3..8) {
-            let product_index = {
-                // Products of this supplier.
-                let k = rng.random_range(0..(skus / suppliers.len()).max(1));
-                (k * suppliers.len() + s) % skus
-            };
-            let product = ctx.products[product_index];
-            // Ordered and received in the purchase unit (boxes for some products); the receipt moves
-            // the product's units, at the unit's price.
-            let (unit, per) = purchase_unit(product_index);
-            let quantity = if per > 1.0 {
-                rng.random_range(1..(120.0 / per) as i64) as f64
-            } else {
-                (rng.random_range(1..20) * 6) as f64
-            };
-            let price = money(store.get("product.product", product, "standard_price").as_f64() * per);
+        for line in &lines {
             let got = if received {
-                (quantity * supplier.fill_rate).floor()
+                (line.quantity * supplier.fill_rate).floor()
             } else {
                 0.0
             };
-            all_full &= got >= quantity;
-            total += quantity * price;
-            let mut vals = json!({"order_id": order, "product_id": product,
-                "name": store.get("product.product", product, "name").as_str().unwrap_or_default(), "product_qty": quantity,
-                "product_uom_qty": quantity * per, "qty_received": got, "qty_received_method": "stock_moves",
-                "price_unit": price, "price_subtotal": money(quantity * price), "date_planned": text(promised),
+            all_full &= got >= line.quantity;
+            total += line.quantity * line.price;
+            let mut vals = json!({"order_id": order, "product_id": line.product,
+                "name": store.get("product.product", line.product, "name").as_str().unwrap_or_default(),
+                "product_qty": line.quantity, "product_uom_qty": line.quantity * line.per, "qty_received": got,
+                "qty_received_method": "stock_moves", "price_unit": line.price,
+                "price_subtotal": money(line.quantity * line.price), "date_planned": text(line.promised),
                 "partner_id": supplier.partner, "currency_id": 1, "company_id": ctx.network[site].company});
             vals[if ctx.version <= 18 {
                 "product_uom"
             } else {
                 "product_uom_id"
-            }] = json!(unit);
-            let line = create(
+            }] = json!(line.unit);
+            let line_id = create(
                 store,
                 "purchase.order.line",
                 vals,
                 buyer,
                 if received { arrival } else { ordered_at },
             );
+            // The receipt moves the product's units, at the unit's price.
             if let Some(picking) = picking {
                 stock_move(
                     store,
                     ctx,
-                    product,
-                    if received { got * per } else { quantity * per },
+                    line.product,
+                    if received { got } else { line.quantity } * line.per,
                     ctx.places.vendors,
                     ctx.network[site].stock,
-                    if received { arrival } else { promised },
+                    if received { arrival } else { line.promised },
                     received,
-                    json!({"picking_id": picking, "picking_type_id": receipts[site], "purchase_line_id": line,
-                           "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "price_unit": price / per,
+                    json!({"picking_id": picking, "picking_type_id": receipts[site], "purchase_line_id": line_id,
+                           "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner,
+                           "price_unit": line.price / line.per, "date_deadline": text(line.promised),
                            "reference": format!("{}/IN/{:05}", ctx.network[site].code, n + 1)}),
                     buyer,
                 );
@@ -624,7 +797,10 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
     use std::sync::OnceLock;
+
+    use chrono::{Duration, NaiveDate, NaiveDateTime};
 
     use super::super::dataset::{self, Dataset};
     use super::super::schema::Schema;
@@ -648,6 +824,112 @@ mod tests {
         match store.get(model, record, field) {
             Val::Ids(ids) => ids,
             _ => Vec::new(),
+        }
+    }
+
+    fn date(store: &Store, model: &str, record: i64, field: &str) -> Option<NaiveDate> {
+        match store.get(model, record, field) {
+            Val::Date(day) => Some(day),
+            _ => None,
+        }
+    }
+
+    fn datetime(store: &Store, model: &str, record: i64, field: &str) -> Option<NaiveDateTime> {
+        match store.get(model, record, field) {
+            Val::DateTime(at) => Some(at),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn supplier_prices_rise_in_periods_and_purchase_lines_pay_the_price_of_their_order_date() {
+        for version in [16, 19] {
+            let store = generated(version);
+            let info = |row: i64, field: &str| store.get("product.supplierinfo", row, field);
+            let mut rows: BTreeMap<(i64, i64), Vec<i64>> = BTreeMap::new();
+            let mut partners: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+            for row in store.ids("product.supplierinfo") {
+                let (partner, product) = (
+                    info(row, "partner_id").as_id().unwrap(),
+                    info(row, "product_id").as_id().unwrap(),
+                );
+                rows.entry((partner, product)).or_default().push(row);
+                partners.entry(product).or_default().insert(partner);
+            }
+            // Periods follow each other without a gap, each dearer than the one before, and a period
+            // was closed (written) when the next was entered.
+            let mut rising = 0;
+            for periods in rows.values_mut().filter(|periods| periods.len() > 1) {
+                periods.sort_by_key(|row| date(store, "product.supplierinfo", *row, "date_start"));
+                let first = periods[0];
+                let last = periods[periods.len() - 1];
+                assert_eq!(date(store, "product.supplierinfo", first, "date_start"), None);
+                assert_eq!(date(store, "product.supplierinfo", last, "date_end"), None);
+                for pair in periods.windows(2) {
+                    let end = date(store, "product.supplierinfo", pair[0], "date_end").unwrap();
+                    let next = date(store, "product.supplierinfo", pair[1], "date_start").unwrap();
+                    assert_eq!(end + Duration::days(1), next, "Odoo {version}: rows {pair:?}");
+                    let rise = info(pair[1], "price").as_f64() / info(pair[0], "price").as_f64();
+                    assert!(
+                        (1.01..1.07).contains(&rise),
+                        "Odoo {version}: rows {pair:?} rise {rise}"
+                    );
+                    assert_eq!(
+                        datetime(store, "product.supplierinfo", pair[0], "write_date"),
+                        datetime(store, "product.supplierinfo", pair[1], "create_date"),
+                    );
+                }
+                rising += 1;
+            }
+            assert!(rising > 300, "Odoo {version}: {rising} products with rising prices");
+            // Some products have a second supplier, at another price and delay.
+            let mut second_sources = 0;
+            for (product, sellers) in partners.iter().filter(|(_, sellers)| sellers.len() == 2) {
+                let today: Vec<(i64, i64)> = sellers
+                    .iter()
+                    .map(|partner| {
+                        let open = rows[&(*partner, *product)]
+                            .iter()
+                            .copied()
+                            .find(|row| date(store, "product.supplierinfo", *row, "date_end").is_none())
+                            .unwrap();
+                        (
+                            info(open, "sequence").as_id().unwrap(),
+                            info(open, "delay").as_id().unwrap(),
+                        )
+                    })
+                    .collect();
+                assert_ne!(today[0].1, today[1].1, "Odoo {version}: product {product}");
+                assert_eq!(today.iter().filter(|(sequence, _)| *sequence == 2).count(), 1);
+                second_sources += 1;
+            }
+            assert!(second_sources > 100, "Odoo {version}: {second_sources}");
+
+            // Every purchase line pays its supplier's price valid on the order date.
+            let (mut in_a_period, mut from_a_second_source) = (0, 0);
+            for line in store.ids("purchase.order.line") {
+                let order = id(store, "purchase.order.line", line, "order_id").unwrap();
+                let partner = id(store, "purchase.order", order, "partner_id").unwrap();
+                let product = id(store, "purchase.order.line", line, "product_id").unwrap();
+                let day = datetime(store, "purchase.order", order, "date_order").unwrap().date();
+                let valid: Vec<i64> = rows[&(partner, product)]
+                    .iter()
+                    .copied()
+                    .filter(|row| {
+                        date(store, "product.supplierinfo", *row, "date_start").is_none_or(|from| from <= day)
+                            && date(store, "product.supplierinfo", *row, "date_end").is_none_or(|until| day <= until)
+                    })
+                    .collect();
+                assert_eq!(valid.len(), 1, "Odoo {version}: line {line}");
+                let price = store.get("purchase.order.line", line, "price_unit").as_f64();
+                assert_eq!(price, info(valid[0], "price").as_f64(), "Odoo {version}: line {line}");
+                in_a_period += usize::from(rows[&(partner, product)].len() > 1);
+                from_a_second_source += usize::from(info(valid[0], "sequence").as_id() == Some(2));
+            }
+            assert!(
+                in_a_period > 50 && from_a_second_source > 10,
+                "Odoo {version}: {in_a_period}, {from_a_second_source}"
+            );
         }
     }
 
