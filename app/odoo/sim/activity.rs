@@ -16,6 +16,15 @@
 //! a second supplier (`sequence` 2) at another price (−6 % to +15 %) and delay. A purchase line pays the
 //! price of its supplier's row valid on the order date, and is promised that row's delay.
 //!
+//! Promised dates: a confirmed line's `date_planned` moves after ordering for 45 % of the lines of
+//! orders that will come late (the supplier announces the delay: the new date lies in the last half
+//! of the delay, never after the goods came) and 10 % of the others (the supplier confirms a date two
+//! days earlier to three days later) — about a fifth overall, a quarter for the least reliable
+//! suppliers. The line keeps the last date and was last written then (or when the goods came); the
+//! open receipt move's `date_deadline` follows, its `date` does not (as purchase_stock does), and the
+//! order's `date_planned` is the earliest of its lines'. Orders, lines and receipts are created when
+//! ordering.
+//!
 //! Units: products bought by the box are priced by their suppliers per box and ordered in boxes (the
 //! purchase line's `product_uom`, `product_uom_id` on 19, with `product_qty` in boxes and
 //! `product_uom_qty` in units); receipts and every other move are in the product's unit.
@@ -98,6 +107,12 @@ struct Supplier {
 const PRICE_RISES_SHARE: f64 = 0.3;
 /// A share of products with a second supplier (at another price and delay).
 const SECOND_SOURCE_SHARE: f64 = 0.1;
+
+/// The share of a late order's lines whose promised date moves after ordering (the supplier announces
+/// the delay), and of an on-time order's (the supplier confirms another date): about a fifth of lines
+/// overall, more for unreliable suppliers.
+const REPLANNED_WHEN_LATE: f64 = 0.45;
+const REPLANNED_WHEN_ON_TIME: f64 = 0.10;
 
 /// A `product.supplierinfo` row as the generator remembers it: a supplier's price for a product (per
 /// purchase unit) and its delay, valid from `from` to `until` (inclusive; open when `None`), as
@@ -463,17 +478,48 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         // One receipt for the whole order, when its last promised line was due (or later).
         let arrival = last_promise + Duration::days(late_days);
         let received = received && arrival < ctx.start;
+        // Promises that move after ordering: the supplier confirms another date, or (more often when
+        // it will be late) announces a delay, before the goods come. The line keeps the last date.
+        let replans: Vec<Option<(NaiveDateTime, NaiveDateTime)>> = lines
+            .iter()
+            .map(|line| {
+                let share = if late_days > 0 {
+                    REPLANNED_WHEN_LATE
+                } else {
+                    REPLANNED_WHEN_ON_TIME
+                };
+                if state != "purchase" || !rng.random_bool(share) {
+                    return None;
+                }
+                let moved_to = if late_days > 0 {
+                    arrival - Duration::days(rng.random_range(0..=late_days / 2))
+                } else {
+                    line.promised + Duration::days([-2, -1, 1, 2, 3][rng.random_range(0..5)])
+                };
+                let window = (line.promised.min(arrival) - ordered_at).num_seconds().max(7_200);
+                let told_at = (ordered_at + Duration::seconds(rng.random_range(3_600..window))).min(ctx.start);
+                (told_at > ordered_at).then_some((moved_to, told_at))
+            })
+            .collect();
+        let planned = |i: usize| replans[i].map_or(lines[i].promised, |(moved_to, _)| moved_to);
+        let last_told = replans.iter().flatten().map(|(_, told_at)| *told_at).max();
+        let first_deadline = (0..lines.len()).map(planned).min().unwrap_or(first_promise);
+        // Pickings, lines and the order are created when ordering and last written when the goods came
+        // (or when a promise last moved).
+        let settled = if received { arrival } else { ordered_at }.max(last_told.unwrap_or(ordered_at));
         let picking = (state == "purchase").then(|| {
-            create(store, "stock.picking", json!({"name": format!("{}/IN/{:05}", ctx.network[site].code, n + 1),
+            let picking = create(store, "stock.picking", json!({"name": format!("{}/IN/{:05}", ctx.network[site].code, n + 1),
                 "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner, "picking_type_id": receipts[site],
                 "location_id": ctx.places.vendors, "location_dest_id": ctx.network[site].stock,
-                "scheduled_date": text(first_promise), "date_deadline": text(first_promise),
+                "scheduled_date": text(first_promise), "date_deadline": text(first_deadline),
                 "state": if received { "done" } else { "assigned" }, "date_done": if received { json!(text(arrival)) } else { json!(false) },
-                "purchase_id": order, "company_id": ctx.network[site].company}), buyer, if received { arrival } else { ordered_at })
+                "purchase_id": order, "company_id": ctx.network[site].company}), buyer, ordered_at);
+            written(store, "stock.picking", picking, buyer, settled);
+            picking
         });
         let mut total = 0.0;
         let mut all_full = true;
-        for line in &lines {
+        for (i, line) in lines.iter().enumerate() {
             let got = if received {
                 (line.quantity * supplier.fill_rate).floor()
             } else {
@@ -485,21 +531,21 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                 "name": store.get("product.product", line.product, "name").as_str().unwrap_or_default(),
                 "product_qty": line.quantity, "product_uom_qty": line.quantity * line.per, "qty_received": got,
                 "qty_received_method": "stock_moves", "price_unit": line.price,
-                "price_subtotal": money(line.quantity * line.price), "date_planned": text(line.promised),
+                "price_subtotal": money(line.quantity * line.price), "date_planned": text(planned(i)),
                 "partner_id": supplier.partner, "currency_id": 1, "company_id": ctx.network[site].company});
             vals[if ctx.version <= 18 {
                 "product_uom"
             } else {
                 "product_uom_id"
             }] = json!(line.unit);
-            let line_id = create(
-                store,
-                "purchase.order.line",
-                vals,
-                buyer,
-                if received { arrival } else { ordered_at },
-            );
-            // The receipt moves the product's units, at the unit's price.
+            let line_id = create(store, "purchase.order.line", vals, buyer, ordered_at);
+            let told_at = replans[i].map(|(_, told_at)| told_at);
+            let line_written = if received { Some(arrival) } else { None }.max(told_at);
+            if let Some(at) = line_written {
+                written(store, "purchase.order.line", line_id, buyer, at);
+            }
+            // The receipt moves the product's units, at the unit's price; a moved promise moves its
+            // open move's deadline (purchase_stock's `_update_move_date_deadline`), not its date.
             if let Some(picking) = picking {
                 stock_move(
                     store,
@@ -512,7 +558,7 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
                     received,
                     json!({"picking_id": picking, "picking_type_id": receipts[site], "purchase_line_id": line_id,
                            "origin": format!("P{:05}", n + 1), "partner_id": supplier.partner,
-                           "price_unit": line.price / line.per, "date_deadline": text(line.promised),
+                           "price_unit": line.price / line.per, "date_deadline": text(planned(i)),
                            "reference": format!("{}/IN/{:05}", ctx.network[site].code, n + 1)}),
                     buyer,
                 );
@@ -528,17 +574,13 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         done.insert("amount_total".into(), json!(money(total)));
         done.insert("amount_untaxed".into(), json!(money(total)));
         done.insert("receipt_status".into(), receipt_status);
+        // Odoo's computed date_planned: the earliest of the lines'.
+        done.insert("date_planned".into(), json!(text(first_deadline)));
         if received {
             done.insert("effective_date".into(), json!(text(arrival)));
         }
         store
-            .write_at(
-                "purchase.order",
-                &[order],
-                &done,
-                buyer,
-                if received { arrival } else { ordered_at },
-            )
+            .write_at("purchase.order", &[order], &done, buyer, settled)
             .expect("order totals");
     }
 
@@ -838,6 +880,98 @@ mod tests {
         match store.get(model, record, field) {
             Val::DateTime(at) => Some(at),
             _ => None,
+        }
+    }
+
+    #[test]
+    fn some_promised_dates_move_after_ordering_and_late_suppliers_slip() {
+        for version in [16, 19] {
+            let store = generated(version);
+            let mut rows: BTreeMap<(i64, i64), Vec<i64>> = BTreeMap::new();
+            for row in store.ids("product.supplierinfo") {
+                let key = (
+                    id(store, "product.supplierinfo", row, "partner_id").unwrap(),
+                    id(store, "product.supplierinfo", row, "product_id").unwrap(),
+                );
+                rows.entry(key).or_default().push(row);
+            }
+            // lines, moved lines: of orders received late, of the others
+            let (mut late, mut late_moved, mut others, mut others_moved) = (0, 0, 0, 0);
+            for order in store.ids("purchase.order") {
+                let lines = ids(store, "purchase.order", order, "order_line");
+                let planned = |line: i64| datetime(store, "purchase.order.line", line, "date_planned").unwrap();
+                // The order's date_planned is Odoo's computed one: the earliest of its lines'.
+                assert_eq!(
+                    datetime(store, "purchase.order", order, "date_planned"),
+                    lines.iter().map(|l| planned(*l)).min(),
+                    "Odoo {version}: order {order}"
+                );
+                if store.get("purchase.order", order, "state").as_str() != Some("purchase") {
+                    continue;
+                }
+                // First promises: the order date plus the delay of the supplier's row valid then.
+                let partner = id(store, "purchase.order", order, "partner_id").unwrap();
+                let ordered_at = datetime(store, "purchase.order", order, "date_order").unwrap();
+                let first_promise = |line: i64| {
+                    let product = id(store, "purchase.order.line", line, "product_id").unwrap();
+                    let row = rows[&(partner, product)]
+                        .iter()
+                        .copied()
+                        .find(|row| {
+                            date(store, "product.supplierinfo", *row, "date_start")
+                                .is_none_or(|d| d <= ordered_at.date())
+                                && date(store, "product.supplierinfo", *row, "date_end")
+                                    .is_none_or(|d| ordered_at.date() <= d)
+                        })
+                        .unwrap();
+                    ordered_at + Duration::days(store.get("product.supplierinfo", row, "delay").as_id().unwrap())
+                };
+                let receipt = ids(store, "purchase.order.line", lines[0], "move_ids")
+                    .first()
+                    .and_then(|m| id(store, "stock.move", *m, "picking_id"))
+                    .unwrap();
+                let arrived = datetime(store, "stock.picking", receipt, "date_done");
+                let due = lines.iter().map(|l| first_promise(*l)).max().unwrap();
+                let came_late = arrived.is_some_and(|at| at > due);
+                for line in &lines {
+                    let moved = planned(*line) != first_promise(*line);
+                    if moved {
+                        // A moved promise is an edit after ordering, and the receipt's deadline followed it.
+                        assert!(
+                            datetime(store, "purchase.order.line", *line, "write_date")
+                                > datetime(store, "purchase.order.line", *line, "create_date"),
+                            "Odoo {version}: line {line}"
+                        );
+                        for receipt_move in ids(store, "purchase.order.line", *line, "move_ids") {
+                            assert_eq!(
+                                datetime(store, "stock.move", receipt_move, "date_deadline"),
+                                Some(planned(*line))
+                            );
+                        }
+                    }
+                    if came_late {
+                        late += 1;
+                        if moved {
+                            // A late supplier announced a later date, no later than the goods came.
+                            assert!(planned(*line) > first_promise(*line), "Odoo {version}: line {line}");
+                            assert!(Some(planned(*line)) <= arrived, "Odoo {version}: line {line}");
+                            late_moved += 1;
+                        }
+                    } else {
+                        others += 1;
+                        others_moved += usize::from(moved);
+                    }
+                }
+            }
+            let share = (late_moved + others_moved) as f64 / (late + others) as f64;
+            assert!(
+                (0.12..0.30).contains(&share),
+                "Odoo {version}: {share} of promises moved"
+            );
+            assert!(
+                late_moved as f64 / late as f64 > 2.0 * others_moved as f64 / others as f64,
+                "Odoo {version}: late {late_moved}/{late}, others {others_moved}/{others}"
+            );
         }
     }
 
