@@ -1,5 +1,5 @@
 //! The moving part of a dataset: suppliers and their prices, purchase orders with receipts (some
-//! late, some short), sales and POS deliveries following a long tail, customer returns with reasons,
+//! late, some short), web and POS sales following a long tail, customer returns with reasons,
 //! scraps with reason tags, inventory adjustments (with a shrink pattern and a user adjusting just
 //! under a threshold), counts entered but not applied, and reorder rules. Dated across the history,
 //! most of it long ago. Quantities here are history: the quants carry the current stock.
@@ -25,9 +25,20 @@
 //! order's `date_planned` is the earliest of its lines'. Orders, lines and receipts are created when
 //! ordering.
 //!
+//! Sales and returns are pickings, as Odoo posts them (details on `post_sales`): a POS that updates
+//! stock when its session closes, so one picking of the store's "PoS Orders" type per store and day
+//! (origin the session, one move per product); web orders of one to three lines, each a delivery of
+//! the web shop's "Delivery Orders" type to a customer (origin the order, `S00042`), the latest still
+//! to ship. Returns: web returns and 40 % of store returns through the return wizard (origin
+//! `Return of WEB/OUT/00042`, `return_id` from 17, `origin_returned_move_id` on every version, the
+//! reason as free text in the picking's `note`); the other store returns are POS refunds, posted per
+//! store and day with the session, unlinked and without a reason.
+//!
 //! Units: products bought by the box are priced by their suppliers per box and ordered in boxes (the
 //! purchase line's `product_uom`, `product_uom_id` on 19, with `product_qty` in boxes and
 //! `product_uom_qty` in units); receipts and every other move are in the product's unit.
+
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rand::Rng;
@@ -263,6 +274,362 @@ fn price_list(store: &mut Store, rng: &mut StdRng, ctx: &Context, suppliers: &[S
     list
 }
 
+/// A sale as drawn, before it is posted in a picking.
+struct Sale {
+    site: usize,
+    product: i64,
+    at: NaiveDateTime,
+    quantity: f64,
+}
+
+/// A posted sales picking (POS session or web delivery), as its returns need it.
+struct SalesPicking {
+    id: i64,
+    name: String,
+    partner: Option<i64>,
+    done_at: NaiveDateTime,
+}
+
+/// Where a sale went: its move and the index of its picking.
+#[derive(Clone, Copy)]
+struct Posted {
+    move_id: i64,
+    picking: usize,
+}
+
+/// A return picking before it is written: linked to the delivery it returns (the return wizard), or
+/// a POS session's refunds without a link.
+struct Return {
+    site: usize,
+    at: NaiveDateTime,
+    /// The returned picking (its index), or the POS session the refunds were posted in.
+    returned: Result<usize, String>,
+    reason: Option<&'static str>,
+    /// `(product, quantity, returned move)`.
+    lines: Vec<(i64, f64, Option<i64>)>,
+}
+
+const RETURN_REASONS: [&str; 6] = [
+    "Wrong size",
+    "Changed mind",
+    "Damaged in transit",
+    "Defective",
+    "Not as described",
+    "Late delivery",
+];
+
+/// Adds `quantity` of `product` to `lines`, on the line of the same product (and returned move).
+fn add_line(lines: &mut Vec<(i64, f64, Option<i64>)>, product: i64, quantity: f64, returned: Option<i64>) {
+    match lines.iter_mut().find(|(p, _, m)| *p == product && *m == returned) {
+        Some(line) => line.1 += quantity,
+        None => lines.push((product, quantity, returned)),
+    }
+}
+
+/// Posts the drawn sales as Odoo does, with their returns:
+/// - POS sales, as a POS that updates stock at the session's closing (the default): one session per
+///   store and day, closed in the evening, whose sales become one picking of the store's "PoS
+///   Orders" type (`S01/POS/00042`, origin the session, `POS/00042`) with one move per product; a
+///   session still open (today's) has posted nothing yet.
+/// - Web orders (`S00042`, one to three lines, a customer): one delivery each of the web shop's
+///   "Delivery Orders" type (`WEB/OUT/00042`), shipped two hours to two days later; the latest are
+///   still to ship.
+/// - Returns: a web return, and 40 % of store returns, go through the return wizard: a picking of the
+///   warehouse's Receipts type (the outgoing type's `return_picking_type_id`) with origin `Return of
+///   S01/POS/00042`, `return_id` from 17, each move's `origin_returned_move_id`, and the reason as
+///   free text in its `note` (Odoo has no return reason). The other store returns are POS refunds: posted
+///   with the refund day's session in one picking per store and day, origin the session, no link
+///   and no reason (DESIGN §2.4).
+fn post_sales(
+    store: &mut Store,
+    rng: &mut StdRng,
+    ctx: &Context,
+    drawn: &[Sale],
+    deliveries: &[i64],
+    receipts: &[i64],
+) {
+    let user = |rng: &mut StdRng| ctx.users[rng.random_range(0..ctx.users.len())];
+    let history_start = (ctx.start - Duration::days(ctx.history_days)).date();
+    let is_pos = |site: usize| ctx.network[site].code.starts_with('S');
+    // Sessions are numbered in order of opening: one a day per store.
+    let session = |day: NaiveDate, site: usize| {
+        let days = (day - history_start).num_days().max(0) as usize;
+        format!("POS/{:05}", days * ctx.network.len() + site + 1)
+    };
+    let closing = |rng: &mut StdRng, day: NaiveDate| {
+        day.and_time(chrono::NaiveTime::MIN) + Duration::seconds(rng.random_range(72_000..79_200))
+    };
+    let mut counters = vec![0_usize; ctx.network.len()];
+    let mut next_name = |site: usize, kind: &str| {
+        counters[site] += 1;
+        format!("{}/{kind}/{:05}", ctx.network[site].code, counters[site])
+    };
+    let customer_count = (100.0 * (drawn.len() as f64 / 4_000.0)).clamp(100.0, 5_000.0) as usize;
+    let customers: Vec<i64> = (0..customer_count)
+        .map(|n| {
+            let at = ctx.start - Duration::days(ctx.history_days + rng.random_range(1..20));
+            create(
+                store,
+                "res.partner",
+                json!({"name": format!("Customer {:05}", n + 1), "customer_rank": 1}),
+                1,
+                at,
+            )
+        })
+        .collect();
+    let mut pickings: Vec<SalesPicking> = Vec::new();
+    let mut posted: Vec<Option<Posted>> = vec![None; drawn.len()];
+
+    // POS sessions, in order of closing.
+    let mut pos: Vec<usize> = (0..drawn.len()).filter(|i| is_pos(drawn[*i].site)).collect();
+    pos.sort_by_key(|i| (drawn[*i].at.date(), drawn[*i].site, drawn[*i].product));
+    for group in pos.chunk_by(|a, b| (drawn[*a].at.date(), drawn[*a].site) == (drawn[*b].at.date(), drawn[*b].site)) {
+        let (day, site) = (drawn[group[0]].at.date(), drawn[group[0]].site);
+        let closed_at = closing(rng, day);
+        if closed_at >= ctx.start {
+            continue;
+        }
+        let (name, origin, uid) = (next_name(site, "POS"), session(day, site), user(rng));
+        let picking = create(
+            store,
+            "stock.picking",
+            json!({"name": name, "origin": origin, "picking_type_id": deliveries[site],
+                   "location_id": ctx.network[site].stock, "location_dest_id": ctx.places.customers,
+                   "scheduled_date": text(closed_at), "date_done": text(closed_at), "state": "done",
+                   "company_id": ctx.network[site].company}),
+            uid,
+            closed_at,
+        );
+        for lines in group.chunk_by(|a, b| drawn[*a].product == drawn[*b].product) {
+            let product = drawn[lines[0]].product;
+            let quantity: f64 = lines.iter().map(|i| drawn[*i].quantity).sum();
+            let move_id = stock_move(
+                store,
+                ctx,
+                product,
+                quantity,
+                ctx.network[site].stock,
+                ctx.places.customers,
+                closed_at,
+                true,
+                json!({"picking_id": picking, "picking_type_id": deliveries[site], "origin": origin,
+                       "reference": name, "price_unit": store.get("product.product", product, "lst_price").as_f64()}),
+                uid,
+            );
+            for i in lines {
+                posted[*i] = Some(Posted {
+                    move_id,
+                    picking: pickings.len(),
+                });
+            }
+        }
+        pickings.push(SalesPicking {
+            id: picking,
+            name,
+            partner: None,
+            done_at: closed_at,
+        });
+    }
+
+    // Web orders, in order of ordering: a few lines each, one delivery each.
+    let mut web: Vec<usize> = (0..drawn.len()).filter(|i| !is_pos(drawn[*i].site)).collect();
+    web.sort_by_key(|i| drawn[*i].at);
+    let mut rest = web.as_slice();
+    let mut orders = 0;
+    while !rest.is_empty() {
+        let size = match rng.random_range(0..100) {
+            0..60 => 1,
+            60..88 => 2,
+            _ => 3,
+        };
+        let (order, after) = rest.split_at(size.min(rest.len()));
+        rest = after;
+        orders += 1;
+        let first = &drawn[order[0]];
+        let (site, ordered_at) = (first.site, first.at);
+        let shipped_at = ordered_at + Duration::seconds(rng.random_range(7_200..172_800));
+        let done = shipped_at < ctx.start;
+        let (name, origin, uid) = (next_name(site, "OUT"), format!("S{orders:05}"), user(rng));
+        let partner = customers[rng.random_range(0..customers.len())];
+        let picking = create(
+            store,
+            "stock.picking",
+            json!({"name": name, "origin": origin, "partner_id": partner, "picking_type_id": deliveries[site],
+                   "location_id": ctx.network[site].stock, "location_dest_id": ctx.places.customers,
+                   "scheduled_date": text(ordered_at), "date_done": if done { json!(text(shipped_at)) } else { json!(false) },
+                   "state": if done { "done" } else { "assigned" }, "company_id": ctx.network[site].company}),
+            uid,
+            ordered_at,
+        );
+        if done {
+            written(store, "stock.picking", picking, uid, shipped_at);
+        }
+        let mut moves: Vec<(i64, i64)> = Vec::with_capacity(order.len());
+        for i in order {
+            let sale = &drawn[*i];
+            let move_id = match moves.iter().find(|(product, _)| *product == sale.product) {
+                Some((_, move_id)) => {
+                    // The same product twice in an order is one line.
+                    let more = store.get("stock.move", *move_id, "product_uom_qty").as_f64() + sale.quantity;
+                    for field in ["product_uom_qty", "product_qty", "quantity", "quantity_done"] {
+                        if store.get("stock.move", *move_id, field) != Val::Null {
+                            store.set_raw("stock.move", *move_id, field, Val::Float(more));
+                        }
+                    }
+                    *move_id
+                }
+                None => {
+                    let move_id = stock_move(
+                        store,
+                        ctx,
+                        sale.product,
+                        sale.quantity,
+                        ctx.network[site].stock,
+                        ctx.places.customers,
+                        if done { shipped_at } else { ordered_at },
+                        done,
+                        json!({"picking_id": picking, "picking_type_id": deliveries[site], "origin": origin,
+                               "reference": name, "partner_id": partner,
+                               "price_unit": store.get("product.product", sale.product, "lst_price").as_f64()}),
+                        uid,
+                    );
+                    moves.push((sale.product, move_id));
+                    move_id
+                }
+            };
+            if done {
+                posted[*i] = Some(Posted {
+                    move_id,
+                    picking: pickings.len(),
+                });
+            }
+        }
+        pickings.push(SalesPicking {
+            id: picking,
+            name,
+            partner: Some(partner),
+            done_at: shipped_at,
+        });
+    }
+
+    // Returns: 2–8 % of units by category (apparel, the first categories, highest).
+    let mut returns: Vec<Return> = Vec::new();
+    let mut by_picking: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut by_session: BTreeMap<(NaiveDate, usize), usize> = BTreeMap::new();
+    for (sale, posted) in drawn.iter().zip(&posted) {
+        let Some(posted) = posted else { continue };
+        let category = store
+            .get("product.product", sale.product, "categ_id")
+            .as_id()
+            .unwrap_or(0);
+        let rate = if category % 6 < 2 { 0.08 } else { 0.02 };
+        if !rng.random_bool(rate) {
+            continue;
+        }
+        let returned_at = pickings[posted.picking].done_at
+            + Duration::days(rng.random_range(1..30))
+            + Duration::seconds(rng.random_range(-14_400..14_400));
+        if returned_at >= ctx.start {
+            continue;
+        }
+        let reason = RETURN_REASONS[rng.random_range(0..RETURN_REASONS.len())];
+        let site = sale.site;
+        if !is_pos(site) {
+            // A web customer sends back what they return from one order together.
+            let at = by_picking.entry(posted.picking).or_insert_with(|| {
+                returns.push(Return {
+                    site,
+                    at: returned_at,
+                    returned: Ok(posted.picking),
+                    reason: Some(reason),
+                    lines: Vec::new(),
+                });
+                returns.len() - 1
+            });
+            add_line(
+                &mut returns[*at].lines,
+                sale.product,
+                sale.quantity,
+                Some(posted.move_id),
+            );
+        } else if rng.random_bool(0.4) {
+            returns.push(Return {
+                site,
+                at: returned_at,
+                returned: Ok(posted.picking),
+                reason: Some(reason),
+                lines: vec![(sale.product, sale.quantity, Some(posted.move_id))],
+            });
+        } else {
+            // A POS refund, posted with the session of the day it was made.
+            let day = returned_at.date();
+            let closed_at = closing(rng, day);
+            if closed_at >= ctx.start {
+                continue;
+            }
+            let at = by_session.entry((day, site)).or_insert_with(|| {
+                returns.push(Return {
+                    site,
+                    at: closed_at,
+                    returned: Err(session(day, site)),
+                    reason: None,
+                    lines: Vec::new(),
+                });
+                returns.len() - 1
+            });
+            add_line(&mut returns[*at].lines, sale.product, sale.quantity, None);
+        }
+    }
+    returns.sort_by_key(|r| r.at);
+    for back in &returns {
+        let site = back.site;
+        let (name, uid) = (next_name(site, "IN"), user(rng));
+        let (origin, partner) = match &back.returned {
+            Ok(original) => (
+                format!("Return of {}", pickings[*original].name),
+                pickings[*original].partner,
+            ),
+            Err(session) => (session.clone(), None),
+        };
+        let mut vals = json!({"name": name, "origin": origin, "partner_id": partner, "picking_type_id": receipts[site],
+            "location_id": ctx.places.customers, "location_dest_id": ctx.network[site].stock,
+            "scheduled_date": text(back.at), "date_done": text(back.at), "state": "done",
+            "company_id": ctx.network[site].company});
+        if let Some(reason) = back.reason {
+            vals["note"] = json!(format!("<p>{reason}</p>"));
+        }
+        if let (Ok(original), true) = (&back.returned, ctx.version >= 17) {
+            vals["return_id"] = json!(pickings[*original].id);
+        }
+        let picking = create(store, "stock.picking", vals, uid, back.at);
+        for (product, quantity, returned_move) in &back.lines {
+            // A returned move's copy keeps the sale's origin; a refund's is the session.
+            let move_origin = match returned_move {
+                Some(sold) => store.get("stock.move", *sold, "origin"),
+                None => Val::Str(origin.clone()),
+            };
+            let mut extra = json!({"picking_id": picking, "picking_type_id": receipts[site],
+                "origin": move_origin.as_str(), "reference": name, "partner_id": partner,
+                "origin_returned_move_id": returned_move});
+            if let Some(unlinked) = extra.as_object_mut() {
+                unlinked.retain(|_, v| !v.is_null());
+            }
+            stock_move(
+                store,
+                ctx,
+                *product,
+                *quantity,
+                ctx.places.customers,
+                ctx.network[site].stock,
+                back.at,
+                true,
+                extra,
+                uid,
+            );
+        }
+    }
+}
+
 /// An amount rounded to the cent.
 fn money(amount: f64) -> f64 {
     (amount * 100.0).round() / 100.0
@@ -352,14 +719,22 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
             1,
             ctx.start - Duration::days(ctx.history_days + 30),
         ));
-        let outgoing = if site.code.starts_with('S') {
-            "PoS Orders"
+        let (outgoing, sequence_code) = if site.code.starts_with('S') {
+            ("PoS Orders", "POS")
         } else {
-            "Delivery Orders"
+            ("Delivery Orders", "OUT")
         };
-        deliveries.push(create(store, "stock.picking.type", json!({"name": outgoing, "code": "outgoing", "sequence_code": "OUT",
-            "warehouse_id": site.warehouse, "default_location_src_id": site.stock, "default_location_dest_id": ctx.places.customers,
-            "company_id": company}), 1, ctx.start - Duration::days(ctx.history_days + 30)));
+        // Returns of what goes out come back through the warehouse's receipts.
+        deliveries.push(create(
+            store,
+            "stock.picking.type",
+            json!({"name": outgoing, "code": "outgoing",
+            "sequence_code": sequence_code, "warehouse_id": site.warehouse, "default_location_src_id": site.stock,
+            "default_location_dest_id": ctx.places.customers, "return_picking_type_id": receipts.last(),
+            "company_id": company}),
+            1,
+            ctx.start - Duration::days(ctx.history_days + 30),
+        ));
         let types =
             json!({"in_type_id": receipts.last(), "int_type_id": internals.last(), "out_type_id": deliveries.last()});
         store
@@ -623,78 +998,22 @@ pub fn generate(store: &mut Store, rng: &mut StdRng, ctx: &Context) {
         }
     }
 
-    // Sales (POS in stores, web orders) and customer returns with reasons.
-    let reasons = [
-        "Wrong size",
-        "Changed mind",
-        "Damaged in transit",
-        "Defective",
-        "Not as described",
-        "Late delivery",
-    ];
+    // Sales (POS in stores, web orders) and customer returns with reasons, posted as Odoo posts them.
     let sales = (5_000.0 * scale) as usize;
-    let mut sales_moves = Vec::with_capacity(sales);
-    for n in 0..sales {
+    let mut drawn = Vec::with_capacity(sales);
+    for _ in 0..sales {
         let site = rng.random_range(0..ctx.network.len());
         if ctx.network[site].code.starts_with("RW") {
             continue;
         }
-        let product = long_tail(rng);
-        let at = day(rng);
-        let pos = ctx.network[site].code.starts_with('S');
-        let origin = if pos {
-            format!("{}/POS/{:06}", ctx.network[site].code, n)
-        } else {
-            format!("S{:06}", n)
-        };
-        let quantity = rng.random_range(1..4) as f64;
-        let move_id = stock_move(
-            store,
-            ctx,
-            product,
-            quantity,
-            ctx.network[site].stock,
-            ctx.places.customers,
-            at,
-            true,
-            json!({"picking_type_id": deliveries[site], "origin": origin, "reference": origin,
-                   "price_unit": store.get("product.product", product, "lst_price").as_f64()}),
-            user(rng),
-        );
-        sales_moves.push((move_id, site, product, quantity, at, origin));
+        drawn.push(Sale {
+            site,
+            product: long_tail(rng),
+            at: day(rng),
+            quantity: rng.random_range(1..4) as f64,
+        });
     }
-    for (move_id, site, product, quantity, sold_at, origin) in &sales_moves {
-        // 2–8 % of units by category (apparel, the first categories, highest).
-        let category = store.get("product.product", *product, "categ_id").as_id().unwrap_or(0);
-        let rate = if category % 6 < 2 { 0.08 } else { 0.02 };
-        if !rng.random_bool(rate) {
-            continue;
-        }
-        let returned_at = *sold_at + Duration::days(rng.random_range(1..30));
-        if returned_at >= ctx.start {
-            continue;
-        }
-        let reason = reasons[rng.random_range(0..reasons.len())];
-        // Store refunds from the POS often lose the link to the sale (DESIGN §2.4).
-        let linked = !origin.contains("/POS/") || rng.random_bool(0.4);
-        let mut extra =
-            json!({"origin": format!("Return of {origin}: {reason}"), "reference": format!("{origin}/RET")});
-        if linked {
-            extra["origin_returned_move_id"] = json!(move_id);
-        }
-        stock_move(
-            store,
-            ctx,
-            *product,
-            *quantity,
-            ctx.places.customers,
-            ctx.network[*site].stock,
-            returned_at,
-            true,
-            extra,
-            user(rng),
-        );
-    }
+    post_sales(store, rng, ctx, &drawn, &deliveries, &receipts);
 
     // Scraps, with reason tags from 18.
     let tags: Vec<i64> = if ctx.version >= 18 {
@@ -880,6 +1199,100 @@ mod tests {
         match store.get(model, record, field) {
             Val::DateTime(at) => Some(at),
             _ => None,
+        }
+    }
+
+    #[test]
+    fn sales_and_returns_are_pickings_as_odoo_posts_them() {
+        for version in [16, 17] {
+            let store = generated(version);
+            let usage = |location: Option<i64>| store.get("stock.location", location.unwrap(), "usage");
+            let name = |picking: i64| store.get("stock.picking", picking, "name");
+            let (mut sold, mut returned, mut linked, mut refunds) = (0.0, 0.0, 0, 0);
+            let mut lines_per_picking: BTreeMap<i64, usize> = BTreeMap::new();
+            for sale_or_return in store.ids("stock.move") {
+                let field = |f: &str| store.get("stock.move", sale_or_return, f);
+                let (from, to) = (
+                    usage(field("location_id").as_id()),
+                    usage(field("location_dest_id").as_id()),
+                );
+                let (internal, customer) = (Val::Str("internal".into()), Val::Str("customer".into()));
+                let outgoing = from == internal && to == customer;
+                if field("state").as_str() != Some("done") || !(outgoing || (from == customer && to == internal)) {
+                    continue;
+                }
+                // Every customer move is in a picking, and agrees with it.
+                let picking = field("picking_id")
+                    .as_id()
+                    .unwrap_or_else(|| panic!("Odoo {version}: move {sale_or_return} has no picking"));
+                let of_picking = |f: &str| store.get("stock.picking", picking, f);
+                assert_eq!(of_picking("state").as_str(), Some("done"));
+                assert_eq!(
+                    of_picking("date_done"),
+                    field("date"),
+                    "Odoo {version}: move {sale_or_return}"
+                );
+                assert_eq!(of_picking("name"), field("reference"));
+                assert_eq!(of_picking("picking_type_id"), field("picking_type_id"));
+                assert_eq!(of_picking("company_id"), field("company_id"));
+                assert_eq!(of_picking("partner_id"), field("partner_id"));
+                assert_eq!(of_picking("location_id"), field("location_id"));
+                assert!(ids(store, "stock.picking", picking, "move_ids").contains(&sale_or_return));
+                let quantity = field("product_uom_qty").as_f64();
+                if outgoing {
+                    assert_eq!(of_picking("picking_type_code").as_str(), Some("outgoing"));
+                    *lines_per_picking.entry(picking).or_default() += 1;
+                    sold += quantity;
+                    continue;
+                }
+                returned += quantity;
+                assert_eq!(of_picking("picking_type_code").as_str(), Some("incoming"));
+                match field("origin_returned_move_id").as_id() {
+                    Some(sale) => {
+                        // The return wizard's picking: "Return of <delivery>", with a reason in its note.
+                        let original = id(store, "stock.move", sale, "picking_id").unwrap();
+                        let expected = format!("Return of {}", name(original).as_str().unwrap());
+                        assert_eq!(of_picking("origin").as_str(), Some(expected.as_str()));
+                        let expected_link = if version >= 17 { Val::Int(original) } else { Val::Null };
+                        assert_eq!(
+                            of_picking("return_id"),
+                            expected_link,
+                            "Odoo {version}: picking {picking}"
+                        );
+                        assert!(of_picking("note").as_str().is_some_and(|note| note.len() > 7));
+                        assert!(quantity <= store.get("stock.move", sale, "product_uom_qty").as_f64());
+                        linked += 1;
+                    }
+                    None => {
+                        // A POS refund: posted with its session, without a link.
+                        assert!(of_picking("origin").as_str().is_some_and(|o| o.starts_with("POS/")));
+                        assert_eq!(of_picking("return_id"), Val::Null);
+                        refunds += 1;
+                    }
+                }
+            }
+            let pos_sessions: Vec<i64> = lines_per_picking
+                .keys()
+                .copied()
+                .filter(|p| {
+                    store
+                        .get("stock.picking", *p, "origin")
+                        .as_str()
+                        .is_some_and(|o| o.starts_with("POS/"))
+                })
+                .collect();
+            let web_orders = lines_per_picking.len() - pos_sessions.len();
+            let multi_line = pos_sessions.iter().filter(|p| lines_per_picking[*p] > 1).count();
+            assert!(
+                multi_line > 50 && web_orders > 100,
+                "Odoo {version}: {multi_line} POS pickings of several lines, {web_orders} web"
+            );
+            assert!(
+                linked > 20 && refunds > 20,
+                "Odoo {version}: {linked} linked returns, {refunds} refunds"
+            );
+            let rate = returned / sold;
+            assert!((0.02..0.08).contains(&rate), "Odoo {version}: {rate} of units returned");
         }
     }
 

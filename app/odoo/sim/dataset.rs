@@ -82,7 +82,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 13;
+pub const FORMAT: u32 = 14;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
