@@ -980,11 +980,13 @@ async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
     let mut state = LiveState::default();
     let mut merged = Vec::new();
     let mut sales = 0;
+    let mut replanned = 0;
     for _ in 0..20 {
         let tick = sim
             .simulator
             .with_store_mut(|store| live::tick(store, &mut state, &mut rng));
         sales += tick.sales;
+        replanned += tick.replanned;
         merged.extend(tick.merged);
     }
     assert!(sales > 0);
@@ -993,6 +995,41 @@ async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
         .await
         .unwrap();
     assert!(moves_after > moves_before);
+    // Live sales and returns come in pickings too.
+    let loose = client
+        .search_count(
+            "stock.move",
+            &Domain::leaf("picking_id", Op::Eq, false)
+                .and_leaf("state", Op::Eq, "done")
+                .and_leaf("location_dest_id.usage", Op::In, vec!["customer", "internal"])
+                .and_leaf("location_id.usage", Op::In, vec!["customer", "internal"]),
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(loose, 0, "done sales and returns outside a picking");
+    // A promise moved live keeps the order's date_planned the earliest of its lines'.
+    assert!(replanned > 0);
+    sim.simulator.with_store(|store| {
+        use truestock::odoo::sim::store::Val;
+        let at = |value: Val| match value {
+            Val::DateTime(at) => Some(at),
+            _ => None,
+        };
+        for order in store.ids("purchase.order") {
+            let earliest = store
+                .get("purchase.order", order, "order_line")
+                .as_ids()
+                .iter()
+                .filter_map(|line| at(store.get("purchase.order.line", *line, "date_planned")))
+                .min();
+            assert_eq!(
+                earliest,
+                at(store.get("purchase.order", order, "date_planned")),
+                "order {order}"
+            );
+        }
+    });
     // A merged quant changed quantity but kept an old write_date: a cursor at "now − 1 minute" misses it.
     let survivor = *merged.first().expect("a merge within 20 ticks");
     let rows: Vec<Quant> = client

@@ -44,6 +44,13 @@ impl Val {
             _ => None,
         }
     }
+    /// The ids of an x2many value (none for anything else).
+    pub fn as_ids(&self) -> &[i64] {
+        match self {
+            Val::Ids(ids) => ids,
+            _ => &[],
+        }
+    }
     fn is_set(&self) -> bool {
         !matches!(self, Val::Null | Val::Bool(false)) && !matches!(self, Val::Ids(ids) if ids.is_empty())
     }
