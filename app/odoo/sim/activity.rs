@@ -1203,6 +1203,21 @@ mod tests {
     }
 
     #[test]
+    fn the_same_seed_generates_the_same_records() {
+        let start = now();
+        let records = || {
+            let mut store = Store::new(Schema::for_version(17));
+            dataset::generate(&mut store, Dataset::RetailS, 7, start, "bot@north-retail.example");
+            let models: Vec<&str> = store.schema.model_names().collect();
+            models
+                .into_iter()
+                .map(|model| (model, store.read(model, &store.ids(model), &[], false).unwrap()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert!(records() == records());
+    }
+
+    #[test]
     fn sales_and_returns_are_pickings_as_odoo_posts_them() {
         for version in [16, 17] {
             let store = generated(version);
