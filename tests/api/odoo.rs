@@ -887,6 +887,100 @@ async fn a_product_is_created_once_and_a_duplicate_barcode_is_refused_on_every_v
     }
 }
 
+/// What a sync reads of sales and returns: POS sessions and web orders are pickings of outgoing types,
+/// and returns point back at them (`return_id` from 17; on 16 only through the moves'
+/// `origin_returned_move_id`).
+#[tokio::test]
+async fn sales_and_returns_read_as_linked_pickings_on_every_version() {
+    use truestock::odoo::records::{Move, OdooModel as _, Picking};
+    for version in [16, 17, 19] {
+        let sim = simulator(version).await;
+        let client = client(&sim).await;
+        let all = SearchOptions::default();
+        let loose = client
+            .search_count(
+                "stock.move",
+                &Domain::leaf("picking_id", Op::Eq, false)
+                    .and_leaf("state", Op::Eq, "done")
+                    .and_leaf("location_dest_id.usage", Op::Eq, "customer"),
+                &all,
+            )
+            .await
+            .unwrap();
+        assert_eq!(loose, 0, "Odoo {version}: done customer moves outside a picking");
+
+        let sessions: Vec<Picking> = client
+            .search_read(
+                "stock.picking",
+                &Domain::leaf("origin", Op::RawLike, "POS/%").and_leaf("picking_type_code", Op::Eq, "outgoing"),
+                &Picking::fields(version, None),
+                &SearchOptions::default().order("id").limit(20),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sessions.len(), 20, "Odoo {version}");
+        let session_lines = client
+            .search_count(
+                "stock.move",
+                &Domain::leaf("picking_id", Op::In, sessions.iter().map(|p| p.id).collect::<Vec<_>>()),
+                &all,
+            )
+            .await
+            .unwrap();
+        assert!(
+            session_lines > sessions.len() as u64,
+            "Odoo {version}: a POS session sells several products"
+        );
+
+        let returns: Vec<Picking> = client
+            .search_read(
+                "stock.picking",
+                &Domain::leaf("origin", Op::RawLike, "Return of %"),
+                &Picking::fields(version, None),
+                &SearchOptions::default().order("id").limit(10),
+            )
+            .await
+            .unwrap();
+        assert_eq!(returns.len(), 10, "Odoo {version}");
+        for back in &returns {
+            assert_eq!(back.picking_type_code.as_deref(), Some("incoming"));
+            let moves: Vec<Move> = client
+                .search_read(
+                    "stock.move",
+                    &Domain::leaf("picking_id", Op::Eq, back.id),
+                    &Move::fields(version, None),
+                    &all,
+                )
+                .await
+                .unwrap();
+            assert!(!moves.is_empty(), "Odoo {version}: return {}", back.id);
+            for returned in &moves {
+                let sold = returned.origin_returned_move_id.as_ref().expect("the returned move");
+                let sold: Vec<Move> = client
+                    .read("stock.move", &[sold.id], &Move::fields(version, None), &all)
+                    .await
+                    .unwrap();
+                let delivery = sold[0].picking_id.as_ref().expect("the delivery");
+                let delivered: Vec<Picking> = client
+                    .read("stock.picking", &[delivery.id], &Picking::fields(version, None), &all)
+                    .await
+                    .unwrap();
+                assert_eq!(delivered[0].picking_type_code.as_deref(), Some("outgoing"));
+                let expected = format!("Return of {}", delivered[0].name.as_deref().unwrap());
+                assert_eq!(back.origin.as_deref(), Some(expected.as_str()), "Odoo {version}");
+                if version >= 17 {
+                    assert_eq!(
+                        back.return_id.as_ref().map(|p| p.id),
+                        Some(delivery.id),
+                        "Odoo {version}"
+                    );
+                }
+            }
+        }
+        sim.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
     use rand::SeedableRng as _;
@@ -901,11 +995,13 @@ async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
     let mut state = LiveState::default();
     let mut merged = Vec::new();
     let mut sales = 0;
+    let mut replanned = 0;
     for _ in 0..20 {
         let tick = sim
             .simulator
             .with_store_mut(|store| live::tick(store, &mut state, &mut rng));
         sales += tick.sales;
+        replanned += tick.replanned;
         merged.extend(tick.merged);
     }
     assert!(sales > 0);
@@ -914,6 +1010,41 @@ async fn live_mode_keeps_stock_moving_and_merges_quants_behind_the_cursor() {
         .await
         .unwrap();
     assert!(moves_after > moves_before);
+    // Live sales and returns come in pickings too.
+    let loose = client
+        .search_count(
+            "stock.move",
+            &Domain::leaf("picking_id", Op::Eq, false)
+                .and_leaf("state", Op::Eq, "done")
+                .and_leaf("location_dest_id.usage", Op::In, vec!["customer", "internal"])
+                .and_leaf("location_id.usage", Op::In, vec!["customer", "internal"]),
+            &SearchOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(loose, 0, "done sales and returns outside a picking");
+    // A promise moved live keeps the order's date_planned the earliest of its lines'.
+    assert!(replanned > 0);
+    sim.simulator.with_store(|store| {
+        use truestock::odoo::sim::store::Val;
+        let at = |value: Val| match value {
+            Val::DateTime(at) => Some(at),
+            _ => None,
+        };
+        for order in store.ids("purchase.order") {
+            let earliest = store
+                .get("purchase.order", order, "order_line")
+                .as_ids()
+                .iter()
+                .filter_map(|line| at(store.get("purchase.order.line", *line, "date_planned")))
+                .min();
+            assert_eq!(
+                earliest,
+                at(store.get("purchase.order", order, "date_planned")),
+                "order {order}"
+            );
+        }
+    });
     // A merged quant changed quantity but kept an old write_date: a cursor at "now − 1 minute" misses it.
     let survivor = *merged.first().expect("a merge within 20 ticks");
     let rows: Vec<Quant> = client

@@ -1,6 +1,7 @@
 //! Retail datasets, generated deterministically from a seed and dated relative to the simulator's
 //! start (DESIGN §6). This slice generates the master data and stock positions: companies, users,
-//! units (some products bought by the box), categories, warehouses with stores, regional warehouses and
+//! units (one SKU in five bought by boxes of 6 or 12: the purchase unit `uom_po_id` up to 18, a
+//! packaging in `uom_ids` on 19), categories, warehouses with stores, regional warehouses and
 //! a web shop (stock, transit, scrap, inventory-loss and quarantine locations), products with valid
 //! EAN-13 barcodes (a few near-duplicates and duplicate barcodes), and quants (a few negative). Write
 //! dates are backdated: most records old, a recent few recent. The activity (purchase orders, sales,
@@ -81,7 +82,7 @@ struct Shape {
 /// The generators' format: bump it whenever a change to `dataset.rs` or `activity.rs` changes the data,
 /// so cached datasets from before are not reused (schema changes are detected by themselves: the cache
 /// key also holds the schema's fingerprint).
-pub const FORMAT: u32 = 10;
+pub const FORMAT: u32 = 15;
 
 /// The bot user TrueStock connects as (uid 2, like Odoo's first real user).
 pub const BOT_UID: i64 = 2;
@@ -211,17 +212,18 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
     let box6 = create(
         store,
         "uom.uom",
-        uom_vals(version, "Box of 6", 1.0 / 6.0, Some(units)),
+        uom_vals(version, "Box of 6", 6.0, Some(units)),
         1,
         epoch,
     );
     let box12 = create(
         store,
         "uom.uom",
-        uom_vals(version, "Box of 12", 1.0 / 12.0, Some(units)),
+        uom_vals(version, "Box of 12", 12.0, Some(units)),
         1,
         epoch,
     );
+    let boxes = [(box6, 6.0), (box12, 12.0)];
 
     // Categories.
     let all = create(store, "product.category", json!({"name": "All"}), 1, epoch);
@@ -423,12 +425,12 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             // One SKU in 25 (perishables, cosmetics) is tracked by lot.
             "tracking": if n % 25 == 3 { "lot" } else { "none" },
         });
+        // Bought by the box: the purchase unit up to 18, a packaging (`uom_ids`) on 19.
+        let purchase_box = box_of(n).map(|b| boxes[b].0);
         if version <= 18 {
-            template["uom_po_id"] = json!(match n % 10 {
-                0 => box6,
-                1 => box12,
-                _ => units,
-            });
+            template["uom_po_id"] = json!(purchase_box.unwrap_or(units));
+        } else if let Some(unit) = purchase_box {
+            template["uom_ids"] = json!([unit]);
         }
         if version <= 17 {
             template["detailed_type"] = json!("product");
@@ -547,6 +549,8 @@ pub fn generate(store: &mut Store, dataset: Dataset, seed: u64, start: NaiveDate
             network: &network,
             products: &products,
             lots: &lots,
+            units,
+            boxes,
             users: &users,
             places,
             start,
@@ -648,15 +652,29 @@ fn access_groups(store: &mut Store, at: NaiveDateTime, staff: &[i64]) {
     }
 }
 
-fn uom_vals(version: u8, name: &str, factor: f64, reference: Option<i64>) -> Value {
-    let mut vals = json!({"name": name, "factor": factor, "rounding": 0.01});
+/// Which box a product is bought by (an index into the boxes of 6 and 12), if any: one SKU in ten of
+/// each.
+pub fn box_of(product_index: usize) -> Option<usize> {
+    match product_index % 10 {
+        0 => Some(0),
+        1 => Some(1),
+        _ => None,
+    }
+}
+
+/// A unit holding `units` of the `reference` unit. Up to 18 `factor` is how many of the unit make one
+/// reference unit (a box of 6: 1/6); on 19 `relative_factor` is how many reference units it holds
+/// and `factor` the absolute quantity (a box of 6: 6; the store computes it).
+fn uom_vals(version: u8, name: &str, units: f64, reference: Option<i64>) -> Value {
+    let mut vals = json!({"name": name, "rounding": 0.01});
     if version <= 18 {
         // The one category the generated units share (the first uom.category record).
         vals["category_id"] = json!(1);
+        vals["factor"] = json!(1.0 / units);
         vals["uom_type"] = json!(if reference.is_some() { "bigger" } else { "reference" });
-    } else if let Some(unit) = reference {
-        vals["relative_factor"] = json!(1.0 / factor);
-        vals["relative_uom_id"] = json!(unit);
+    } else {
+        vals["relative_factor"] = json!(units);
+        vals["relative_uom_id"] = json!(reference);
     }
     vals
 }

@@ -1,7 +1,9 @@
-//! Live mode: the simulated Odoo keeps moving as a retailer's does — sales and POS sales, returns,
-//! receipts of open purchase orders, promised dates that move, scraps, counts — and merges quants the
-//! way Odoo does, by raw SQL: the surviving quant's quantity changes *without* a new `write_date`, and
-//! the duplicate disappears. A `write_date` cursor alone cannot see that; reconciliation must.
+//! Live mode: the simulated Odoo keeps moving as a retailer's does — sales (each a done delivery of
+//! its warehouse's outgoing type) and their returns (a picking that points back at it), receipts of
+//! open purchase orders, promised dates that move (the open receipt's deadline and the order's
+//! date_planned follow), scraps, counts — and merges quants the way Odoo does, by raw SQL: the
+//! surviving quant's quantity changes *without* a new `write_date`, and the duplicate disappears. A
+//! `write_date` cursor alone cannot see that; reconciliation must.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,26 +72,30 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
         None
     };
 
-    // Sales and returns (a return comes back without its package).
+    // Sales and returns (a return comes back without its package): each sale a delivery of its
+    // warehouse's outgoing type, each return a picking of its receipts type that points back at it.
     for _ in 0..rng.random_range(1..6) {
         let (Some((_, stock, on_hand)), Some(customers)) = (pick_quant(store, rng), customers) else {
             continue;
         };
+        let Some(types) = operation_types(store, &ctx, stock.location) else {
+            continue;
+        };
         let quantity = rng.random_range(1.0..=on_hand.min(3.0)).floor().max(1.0);
-        let vals = json!({"product_uom_qty": quantity, "location_dest_id": customers,
-                          "origin": format!("POS/LIVE/{}", rng.random::<u32>())});
-        if stock::done_move(store, obj(vals), &stock, BOT_UID).is_ok() {
-            done.sales += 1;
-        }
+        let order = format!("S{}", rng.random_range(100_000..1_000_000));
+        let Some((sale, delivery)) = picked_move(store, &types, Flow::Out, &stock, customers, quantity, &order, None)
+        else {
+            continue;
+        };
+        done.sales += 1;
         if rng.random_bool(0.05) {
             let returned = QuantKey {
                 location: customers,
                 package: None,
                 ..stock
             };
-            let vals = json!({"product_uom_qty": 1.0, "location_dest_id": stock.location,
-                              "origin": "Return of POS/LIVE: Changed mind"});
-            if stock::done_move(store, obj(vals), &returned, BOT_UID).is_ok() {
+            let back = Some((sale, delivery.as_str()));
+            if picked_move(store, &types, Flow::Back, &returned, stock.location, 1.0, &order, back).is_some() {
                 done.returns += 1;
             }
         }
@@ -183,6 +189,37 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
                 .is_ok()
             {
                 done.replanned += 1;
+                // The open receipt's deadline follows (purchase_stock), and the order's date_planned
+                // stays the earliest of its lines'.
+                let mut deadline = Map::new();
+                deadline.insert("date_deadline".into(), vals["date_planned"].clone());
+                for receipt in store.get("purchase.order.line", line, "move_ids").as_ids().to_vec() {
+                    if !matches!(
+                        store.get("stock.move", receipt, "state").as_str(),
+                        Some("done" | "cancel")
+                    ) {
+                        let _ = store.write_at("stock.move", &[receipt], &deadline, BOT_UID, now());
+                    }
+                }
+                if let Some(order) = store.get("purchase.order.line", line, "order_id").as_id() {
+                    let earliest = store
+                        .get("purchase.order", order, "order_line")
+                        .as_ids()
+                        .iter()
+                        .filter_map(|l| match store.get("purchase.order.line", *l, "date_planned") {
+                            Val::DateTime(at) => Some(at),
+                            _ => None,
+                        })
+                        .min();
+                    if let Some(earliest) = earliest {
+                        let mut planned = Map::new();
+                        planned.insert(
+                            "date_planned".into(),
+                            json!(earliest.format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+                        );
+                        let _ = store.write_at("purchase.order", &[order], &planned, BOT_UID, now());
+                    }
+                }
             }
         }
     }
@@ -232,6 +269,95 @@ pub fn tick(store: &mut Store, state: &mut LiveState, rng: &mut StdRng) -> Tick 
         }
     }
     done
+}
+
+/// The warehouse of an internal location: its code, company, and outgoing and receipt types.
+struct OperationTypes {
+    code: String,
+    company: Option<i64>,
+    outgoing: i64,
+    incoming: i64,
+}
+
+fn operation_types(store: &Store, ctx: &Ctx, location: i64) -> Option<OperationTypes> {
+    let warehouse = store.get("stock.location", location, "warehouse_id").as_id()?;
+    let of_kind = |code: &str| {
+        let domain = json!([["warehouse_id", "=", warehouse], ["code", "=", code]]);
+        store
+            .search("stock.picking.type", &domain, ctx, None, 0, Some(1))
+            .ok()?
+            .first()
+            .copied()
+    };
+    Some(OperationTypes {
+        code: store.get("stock.warehouse", warehouse, "code").as_str()?.to_string(),
+        company: store.get("stock.warehouse", warehouse, "company_id").as_id(),
+        outgoing: of_kind("outgoing")?,
+        incoming: of_kind("incoming")?,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Flow {
+    Out,
+    Back,
+}
+
+/// A done picking of one move of `stock` to `to`: a delivery for `order`, or the return of
+/// `returned` (its move and picking name). Returns the move and the picking's name; nothing (and no
+/// picking) when the move is refused.
+#[allow(clippy::too_many_arguments)]
+fn picked_move(
+    store: &mut Store,
+    types: &OperationTypes,
+    flow: Flow,
+    stock: &QuantKey,
+    to: i64,
+    quantity: f64,
+    order: &str,
+    returned: Option<(i64, &str)>,
+) -> Option<(i64, String)> {
+    let (kind, prefix) = match flow {
+        Flow::Out => (types.outgoing, "OUT"),
+        Flow::Back => (types.incoming, "IN"),
+    };
+    let name = format!("{}/{prefix}/L{:05}", types.code, store.len("stock.picking") + 1);
+    let at = now().format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    let mut vals = json!({"name": name, "origin": order, "picking_type_id": kind, "location_id": stock.location,
+                          "location_dest_id": to, "scheduled_date": at, "date_done": at, "state": "done",
+                          "company_id": types.company});
+    if let Some((_, delivery)) = returned {
+        vals["origin"] = json!(format!("Return of {delivery}"));
+        vals["note"] = json!("<p>Changed mind</p>");
+        if store.schema.version >= 17
+            && let Some(original) = store
+                .search(
+                    "stock.picking",
+                    &json!([["name", "=", delivery]]),
+                    &Ctx::from_json(None, BOT_UID),
+                    None,
+                    0,
+                    Some(1),
+                )
+                .ok()
+                .and_then(|found| found.first().copied())
+        {
+            vals["return_id"] = json!(original);
+        }
+    }
+    let picking = store.create_at("stock.picking", &obj(vals), BOT_UID, now()).ok()?;
+    let mut move_vals = json!({"product_uom_qty": quantity, "location_dest_id": to, "origin": order,
+                               "picking_id": picking, "picking_type_id": kind, "reference": name});
+    if let Some((sold, _)) = returned {
+        move_vals["origin_returned_move_id"] = json!(sold);
+    }
+    match stock::done_move(store, obj(move_vals), stock, BOT_UID) {
+        Ok(move_id) => Some((move_id, name)),
+        Err(_) => {
+            let _ = store.unlink("stock.picking", &[picking]);
+            None
+        }
+    }
 }
 
 fn obj(value: Value) -> Map<String, Value> {

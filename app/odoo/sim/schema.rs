@@ -841,6 +841,7 @@ fn all_models() -> Vec<ModelSpec> {
                 field("user_id", Many2one("res.users"), "Responsible"),
                 field("purchase_id", Many2one("purchase.order"), "Purchase Orders"),
                 field("company_id", Many2one("res.company"), "Company"),
+                field("note", Text, "Notes"),
             ],
         ),
         model(

@@ -44,6 +44,13 @@ impl Val {
             _ => None,
         }
     }
+    /// The ids of an x2many value (none for anything else).
+    pub fn as_ids(&self) -> &[i64] {
+        match self {
+            Val::Ids(ids) => ids,
+            _ => &[],
+        }
+    }
     fn is_set(&self) -> bool {
         !matches!(self, Val::Null | Val::Bool(false)) && !matches!(self, Val::Ids(ids) if ids.is_empty())
     }
@@ -579,7 +586,19 @@ impl Store {
                     }
                 }
             }
-            "uom.uom" if self.schema.version >= 19 => self.put_parent_path(model, id, "relative_uom_id"),
+            "uom.uom" if self.schema.version >= 19 => {
+                self.put_parent_path(model, id, "relative_uom_id");
+                // 19's `factor` is the absolute quantity: the unit's own ratio times its reference's.
+                let relative = match self.get(model, id, "relative_factor") {
+                    Val::Float(f) if f > 0.0 => f,
+                    _ => 1.0,
+                };
+                let reference = self
+                    .get(model, id, "relative_uom_id")
+                    .as_id()
+                    .map_or(1.0, |r| self.get(model, r, "factor").as_f64());
+                self.put(model, id, "factor", Val::Float(relative * reference));
+            }
             "res.partner" => {
                 // The commercial entity is the topmost company (or the partner itself).
                 let commercial = self.ancestors(model, id).into_iter().last().unwrap_or(id);
@@ -605,12 +624,30 @@ impl Store {
             // One2many fields are the other side of their many2one.
             "stock.move" => {
                 if let Some(origin) = self.get(model, id, "origin_returned_move_id").as_id() {
-                    let mut returns = self.get(model, origin, "returned_move_ids").ids_or_empty();
-                    if !returns.contains(&id) {
-                        returns.push(id);
-                        self.put(model, origin, "returned_move_ids", Val::Ids(returns));
-                    }
+                    self.link_child(model, origin, "returned_move_ids", id);
                 }
+                if let Some(picking) = self.get(model, id, "picking_id").as_id() {
+                    self.link_child("stock.picking", picking, "move_ids", id);
+                    self.link_child("stock.picking", picking, "move_ids_without_package", id);
+                }
+                if let Some(line) = self.get(model, id, "purchase_line_id").as_id() {
+                    self.link_child("purchase.order.line", line, "move_ids", id);
+                }
+            }
+            "purchase.order.line" => {
+                if let Some(order) = self.get(model, id, "order_id").as_id() {
+                    self.link_child("purchase.order", order, "order_line", id);
+                }
+            }
+            "stock.picking" => {
+                if let Some(original) = self.get(model, id, "return_id").as_id() {
+                    self.link_child(model, original, "return_ids", id);
+                }
+                let code = match self.get(model, id, "picking_type_id").as_id() {
+                    Some(kind) => self.get("stock.picking.type", kind, "code"),
+                    None => Val::Null,
+                };
+                self.put(model, id, "picking_type_code", code);
             }
             "res.users" => self.recompute_user_groups(id),
             "res.groups" => self.recompute_group(id),
@@ -755,6 +792,25 @@ impl Store {
         };
         self.xml_id(xml_id)
             .is_some_and(|group| self.get("res.users", uid, field).ids_or_empty().contains(&group))
+    }
+
+    /// Adds `child` to the one2many `field` of `parent`, as reading the other side of a many2one shows
+    /// it (kept in id order; a child already there is not added twice).
+    fn link_child(&mut self, model: &str, parent: i64, field: &str, child: i64) {
+        let Some(i) = self.schema.model(model).and_then(|s| s.field(field)).map(|(i, _)| i) else {
+            return;
+        };
+        let Some(row) = self.tables.get_mut(model).and_then(|t| t.rows.get_mut(&parent)) else {
+            return;
+        };
+        match &mut row[i] {
+            Val::Ids(ids) => {
+                if let Err(at) = ids.binary_search(&child) {
+                    ids.insert(at, child);
+                }
+            }
+            other => *other = Val::Ids(vec![child]),
+        }
     }
 
     /// `parent_path` as Odoo stores it: the ids from the root down to the record, each followed by `/`.
@@ -1507,6 +1563,68 @@ mod tests {
         // A pathological pattern on a long text finishes at once.
         let text = "a".repeat(5_000);
         assert!(!like(&format!("{}b", "%".repeat(2_000)), &text, false));
+    }
+
+    #[test]
+    fn one2many_fields_list_the_records_pointing_at_them() {
+        for version in [16, 17, 19] {
+            let mut store = Store::new(Schema::for_version(version));
+            let mut create = |model: &str, vals: Value| {
+                store
+                    .create_at(model, vals.as_object().unwrap(), 1, now())
+                    .unwrap_or_else(|e| panic!("{model}: {}", e.message))
+            };
+            let template = create("product.template", json!({"name": "Mug"}));
+            let product = create("product.product", json!({"product_tmpl_id": template}));
+            let stock = create("stock.location", json!({"name": "Stock", "usage": "internal"}));
+            let customers = create("stock.location", json!({"name": "Customers", "usage": "customer"}));
+            let out = create(
+                "stock.picking.type",
+                json!({"name": "Delivery Orders", "code": "outgoing"}),
+            );
+            let delivery = create("stock.picking", json!({"name": "WH/OUT/1", "picking_type_id": out}));
+            let shipped = create(
+                "stock.move",
+                json!({"product_id": product, "location_id": stock, "location_dest_id": customers, "picking_id": delivery}),
+            );
+            let back = create("stock.picking", json!({"name": "WH/IN/1", "picking_type_id": out}));
+            let returned = create(
+                "stock.move",
+                json!({"product_id": product, "location_id": customers, "location_dest_id": stock,
+                       "picking_id": back, "origin_returned_move_id": shipped}),
+            );
+            let vendor = create("res.partner", json!({"name": "Vendor"}));
+            let order = create("purchase.order", json!({"name": "P1", "partner_id": vendor}));
+            let line = create("purchase.order.line", json!({"order_id": order, "product_id": product}));
+            let received = create(
+                "stock.move",
+                json!({"product_id": product, "location_id": customers, "location_dest_id": stock,
+                       "purchase_line_id": line}),
+            );
+            // Writing a record again does not list it twice.
+            let mut vals = Map::new();
+            vals.insert("picking_id".into(), json!(delivery));
+            store.write_at("stock.move", &[shipped], &vals, 1, now()).unwrap();
+
+            let ids = |model: &str, id: i64, field: &str| store.get(model, id, field);
+            assert_eq!(ids("stock.picking", delivery, "move_ids"), Val::Ids(vec![shipped]));
+            assert_eq!(
+                ids("stock.move", shipped, "returned_move_ids"),
+                Val::Ids(vec![returned])
+            );
+            assert_eq!(ids("purchase.order", order, "order_line"), Val::Ids(vec![line]));
+            assert_eq!(ids("purchase.order.line", line, "move_ids"), Val::Ids(vec![received]));
+            assert_eq!(
+                ids("stock.picking", delivery, "picking_type_code"),
+                Val::Str("outgoing".into())
+            );
+            if version >= 17 {
+                let mut vals = Map::new();
+                vals.insert("return_id".into(), json!(delivery));
+                store.write_at("stock.picking", &[back], &vals, 1, now()).unwrap();
+                assert_eq!(store.get("stock.picking", delivery, "return_ids"), Val::Ids(vec![back]));
+            }
+        }
     }
 
     #[test]
