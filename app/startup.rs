@@ -64,8 +64,8 @@ impl Application {
             return Err(StartupError::WrongRole(role.name));
         }
         let jwt_secret = settings.jwt_secret()?;
-        // Not used by this slice yet, but `serve` must not start without it (Odoo keys are encrypted with it).
-        settings.master_key()?;
+        // `serve` must not start without the master key: tenants' Odoo keys are sealed with it.
+        let key_ring = Arc::new(settings.key_ring()?);
         let listener = TcpListener::bind(settings.bind).map_err(|source| StartupError::Bind {
             what: "TRUESTOCK_BIND",
             addr: settings.bind.to_string(),
@@ -92,6 +92,8 @@ impl Application {
             origin,
             metrics: metrics.clone(),
             webhook_limiter: Default::default(),
+            key_ring,
+            odoo_reach: settings.odoo_reach(),
         });
         let server =
             HttpServer::new(move || {

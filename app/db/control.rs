@@ -888,3 +888,20 @@ pub async fn tenant_of_webhook(db: &impl ConnectionTrait, hash: &str) -> Result<
     .await?
     .map(|r| r.tenant_id))
 }
+
+/// Whether the tenant has a webhook URL.
+pub async fn has_webhook(db: &impl ConnectionTrait, tenant_id: Uuid) -> Result<bool, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        present: bool,
+    }
+    Ok(one::<Row>(
+        db,
+        stmt(
+            "SELECT webhook_token_hash IS NOT NULL AS present FROM control.odoo_connections WHERE tenant_id = $1",
+            [tenant_id.into()],
+        ),
+    )
+    .await?
+    .is_some_and(|r| r.present))
+}

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod connection;
 pub mod errors;
 pub mod extractors;
 pub mod health;
@@ -46,6 +47,10 @@ pub struct AppState {
     pub origin: Option<String>,
     pub metrics: Arc<metrics::Metrics>,
     pub webhook_limiter: hooks::WebhookLimiter,
+    /// Seals and opens tenants' Odoo API keys.
+    pub key_ring: Arc<crate::auth::vault::KeyRing>,
+    /// Which Odoo addresses may be reached (`TRUESTOCK_ODOO_ALLOW_PRIVATE`).
+    pub odoo_reach: crate::odoo::Reach,
 }
 
 /// Cookie names and attributes: `__Host-` and `Secure` normally; dev mode over plain HTTP drops both.
@@ -122,7 +127,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(tenants::routes)
         .configure(members::routes)
         .configure(sync::routes)
-        .configure(hooks::routes);
+        .configure(hooks::routes)
+        .configure(connection::routes);
 }
 
 /// Unknown paths: the 404 page, with every header the middleware adds.

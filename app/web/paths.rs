@@ -63,6 +63,10 @@ pub fn sync_job(slug: &str, id: i64, action: &str) -> String {
     format!("/t/{slug}/sync/jobs/{id}/{action}")
 }
 
+pub fn odoo_settings(slug: &str) -> String {
+    format!("/t/{slug}/settings/odoo")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub enum Section {
     None,
     Overview,
     Sync,
+    Odoo,
     Members,
     Account,
 }
@@ -72,6 +73,11 @@ impl Shell {
             });
         }
         if member.roles.contains(Role::Admin) {
+            nav.push(NavLink {
+                label: "Odoo",
+                href: paths::odoo_settings(slug),
+                current: section == Section::Odoo,
+            });
             nav.push(NavLink {
                 label: "Members",
                 href: paths::members(slug),

@@ -401,3 +401,52 @@ async fn the_connect_command_reads_the_key_from_a_file_and_reports_the_test() {
     assert!(second.status.success() && out.contains("API key kept"), "{out}");
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn a_tenant_admin_connects_odoo_in_the_browser_and_only_admins_may() {
+    use reqwest::StatusCode;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn_with(true).await; // dev mode: the simulator's loopback address is allowed
+    app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let admin = app
+        .signed_in(&app.add_user("ada@acme.test", "acme", "admin").await)
+        .await;
+    let (status, html) = admin.get_html("/t/acme/settings/odoo").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("not connected"));
+    let token = admin.csrf_token("/t/acme/settings/odoo").await;
+    let fields = [
+        ("url", sim.url.as_str()),
+        ("database", sim.simulator.config.database.as_str()),
+        ("login", sim.simulator.config.login.as_str()),
+        ("api_key", KEY),
+        ("key_expires_on", ""),
+    ];
+    let res = admin.post_form("/t/acme/settings/odoo", &fields, &token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Connected to Odoo 17"), "{html}");
+    assert!(!html.contains(KEY), "the key is never shown back");
+    // Bad input comes back to the form with a reason, nothing saved.
+    let bad = [
+        ("url", "ftp://odoo"),
+        ("database", "x"),
+        ("login", "y"),
+        ("api_key", ""),
+        ("key_expires_on", "soon"),
+    ];
+    let res = admin.post_form("/t/acme/settings/odoo", &bad, &token).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The webhook URL is shown once.
+    let res = admin.post_form("/t/acme/settings/odoo/webhook", &[], &token).await;
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/hooks/odoo/"), "{html}");
+    let (_, again) = admin.get_html("/t/acme/settings/odoo").await;
+    assert!(!again.contains("/hooks/odoo/") && again.contains("A webhook URL is set"));
+    let manager = app
+        .signed_in(&app.add_user("mo@acme.test", "acme", "manager").await)
+        .await;
+    assert_eq!(manager.get_html("/t/acme/settings/odoo").await.0, StatusCode::FORBIDDEN);
+    sim.stop().await;
+}
