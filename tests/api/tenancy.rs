@@ -269,10 +269,15 @@ async fn a_migration_failing_for_one_tenant_leaves_the_others_migrated_and_a_rer
         app.create_tenant("t-three", "Three").await,
     ];
     let latest = migrate::latest_tenant_migration();
-    // Make the newest migration pending again everywhere; in tenant two an obstacle makes it fail.
+    // Make every migration pending again everywhere (whatever the newest one creates); in tenant two an
+    // obstacle makes the location groups' migration fail.
     for tenant in tenants {
         app.su_exec(&format!(
-            "DROP TABLE {s}.location_groups; DELETE FROM {s}.seaql_migrations WHERE version = '{latest}';
+            "DO $$ DECLARE t text; BEGIN
+               FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '{s}' AND tablename <> 'seaql_migrations'
+               LOOP EXECUTE format('DROP TABLE %I.%I CASCADE', '{s}', t); END LOOP;
+             END $$;
+             DELETE FROM {s}.seaql_migrations;
              UPDATE control.tenants SET schema_version = 'older' WHERE id = '{id}';",
             s = tenant.schema_name(),
             id = tenant.as_uuid()
