@@ -10,8 +10,11 @@ use sea_orm::{
 };
 
 use super::entities::{
-    odoo_product_product, odoo_product_template, odoo_res_company, odoo_stock_location, odoo_stock_quant,
-    odoo_stock_warehouse, sync_cursor, sync_run,
+    odoo_product_category, odoo_product_product, odoo_product_supplierinfo, odoo_product_template, odoo_purchase_order,
+    odoo_purchase_order_line, odoo_res_company, odoo_res_currency, odoo_res_partner, odoo_res_users,
+    odoo_stock_location, odoo_stock_move, odoo_stock_move_line, odoo_stock_picking, odoo_stock_picking_type,
+    odoo_stock_quant, odoo_stock_scrap, odoo_stock_scrap_reason_tag, odoo_stock_warehouse,
+    odoo_stock_warehouse_orderpoint, odoo_uom_uom, sync_cursor, sync_run,
 };
 use super::tenancy::TenantTxn;
 
@@ -57,11 +60,26 @@ macro_rules! mirror_table {
 
 mirror_table!(
     odoo_res_company,
+    odoo_res_currency,
+    odoo_res_partner,
+    odoo_res_users,
+    odoo_uom_uom,
+    odoo_product_category,
     odoo_stock_warehouse,
     odoo_stock_location,
+    odoo_stock_picking_type,
     odoo_product_template,
     odoo_product_product,
+    odoo_product_supplierinfo,
+    odoo_stock_warehouse_orderpoint,
     odoo_stock_quant,
+    odoo_purchase_order,
+    odoo_purchase_order_line,
+    odoo_stock_picking,
+    odoo_stock_scrap_reason_tag,
+    odoo_stock_scrap,
+    odoo_stock_move,
+    odoo_stock_move_line,
 );
 
 /// What writing a page did.

@@ -802,6 +802,9 @@ pub struct MoveLine {
     pub quantity: f64,
     #[serde(deserialize_with = "value::boolean")]
     pub picked: bool,
+    /// 17+: `quantity` in the product's unit.
+    #[serde(deserialize_with = "value::number")]
+    pub quantity_product_uom: f64,
     #[serde(deserialize_with = "value::opt_string")]
     pub lot_name: Option<String>,
     #[serde(deserialize_with = "value::opt_many2one")]
@@ -845,6 +848,7 @@ odoo_model!(
         until("qty_done", 16),
         since("quantity", 17),
         since("picked", 17),
+        since("quantity_product_uom", 17),
         f("lot_name"),
         f("package_id"),
         f("result_package_id"),
@@ -1132,6 +1136,16 @@ impl PurchaseOrderLine {
     /// The line's unit on any version.
     pub fn uom(&self) -> Option<&Many2One> {
         self.product_uom_id.as_ref().or(self.product_uom.as_ref())
+    }
+
+    /// `qty_received` (in the line's unit) in the product's unit, by the line's own ratio of
+    /// `product_uom_qty` (product unit) to `product_qty` (line unit); as is when the line orders nothing.
+    pub fn qty_received_in_product_unit(&self) -> f64 {
+        if self.product_qty > 0.0 && self.product_uom_qty > 0.0 {
+            self.qty_received * self.product_uom_qty / self.product_qty
+        } else {
+            self.qty_received
+        }
     }
 }
 

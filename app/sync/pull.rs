@@ -9,6 +9,7 @@
 //! are recognised and not rewritten). Each run first steps back a look-back window, for Odoo
 //! transactions that committed rows dated before the cursor. Rows are read with `active_test: false`.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
@@ -17,14 +18,21 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::{
-    odoo_product_product, odoo_product_template, odoo_res_company, odoo_stock_location, odoo_stock_quant,
-    odoo_stock_warehouse,
+    odoo_product_category, odoo_product_product, odoo_product_supplierinfo, odoo_product_template, odoo_purchase_order,
+    odoo_purchase_order_line, odoo_res_company, odoo_res_currency, odoo_res_partner, odoo_res_users,
+    odoo_stock_location, odoo_stock_move, odoo_stock_move_line, odoo_stock_picking, odoo_stock_picking_type,
+    odoo_stock_quant, odoo_stock_scrap, odoo_stock_scrap_reason_tag, odoo_stock_warehouse,
+    odoo_stock_warehouse_orderpoint, odoo_uom_uom,
 };
 use crate::db::mirror::{self, MirrorTable, PageWrite};
 use crate::db::tenancy::{TenantTxn, with_tenant};
 use crate::domain::tenant::TenantId;
 use crate::jobs::{JobError, Lease};
-use crate::odoo::records::{Company, Location, OdooModel, ProductProduct, ProductTemplate, Quant, Warehouse};
+use crate::odoo::records::{
+    Company, Currency, Location, Move, MoveLine, OdooModel, Orderpoint, Partner, Picking, PickingType, ProductCategory,
+    ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag, SupplierInfo, Uom,
+    User, Warehouse,
+};
 use crate::odoo::value::Many2One;
 use crate::odoo::{Client, Domain, OdooError, Op, SearchOptions};
 
@@ -33,174 +41,346 @@ pub const PAGE_SIZE: usize = 500;
 /// How far each run steps back before its cursor, for rows committed late by long Odoo transactions.
 pub const LOOK_BACK: Duration = Duration::from_secs(15 * 60);
 
+/// What a record's row depends on besides the record: the Odoo version (done quantities differ
+/// between 16 and 17+) and the time of the pull.
+#[derive(Debug, Clone, Copy)]
+pub struct RowContext {
+    pub version: u8,
+    pub synced_at: DateTime<Utc>,
+}
+
 /// An Odoo model the pull mirrors: its record becomes a row of its mirror table.
 pub trait Mirror: OdooModel + Sync {
     type Table: MirrorTable;
-    fn to_row(&self, synced_at: DateTime<Utc>) -> <Self::Table as sea_orm::EntityTrait>::Model;
+    /// The first Odoo version that has the model (older ones skip its step).
+    const SINCE: u8 = 16;
+    fn to_row(&self, at: &RowContext) -> <Self::Table as sea_orm::EntityTrait>::Model;
     /// Odoo's id and write date: where the record puts the cursor.
     fn position(&self) -> (i64, Option<DateTime<Utc>>);
-}
-
-macro_rules! position {
-    () => {
-        fn position(&self) -> (i64, Option<DateTime<Utc>>) {
-            (self.id, self.audit.write_date)
-        }
-    };
 }
 
 fn id(value: &Option<Many2One>) -> Option<i64> {
     value.as_ref().map(|m| m.id)
 }
 
-impl Mirror for Company {
-    type Table = odoo_res_company::Entity;
-    position!();
-    fn to_row(&self, synced_at: DateTime<Utc>) -> odoo_res_company::Model {
-        odoo_res_company::Model {
-            odoo_id: self.id,
-            name: self.name.clone(),
-            currency_id: id(&self.currency_id),
-            active: self.active,
-            create_uid: id(&self.audit.create_uid),
-            write_uid: id(&self.audit.write_uid),
-            create_date: self.audit.create_date,
-            write_date: self.audit.write_date,
-            odoo_deleted_at: None,
-            synced_at,
+/// `impl Mirror`: the record's own columns are listed, Odoo's id and the audit columns added.
+macro_rules! mirror {
+    ($record:ty => $table:ident, |$r:ident, $at:ident| { $($column:ident : $value:expr),* $(,)? }) => {
+        mirror!($record => $table, since 16, |$r, $at| { $($column: $value),* });
+    };
+    ($record:ty => $table:ident, since $since:literal, |$r:ident, $at:ident| { $($column:ident : $value:expr),* $(,)? }) => {
+        impl Mirror for $record {
+            type Table = $table::Entity;
+            const SINCE: u8 = $since;
+            #[allow(unused_variables)]
+            fn to_row(&self, $at: &RowContext) -> $table::Model {
+                let $r = self;
+                $table::Model {
+                    odoo_id: $r.id,
+                    $($column: $value,)*
+                    create_uid: id(&$r.audit.create_uid),
+                    write_uid: id(&$r.audit.write_uid),
+                    create_date: $r.audit.create_date,
+                    write_date: $r.audit.write_date,
+                    odoo_deleted_at: None,
+                    synced_at: $at.synced_at,
+                }
+            }
+            fn position(&self) -> (i64, Option<DateTime<Utc>>) {
+                (self.id, self.audit.write_date)
+            }
         }
-    }
+    };
 }
 
-impl Mirror for Warehouse {
-    type Table = odoo_stock_warehouse::Entity;
-    position!();
-    fn to_row(&self, synced_at: DateTime<Utc>) -> odoo_stock_warehouse::Model {
-        odoo_stock_warehouse::Model {
-            odoo_id: self.id,
-            name: self.name.clone(),
-            code: self.code.clone(),
-            company_id: id(&self.company_id),
-            view_location_id: id(&self.view_location_id),
-            lot_stock_id: id(&self.lot_stock_id),
-            active: self.active,
-            create_uid: id(&self.audit.create_uid),
-            write_uid: id(&self.audit.write_uid),
-            create_date: self.audit.create_date,
-            write_date: self.audit.write_date,
-            odoo_deleted_at: None,
-            synced_at,
-        }
-    }
-}
+mirror!(Company => odoo_res_company, |r, at| {
+    name: r.name.clone(),
+    currency_id: id(&r.currency_id),
+    active: r.active,
+});
 
-impl Mirror for Location {
-    type Table = odoo_stock_location::Entity;
-    position!();
-    fn to_row(&self, synced_at: DateTime<Utc>) -> odoo_stock_location::Model {
-        odoo_stock_location::Model {
-            odoo_id: self.id,
-            name: self.name.clone(),
-            complete_name: self.complete_name.clone(),
-            usage: self.usage.clone(),
-            location_id: id(&self.location_id),
-            warehouse_id: id(&self.warehouse_id),
-            company_id: id(&self.company_id),
-            scrap_location: self.scrap_location,
-            active: self.active,
-            create_uid: id(&self.audit.create_uid),
-            write_uid: id(&self.audit.write_uid),
-            create_date: self.audit.create_date,
-            write_date: self.audit.write_date,
-            odoo_deleted_at: None,
-            synced_at,
-        }
-    }
-}
+mirror!(Currency => odoo_res_currency, |r, at| {
+    name: r.name.clone(),
+    symbol: r.symbol.clone(),
+    active: r.active,
+});
 
-impl Mirror for ProductTemplate {
-    type Table = odoo_product_template::Entity;
-    position!();
-    fn to_row(&self, synced_at: DateTime<Utc>) -> odoo_product_template::Model {
-        odoo_product_template::Model {
-            odoo_id: self.id,
-            name: self.name.clone(),
-            default_code: self.default_code.clone(),
-            barcode: self.barcode.clone(),
-            categ_id: id(&self.categ_id),
-            uom_id: id(&self.uom_id),
-            uom_po_id: id(&self.uom_po_id),
-            uom_ids: self.uom_ids.clone(),
-            standard_price: self.standard_price,
-            list_price: self.list_price,
-            is_storable: self.is_storable(),
-            tracking: self.tracking.clone(),
-            sale_ok: self.sale_ok,
-            purchase_ok: self.purchase_ok,
-            company_id: id(&self.company_id),
-            active: self.active,
-            create_uid: id(&self.audit.create_uid),
-            write_uid: id(&self.audit.write_uid),
-            create_date: self.audit.create_date,
-            write_date: self.audit.write_date,
-            odoo_deleted_at: None,
-            synced_at,
-        }
-    }
-}
+mirror!(Partner => odoo_res_partner, |r, at| {
+    name: r.name.clone(),
+    is_company: r.is_company,
+    parent_id: id(&r.parent_id),
+    r#ref: r.r#ref.clone(),
+    company_id: id(&r.company_id),
+    supplier_rank: r.supplier_rank,
+    active: r.active,
+});
 
-impl Mirror for ProductProduct {
-    type Table = odoo_product_product::Entity;
-    position!();
-    fn to_row(&self, synced_at: DateTime<Utc>) -> odoo_product_product::Model {
-        odoo_product_product::Model {
-            odoo_id: self.id,
-            product_tmpl_id: id(&self.product_tmpl_id),
-            default_code: self.default_code.clone(),
-            barcode: self.barcode.clone(),
-            display_name: self.display_name.clone(),
-            standard_price: self.standard_price,
-            company_id: id(&self.company_id),
-            active: self.active,
-            create_uid: id(&self.audit.create_uid),
-            write_uid: id(&self.audit.write_uid),
-            create_date: self.audit.create_date,
-            write_date: self.audit.write_date,
-            odoo_deleted_at: None,
-            synced_at,
-        }
-    }
-}
+mirror!(User => odoo_res_users, |r, at| {
+    name: r.name.clone(),
+    login: r.login.clone(),
+    partner_id: id(&r.partner_id),
+    company_id: id(&r.company_id),
+    active: r.active,
+});
 
-impl Mirror for Quant {
-    type Table = odoo_stock_quant::Entity;
-    position!();
-    fn to_row(&self, synced_at: DateTime<Utc>) -> odoo_stock_quant::Model {
-        odoo_stock_quant::Model {
-            odoo_id: self.id,
-            product_id: id(&self.product_id),
-            location_id: id(&self.location_id),
-            lot_id: id(&self.lot_id),
-            package_id: id(&self.package_id),
-            owner_id: id(&self.owner_id),
-            company_id: id(&self.company_id),
-            warehouse_id: id(&self.warehouse_id),
-            quantity: self.quantity,
-            reserved_quantity: self.reserved_quantity,
-            in_date: self.in_date,
-            inventory_quantity: self.inventory_quantity,
-            inventory_quantity_set: self.inventory_quantity_set,
-            inventory_date: self.inventory_date,
-            user_id: id(&self.user_id),
-            create_uid: id(&self.audit.create_uid),
-            write_uid: id(&self.audit.write_uid),
-            create_date: self.audit.create_date,
-            write_date: self.audit.write_date,
-            odoo_deleted_at: None,
-            synced_at,
-        }
-    }
-}
+mirror!(Uom => odoo_uom_uom, |r, at| {
+    name: r.name.clone(),
+    category_id: id(&r.category_id),
+    factor: r.factor,
+    factor_inv: r.factor_inv,
+    rounding: r.rounding,
+    uom_type: r.uom_type.clone(),
+    relative_factor: r.relative_factor,
+    relative_uom_id: id(&r.relative_uom_id),
+    active: r.active,
+});
+
+mirror!(ProductCategory => odoo_product_category, |r, at| {
+    name: r.name.clone(),
+    complete_name: r.complete_name.clone(),
+    parent_id: id(&r.parent_id),
+});
+
+mirror!(Warehouse => odoo_stock_warehouse, |r, at| {
+    name: r.name.clone(),
+    code: r.code.clone(),
+    company_id: id(&r.company_id),
+    view_location_id: id(&r.view_location_id),
+    lot_stock_id: id(&r.lot_stock_id),
+    active: r.active,
+});
+
+mirror!(Location => odoo_stock_location, |r, at| {
+    name: r.name.clone(),
+    complete_name: r.complete_name.clone(),
+    usage: r.usage.clone(),
+    location_id: id(&r.location_id),
+    warehouse_id: id(&r.warehouse_id),
+    company_id: id(&r.company_id),
+    scrap_location: r.scrap_location,
+    active: r.active,
+});
+
+mirror!(PickingType => odoo_stock_picking_type, |r, at| {
+    name: r.name.clone(),
+    code: r.code.clone(),
+    warehouse_id: id(&r.warehouse_id),
+    default_location_src_id: id(&r.default_location_src_id),
+    default_location_dest_id: id(&r.default_location_dest_id),
+    company_id: id(&r.company_id),
+    active: r.active,
+});
+
+mirror!(ProductTemplate => odoo_product_template, |r, at| {
+    name: r.name.clone(),
+    default_code: r.default_code.clone(),
+    barcode: r.barcode.clone(),
+    categ_id: id(&r.categ_id),
+    uom_id: id(&r.uom_id),
+    uom_po_id: id(&r.uom_po_id),
+    uom_ids: r.uom_ids.clone(),
+    standard_price: r.standard_price,
+    list_price: r.list_price,
+    is_storable: r.is_storable(),
+    tracking: r.tracking.clone(),
+    sale_ok: r.sale_ok,
+    purchase_ok: r.purchase_ok,
+    company_id: id(&r.company_id),
+    active: r.active,
+});
+
+mirror!(ProductProduct => odoo_product_product, |r, at| {
+    product_tmpl_id: id(&r.product_tmpl_id),
+    default_code: r.default_code.clone(),
+    barcode: r.barcode.clone(),
+    display_name: r.display_name.clone(),
+    standard_price: r.standard_price,
+    company_id: id(&r.company_id),
+    active: r.active,
+});
+
+mirror!(SupplierInfo => odoo_product_supplierinfo, |r, at| {
+    partner_id: id(&r.partner_id),
+    product_tmpl_id: id(&r.product_tmpl_id),
+    product_id: id(&r.product_id),
+    product_code: r.product_code.clone(),
+    sequence: r.sequence,
+    min_qty: r.min_qty,
+    price: r.price,
+    currency_id: id(&r.currency_id),
+    delay: r.delay,
+    date_start: r.date_start,
+    date_end: r.date_end,
+    product_uom_id: id(&r.product_uom_id),
+    company_id: id(&r.company_id),
+});
+
+mirror!(Orderpoint => odoo_stock_warehouse_orderpoint, |r, at| {
+    name: r.name.clone(),
+    trigger: r.trigger.clone(),
+    warehouse_id: id(&r.warehouse_id),
+    location_id: id(&r.location_id),
+    product_id: id(&r.product_id),
+    product_min_qty: r.product_min_qty,
+    product_max_qty: r.product_max_qty,
+    qty_multiple: r.qty_multiple,
+    replenishment_uom_id: id(&r.replenishment_uom_id),
+    company_id: id(&r.company_id),
+    active: r.active,
+});
+
+mirror!(Quant => odoo_stock_quant, |r, at| {
+    product_id: id(&r.product_id),
+    location_id: id(&r.location_id),
+    lot_id: id(&r.lot_id),
+    package_id: id(&r.package_id),
+    owner_id: id(&r.owner_id),
+    company_id: id(&r.company_id),
+    warehouse_id: id(&r.warehouse_id),
+    quantity: r.quantity,
+    reserved_quantity: r.reserved_quantity,
+    in_date: r.in_date,
+    inventory_quantity: r.inventory_quantity,
+    inventory_quantity_set: r.inventory_quantity_set,
+    inventory_date: r.inventory_date,
+    user_id: id(&r.user_id),
+});
+
+mirror!(PurchaseOrder => odoo_purchase_order, |r, at| {
+    name: r.name.clone(),
+    partner_id: id(&r.partner_id),
+    origin: r.origin.clone(),
+    company_id: id(&r.company_id),
+    currency_id: id(&r.currency_id),
+    user_id: id(&r.user_id),
+    date_order: r.date_order,
+    date_approve: r.date_approve,
+    date_planned: r.date_planned,
+    effective_date: r.effective_date,
+    state: r.state.clone(),
+    locked: r.locked,
+    receipt_status: r.receipt_status.clone(),
+    amount_total: r.amount_total,
+});
+
+mirror!(PurchaseOrderLine => odoo_purchase_order_line, |r, at| {
+    order_id: id(&r.order_id),
+    product_id: id(&r.product_id),
+    name: r.name.clone(),
+    product_qty: r.product_qty,
+    product_uom_qty: r.product_uom_qty,
+    product_uom_id: r.uom().map(|u| u.id),
+    qty_received: r.qty_received,
+    qty_received_product_uom: r.qty_received_in_product_unit(),
+    price_unit: r.price_unit,
+    discount: r.discount,
+    date_planned: r.date_planned,
+    display_type: r.display_type.clone(),
+    partner_id: id(&r.partner_id),
+    currency_id: id(&r.currency_id),
+    company_id: id(&r.company_id),
+});
+
+mirror!(Picking => odoo_stock_picking, |r, at| {
+    name: r.name.clone(),
+    origin: r.origin.clone(),
+    partner_id: id(&r.partner_id),
+    picking_type_id: id(&r.picking_type_id),
+    picking_type_code: r.picking_type_code.clone(),
+    location_id: id(&r.location_id),
+    location_dest_id: id(&r.location_dest_id),
+    scheduled_date: r.scheduled_date,
+    date_done: r.date_done,
+    state: r.state.clone(),
+    return_id: id(&r.return_id),
+    backorder_id: id(&r.backorder_id),
+    purchase_id: id(&r.purchase_id),
+    sale_id: id(&r.sale_id),
+    pos_order_id: id(&r.pos_order_id),
+    company_id: id(&r.company_id),
+});
+
+mirror!(Move => odoo_stock_move, |r, at| {
+    name: r.name.clone(),
+    reference: r.reference.clone(),
+    product_id: id(&r.product_id),
+    product_uom: id(&r.product_uom),
+    product_uom_qty: r.product_uom_qty,
+    product_qty: r.product_qty,
+    quantity_done: r.done_quantity_in_move_unit(at.version),
+    quantity: r.quantity,
+    picked: r.picked,
+    quantity_done_product_uom: r.done_quantity(at.version),
+    quantity_remaining_product_uom: r.remaining_quantity(at.version),
+    state: r.state.clone(),
+    date: r.date,
+    location_id: id(&r.location_id),
+    location_dest_id: id(&r.location_dest_id),
+    location_final_id: id(&r.location_final_id),
+    picking_id: id(&r.picking_id),
+    picking_type_id: id(&r.picking_type_id),
+    partner_id: id(&r.partner_id),
+    origin: r.origin.clone(),
+    company_id: id(&r.company_id),
+    price_unit: r.price_unit,
+    is_inventory: r.is_inventory,
+    inventory_name: r.inventory_name.clone(),
+    scrapped: r.scrapped,
+    scrap_id: id(&r.scrap_id),
+    is_scrap: r.is_scrap(),
+    origin_returned_move_id: id(&r.origin_returned_move_id),
+    purchase_line_id: id(&r.purchase_line_id),
+    move_orig_ids: r.move_orig_ids.clone(),
+    move_dest_ids: r.move_dest_ids.clone(),
+    returned_move_ids: r.returned_move_ids.clone(),
+});
+
+mirror!(MoveLine => odoo_stock_move_line, |r, at| {
+    move_id: id(&r.move_id),
+    picking_id: id(&r.picking_id),
+    product_id: id(&r.product_id),
+    product_uom_id: id(&r.product_uom_id),
+    lot_id: id(&r.lot_id),
+    owner_id: id(&r.owner_id),
+    location_id: id(&r.location_id),
+    location_dest_id: id(&r.location_dest_id),
+    date: r.date,
+    state: r.state.clone(),
+    reference: r.reference.clone(),
+    is_inventory: r.is_inventory,
+    quantity_done: r.done_quantity(at.version),
+    qty_done: r.qty_done,
+    quantity: r.quantity,
+    picked: r.picked,
+    quantity_product_uom: (at.version >= 17).then_some(r.quantity_product_uom),
+    lot_name: r.lot_name.clone(),
+    package_id: id(&r.package_id),
+    result_package_id: id(&r.result_package_id),
+    company_id: id(&r.company_id),
+});
+
+mirror!(ScrapReasonTag => odoo_stock_scrap_reason_tag, since 18, |r, at| {
+    name: r.name.clone(),
+    sequence: r.sequence,
+});
+
+mirror!(Scrap => odoo_stock_scrap, |r, at| {
+    name: r.name.clone(),
+    product_id: id(&r.product_id),
+    product_uom_id: id(&r.product_uom_id),
+    lot_id: id(&r.lot_id),
+    owner_id: id(&r.owner_id),
+    company_id: id(&r.company_id),
+    origin: r.origin.clone(),
+    location_id: id(&r.location_id),
+    scrap_location_id: id(&r.scrap_location_id),
+    scrap_qty: r.scrap_qty,
+    state: r.state.clone(),
+    date_done: r.date_done,
+    move_id: id(&r.move_id),
+    move_ids: r.moves(),
+    scrap_reason_tag_ids: r.scrap_reason_tag_ids.clone(),
+});
 
 /// What pulling one model did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -248,6 +428,21 @@ fn second_of(at: Option<DateTime<Utc>>) -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// The fields to read of `M` from this Odoo: its version's, and the optional ones (fields of modules a
+/// tenant may lack, such as `purchase_line_id` of purchase_stock) that `fields_get` lists.
+pub async fn fields_to_read<M: Mirror>(client: &Client) -> Result<Vec<&'static str>, OdooError> {
+    let version = client.version().major;
+    if !M::FIELDS.iter().any(|field| field.optional) {
+        return Ok(M::fields(version, None));
+    }
+    let available: HashSet<String> = retrying(M::MODEL, || client.fields_get(M::MODEL))
+        .await?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    Ok(M::fields(version, Some(&available)))
+}
+
 /// Pulls one model from its cursor to now. `full` starts over from the beginning.
 pub async fn pull_model<M: Mirror>(
     client: &Client,
@@ -261,7 +456,7 @@ pub async fn pull_model<M: Mirror>(
         model: M::MODEL,
         ..ModelReport::default()
     };
-    let fields = M::fields(client.version().major, None);
+    let fields = fields_to_read::<M>(client).await?;
     let hash = fields_hash(&fields);
     let held = with_tenant(db, tenant, async |tx| mirror::cursor(tx, M::MODEL).await).await?;
     let (mut bucket, mut last_id) = match held {
@@ -272,6 +467,7 @@ pub async fn pull_model<M: Mirror>(
         _ => (DateTime::UNIX_EPOCH, 0),
     };
     let options = SearchOptions::default().include_archived().limit(PAGE_SIZE);
+    let version = client.version().major;
     loop {
         // Drain the current second by id.
         loop {
@@ -283,7 +479,8 @@ pub async fn pull_model<M: Mirror>(
             if let Some(last) = rows.last() {
                 last_id = last.position().0;
             }
-            write(db, tenant, lease, &rows, &hash, bucket, last_id, &mut report).await?;
+            let cursor = Some((hash.as_str(), bucket, last_id));
+            write(db, tenant, lease, version, &rows, cursor, &mut report).await?;
             if !full_page {
                 break;
             }
@@ -300,7 +497,8 @@ pub async fn pull_model<M: Mirror>(
         let Some(last) = rows.last() else { break };
         bucket = second_of(last.position().1);
         last_id = 0;
-        write(db, tenant, lease, &rows, &hash, bucket, last_id, &mut report).await?;
+        let cursor = Some((hash.as_str(), bucket, last_id));
+        write(db, tenant, lease, version, &rows, cursor, &mut report).await?;
     }
     let now = Utc::now();
     with_tenant(db, tenant, async |tx| mirror::cursor_succeeded(tx, M::MODEL, now).await).await?;
@@ -308,20 +506,19 @@ pub async fn pull_model<M: Mirror>(
     Ok(report)
 }
 
-/// Calls a transient failure (timeout, reset, 5xx, 409, expired session) retries at once, a few times
-/// with a short backoff, before the job's own backoff takes over.
-async fn read_page<M: Mirror>(
-    client: &Client,
-    domain: &Domain,
-    fields: &[&str],
-    options: &SearchOptions,
-) -> Result<Vec<M>, OdooError> {
+/// Calls Odoo, retrying a transient failure (timeout, reset, 5xx, 409, expired session) at once, a few
+/// times with a short backoff, before the job's own backoff takes over.
+async fn retrying<T, F, Fut>(model: &str, mut call: F) -> Result<T, OdooError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, OdooError>>,
+{
     let mut delay = Duration::from_millis(200);
     let mut attempt = 1;
     loop {
-        match client.search_read(M::MODEL, domain, fields, options).await {
+        match call().await {
             Err(error) if error.is_transient() && attempt < 4 => {
-                tracing::debug!(model = M::MODEL, %error, attempt, "retrying a page");
+                tracing::debug!(model, %error, attempt, "retrying a call");
                 tokio::time::sleep(delay).await;
                 delay *= 2;
                 attempt += 1;
@@ -331,25 +528,38 @@ async fn read_page<M: Mirror>(
     }
 }
 
-/// Writes a page and moves the cursor, in one transaction fenced by the lease.
-#[allow(clippy::too_many_arguments)]
+async fn read_page<M: Mirror>(
+    client: &Client,
+    domain: &Domain,
+    fields: &[&str],
+    options: &SearchOptions,
+) -> Result<Vec<M>, OdooError> {
+    retrying(M::MODEL, || client.search_read(M::MODEL, domain, fields, options)).await
+}
+
+/// Writes a page and, when given `(fields hash, bucket, last id)`, moves the cursor, in one transaction
+/// fenced by the lease.
 async fn write<M: Mirror>(
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
+    version: u8,
     rows: &[M],
-    hash: &str,
-    bucket: DateTime<Utc>,
-    last_id: i64,
+    cursor: Option<(&str, DateTime<Utc>, i64)>,
     report: &mut ModelReport,
 ) -> Result<(), PullError> {
-    let now = Utc::now();
-    let pulled: Vec<_> = rows.iter().map(|r| r.to_row(now)).collect();
+    let at = RowContext {
+        version,
+        synced_at: Utc::now(),
+    };
+    let pulled: Vec<_> = rows.iter().map(|r| r.to_row(&at)).collect();
     let count = rows.len() as i64;
     let written = with_tenant(db, tenant, async |tx: &TenantTxn| {
         lease.fence(tx).await?;
         let written = mirror::write_page::<M::Table>(tx, pulled).await?;
-        mirror::advance_cursor(tx, M::MODEL, hash, bucket, last_id, count).await?;
+        if let Some((hash, bucket, last_id)) = cursor {
+            mirror::advance_cursor(tx, M::MODEL, hash, bucket, last_id, count).await?;
+        }
         Ok::<_, PullError>(written)
     })
     .await?;
@@ -419,7 +629,7 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     let mut stop: Option<JobError> = None;
     macro_rules! step {
         ($record:ty) => {
-            if stop.is_none() {
+            if stop.is_none() && client.version().major >= <$record as Mirror>::SINCE {
                 match pull_model::<$record>(&client, db, tenant, lease, full).await {
                     Ok(report) => reports.push(report),
                     Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => reports.push(ModelReport {
@@ -434,12 +644,28 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
             }
         };
     }
+    // Referenced models first, so that a page's many2ones find their rows on the first sync.
+    step!(Currency);
     step!(Company);
+    step!(Partner);
+    step!(User);
+    step!(Uom);
+    step!(ProductCategory);
     step!(Warehouse);
     step!(Location);
+    step!(PickingType);
     step!(ProductTemplate);
     step!(ProductProduct);
+    step!(SupplierInfo);
+    step!(Orderpoint);
     step!(Quant);
+    step!(PurchaseOrder);
+    step!(PurchaseOrderLine);
+    step!(Picking);
+    step!(ScrapReasonTag);
+    step!(Scrap);
+    step!(Move);
+    step!(MoveLine);
     let models: serde_json::Map<String, Value> = reports.iter().map(|r| (r.model.to_string(), r.to_json())).collect();
     let degraded: Vec<String> = reports.iter().filter_map(|r| r.error.clone()).collect();
     finish(&ctx, tenant, run, models, degraded, stop).await

@@ -15,7 +15,7 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-use super::pull::{Mirror, PullError};
+use super::pull::{Mirror, PullError, RowContext};
 use crate::db::mirror;
 use crate::db::tenancy::with_tenant;
 use crate::domain::tenant::TenantId;
@@ -77,7 +77,7 @@ async fn repair<M: Mirror>(
     from: i64,
     report: &mut ReconcileReport,
 ) -> Result<(), PullError> {
-    let fields = M::fields(client.version().major, None);
+    let fields = super::pull::fields_to_read::<M>(client).await?;
     let records: Vec<M> = client
         .search_read(
             M::MODEL,
@@ -88,7 +88,11 @@ async fn repair<M: Mirror>(
         .await?;
     let now = Utc::now();
     let present: std::collections::HashSet<i64> = records.iter().map(|r| r.position().0).collect();
-    let rows: Vec<_> = records.iter().map(|r| r.to_row(now)).collect();
+    let at = RowContext {
+        version: client.version().major,
+        synced_at: now,
+    };
+    let rows: Vec<_> = records.iter().map(|r| r.to_row(&at)).collect();
     let (written, deleted) = with_tenant(db, tenant, async |tx| {
         lease.fence(tx).await?;
         let held = mirror::ids_in_window::<M::Table>(tx, from, from + WINDOW).await?;

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use secrecy::SecretString;
 
@@ -18,11 +18,15 @@ use truestock::db::tenancy::with_tenant;
 use truestock::domain::tenant::TenantId;
 use truestock::jobs::worker::{DrainReport, drain};
 use truestock::jobs::{self, NewJob, Queue, Registry};
-use truestock::odoo::records::{Company, Location, ProductProduct, ProductTemplate, Quant, Warehouse};
+use truestock::odoo::records::{
+    Company, Currency, Location, Move, MoveLine, Orderpoint, Partner, Picking, PickingType, ProductCategory,
+    ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag, SupplierInfo, Uom,
+    User, Warehouse,
+};
 use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
 use truestock::odoo::{Client, Domain, Reach, SearchOptions};
 use truestock::sync::connection::{self, ConnectionSettings};
-use truestock::sync::pull::{self, Mirror, SyncDeps};
+use truestock::sync::pull::{self, Mirror, RowContext, SyncDeps};
 
 use crate::helpers::TestApp;
 
@@ -98,7 +102,11 @@ async fn assert_mirrored<M: Mirror>(
     extra_allowed: bool,
     unseen: &[i64],
 ) -> usize {
-    let fields = M::fields(client.version().major, None);
+    let version = client.version().major;
+    if version < M::SINCE {
+        return 0;
+    }
+    let fields = pull::fields_to_read::<M>(client).await.unwrap();
     let records: Vec<M> = client
         .search_read(
             M::MODEL,
@@ -114,9 +122,12 @@ async fn assert_mirrored<M: Mirror>(
     .await
     .unwrap();
     let held: std::collections::HashMap<i64, _> = rows.iter().map(|r| (M::Table::odoo_id(r), r)).collect();
-    let now: DateTime<Utc> = Utc::now();
+    let at = RowContext {
+        version,
+        synced_at: Utc::now(),
+    };
     for record in records.iter().filter(|r| !unseen.contains(&r.position().0)) {
-        let expected = record.to_row(now);
+        let expected = record.to_row(&at);
         let row = held
             .get(&M::Table::odoo_id(&expected))
             .unwrap_or_else(|| panic!("{} {} is not mirrored", M::MODEL, M::Table::odoo_id(&expected)));
@@ -145,6 +156,21 @@ async fn assert_all_mirrored(app: &TestApp, tenant: TenantId, client: &Client, e
     assert!(assert_mirrored::<ProductTemplate>(app, tenant, client, extra_allowed, &[]).await >= 2_000);
     assert!(assert_mirrored::<ProductProduct>(app, tenant, client, extra_allowed, &[]).await >= 2_000);
     assert!(assert_mirrored::<Quant>(app, tenant, client, extra_allowed, merged).await > 2_000);
+    assert_mirrored::<Currency>(app, tenant, client, extra_allowed, &[]).await;
+    assert!(assert_mirrored::<Partner>(app, tenant, client, extra_allowed, &[]).await > 10);
+    assert!(assert_mirrored::<User>(app, tenant, client, extra_allowed, &[]).await > 1);
+    assert!(assert_mirrored::<Uom>(app, tenant, client, extra_allowed, &[]).await > 1);
+    assert!(assert_mirrored::<ProductCategory>(app, tenant, client, extra_allowed, &[]).await > 1);
+    assert!(assert_mirrored::<PickingType>(app, tenant, client, extra_allowed, &[]).await > 1);
+    assert!(assert_mirrored::<SupplierInfo>(app, tenant, client, extra_allowed, &[]).await >= 2_000);
+    assert!(assert_mirrored::<Orderpoint>(app, tenant, client, extra_allowed, &[]).await > 100);
+    assert!(assert_mirrored::<PurchaseOrder>(app, tenant, client, extra_allowed, &[]).await > 100);
+    assert!(assert_mirrored::<PurchaseOrderLine>(app, tenant, client, extra_allowed, &[]).await > 500);
+    assert!(assert_mirrored::<Picking>(app, tenant, client, extra_allowed, &[]).await > 100);
+    assert_mirrored::<ScrapReasonTag>(app, tenant, client, extra_allowed, &[]).await;
+    assert!(assert_mirrored::<Scrap>(app, tenant, client, extra_allowed, &[]).await > 10);
+    assert!(assert_mirrored::<Move>(app, tenant, client, extra_allowed, &[]).await > 2_000);
+    assert!(assert_mirrored::<MoveLine>(app, tenant, client, extra_allowed, &[]).await > 2_000);
 }
 
 /// Moves the simulated Odoo on `ticks` times as live mode does; returns the quants merged behind the

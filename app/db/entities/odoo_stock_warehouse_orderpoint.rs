@@ -1,0 +1,32 @@
+//! `odoo_stock_warehouse_orderpoint`: the mirror of Odoo's `stock.warehouse.orderpoint` (many2ones as ids).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "odoo_stock_warehouse_orderpoint")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub odoo_id: i64,
+    pub name: Option<String>,
+    pub trigger: Option<String>,
+    pub warehouse_id: Option<i64>,
+    pub location_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub product_min_qty: f64,
+    pub product_max_qty: f64,
+    pub qty_multiple: f64,
+    pub replenishment_uom_id: Option<i64>,
+    pub company_id: Option<i64>,
+    pub active: bool,
+    pub create_uid: Option<i64>,
+    pub write_uid: Option<i64>,
+    pub create_date: Option<DateTimeUtc>,
+    pub write_date: Option<DateTimeUtc>,
+    pub odoo_deleted_at: Option<DateTimeUtc>,
+    pub synced_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

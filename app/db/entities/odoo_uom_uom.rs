@@ -1,0 +1,30 @@
+//! `odoo_uom_uom`: the mirror of Odoo's `uom.uom` (many2ones as ids).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "odoo_uom_uom")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub odoo_id: i64,
+    pub name: Option<String>,
+    pub category_id: Option<i64>,
+    pub factor: f64,
+    pub factor_inv: f64,
+    pub rounding: f64,
+    pub uom_type: Option<String>,
+    pub relative_factor: f64,
+    pub relative_uom_id: Option<i64>,
+    pub active: bool,
+    pub create_uid: Option<i64>,
+    pub write_uid: Option<i64>,
+    pub create_date: Option<DateTimeUtc>,
+    pub write_date: Option<DateTimeUtc>,
+    pub odoo_deleted_at: Option<DateTimeUtc>,
+    pub synced_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
