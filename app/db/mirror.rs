@@ -1,6 +1,7 @@
 //! Tenant query module of the Odoo mirror: a page of pulled rows is compared with what the mirror holds
-//! and only new or changed rows are written (a second pull of unchanged data writes nothing), and the
-//! pull's cursors and run records. Every function takes the tenant's transaction.
+//! and only new or changed rows are written (a second pull of unchanged data writes nothing), together
+//! with the entries of the table's append-only history ([`History`]; what each keeps is in
+//! `db::history`), and the pull's cursors and run records. Every function takes the tenant's transaction.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{ExprTrait as _, OnConflict};
@@ -10,29 +11,73 @@ use sea_orm::{
 };
 
 use super::entities::{
-    odoo_product_category, odoo_product_product, odoo_product_supplierinfo, odoo_product_template, odoo_purchase_order,
-    odoo_purchase_order_line, odoo_res_company, odoo_res_currency, odoo_res_partner, odoo_res_users,
-    odoo_stock_location, odoo_stock_move, odoo_stock_move_line, odoo_stock_picking, odoo_stock_picking_type,
-    odoo_stock_quant, odoo_stock_scrap, odoo_stock_scrap_reason_tag, odoo_stock_warehouse,
-    odoo_stock_warehouse_orderpoint, odoo_uom_uom, sync_cursor, sync_run,
+    odoo_product_category, odoo_product_product, odoo_product_product_cost, odoo_product_product_cost_history,
+    odoo_product_product_history, odoo_product_supplierinfo, odoo_product_supplierinfo_history, odoo_product_template,
+    odoo_product_template_history, odoo_purchase_order, odoo_purchase_order_line, odoo_purchase_order_line_history,
+    odoo_res_company, odoo_res_currency, odoo_res_partner, odoo_res_users, odoo_stock_location, odoo_stock_move,
+    odoo_stock_move_line, odoo_stock_picking, odoo_stock_picking_type, odoo_stock_quant, odoo_stock_quant_history,
+    odoo_stock_scrap, odoo_stock_scrap_reason_tag, odoo_stock_warehouse, odoo_stock_warehouse_orderpoint,
+    odoo_stock_warehouse_orderpoint_history, odoo_uom_uom, sync_cursor, sync_run,
 };
 use super::tenancy::TenantTxn;
 
-/// A mirror table: keyed by Odoo's id, stamped with the time of its last change.
+/// A mirror table: keyed by Odoo's id (and, for values Odoo keeps per company, the company), stamped
+/// with the time of its last change.
 pub trait MirrorTable: EntityTrait {
     fn odoo_id_column() -> Self::Column;
     fn deleted_column() -> Self::Column;
     fn odoo_id(row: &Self::Model) -> i64;
+    /// The row's key: Odoo's id, and the company for per-company values (0 otherwise).
+    fn key(row: &Self::Model) -> (i64, i64);
+    /// The primary key's columns: what an upsert conflicts on.
+    fn key_columns() -> Vec<Self::Column>;
     /// Whether Odoo no longer has the row (kept, marked, for the records that refer to it).
     fn is_deleted(row: &Self::Model) -> bool;
     /// Whether two rows hold the same Odoo data (the sync stamp aside).
     fn same_data(held: &Self::Model, pulled: &Self::Model) -> bool;
     /// The row as an insert of every column.
     fn insertable(row: Self::Model) -> Self::ActiveModel;
+    /// Appends the entries of the table's history (if it keeps one) for rows about to be written;
+    /// returns how many. Runs in the page's transaction.
+    fn append_history<'a>(
+        tx: &'a TenantTxn,
+        changes: &'a [Change<Self>],
+    ) -> impl Future<Output = Result<u64, DbErr>> + Send + 'a;
+}
+
+/// A pulled row about to be written, and the mirror's row it replaces (`None`: first seen).
+#[derive(Debug, Clone)]
+pub struct Change<E: EntityTrait> {
+    pub old: Option<E::Model>,
+    pub new: E::Model,
+}
+
+/// An append-only history of a mirror table (DESIGN §5: what Odoo overwrites is kept): each pulled row
+/// that is new, or differs from the mirror's previous row in what the history keeps, adds an entry.
+pub trait History: EntityTrait {
+    type Of: MirrorTable;
+    /// The entry recording `new`, or `None` when nothing this history keeps changed since `old`.
+    fn entry(
+        old: Option<&<Self::Of as EntityTrait>::Model>,
+        new: &<Self::Of as EntityTrait>::Model,
+    ) -> Option<Self::ActiveModel>;
+}
+
+/// Appends history `H`'s entries for `changes`; returns how many.
+pub async fn append<H: History>(tx: &TenantTxn, changes: &[Change<H::Of>]) -> Result<u64, DbErr> {
+    let entries: Vec<H::ActiveModel> = changes
+        .iter()
+        .filter_map(|change| H::entry(change.old.as_ref(), &change.new))
+        .collect();
+    let count = entries.len() as u64;
+    if count > 0 {
+        H::insert_many(entries).exec_without_returning(tx).await?;
+    }
+    Ok(count)
 }
 
 macro_rules! mirror_table {
-    ($($module:ident),* $(,)?) => {$(
+    ($($module:ident $(=> $history:ident)?),* $(,)?) => {$(
         impl MirrorTable for $module::Entity {
             fn odoo_id_column() -> Self::Column {
                 $module::Column::OdooId
@@ -42,6 +87,12 @@ macro_rules! mirror_table {
             }
             fn odoo_id(row: &Self::Model) -> i64 {
                 row.odoo_id
+            }
+            fn key(row: &Self::Model) -> (i64, i64) {
+                (row.odoo_id, 0)
+            }
+            fn key_columns() -> Vec<Self::Column> {
+                vec![$module::Column::OdooId]
             }
             fn is_deleted(row: &Self::Model) -> bool {
                 row.odoo_deleted_at.is_some()
@@ -53,6 +104,17 @@ macro_rules! mirror_table {
             }
             fn insertable(row: Self::Model) -> Self::ActiveModel {
                 row.into_active_model().reset_all()
+            }
+            #[allow(unused_variables, unused_mut)]
+            fn append_history<'a>(
+                tx: &'a TenantTxn,
+                changes: &'a [Change<Self>],
+            ) -> impl Future<Output = Result<u64, DbErr>> + Send + 'a {
+                async move {
+                    let mut appended = 0;
+                    $(appended += append::<$history::Entity>(tx, changes).await?;)?
+                    Ok(appended)
+                }
             }
         }
     )*};
@@ -68,13 +130,13 @@ mirror_table!(
     odoo_stock_warehouse,
     odoo_stock_location,
     odoo_stock_picking_type,
-    odoo_product_template,
-    odoo_product_product,
-    odoo_product_supplierinfo,
-    odoo_stock_warehouse_orderpoint,
-    odoo_stock_quant,
+    odoo_product_template => odoo_product_template_history,
+    odoo_product_product => odoo_product_product_history,
+    odoo_product_supplierinfo => odoo_product_supplierinfo_history,
+    odoo_stock_warehouse_orderpoint => odoo_stock_warehouse_orderpoint_history,
+    odoo_stock_quant => odoo_stock_quant_history,
     odoo_purchase_order,
-    odoo_purchase_order_line,
+    odoo_purchase_order_line => odoo_purchase_order_line_history,
     odoo_stock_picking,
     odoo_stock_scrap_reason_tag,
     odoo_stock_scrap,
@@ -82,50 +144,98 @@ mirror_table!(
     odoo_stock_move_line,
 );
 
+/// Product cost per company: keyed by product and company.
+impl MirrorTable for odoo_product_product_cost::Entity {
+    fn odoo_id_column() -> Self::Column {
+        odoo_product_product_cost::Column::OdooId
+    }
+    fn deleted_column() -> Self::Column {
+        odoo_product_product_cost::Column::OdooDeletedAt
+    }
+    fn odoo_id(row: &Self::Model) -> i64 {
+        row.odoo_id
+    }
+    fn key(row: &Self::Model) -> (i64, i64) {
+        (row.odoo_id, row.company_id)
+    }
+    fn key_columns() -> Vec<Self::Column> {
+        vec![
+            odoo_product_product_cost::Column::OdooId,
+            odoo_product_product_cost::Column::CompanyId,
+        ]
+    }
+    fn is_deleted(row: &Self::Model) -> bool {
+        row.odoo_deleted_at.is_some()
+    }
+    fn same_data(held: &Self::Model, pulled: &Self::Model) -> bool {
+        let mut held = held.clone();
+        held.synced_at = pulled.synced_at;
+        held == *pulled
+    }
+    fn insertable(row: Self::Model) -> Self::ActiveModel {
+        row.into_active_model().reset_all()
+    }
+    fn append_history<'a>(
+        tx: &'a TenantTxn,
+        changes: &'a [Change<Self>],
+    ) -> impl Future<Output = Result<u64, DbErr>> + Send + 'a {
+        append::<odoo_product_product_cost_history::Entity>(tx, changes)
+    }
+}
+
 /// What writing a page did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PageWrite {
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
+    /// History entries appended.
+    pub history: u64,
 }
 
-/// Writes the new and changed rows of a pulled page (the rest is left untouched).
+/// Writes the new and changed rows of a pulled page (the rest is left untouched), and the entries of
+/// the table's history for them, in the caller's transaction.
 pub async fn write_page<E: MirrorTable>(tx: &TenantTxn, rows: Vec<E::Model>) -> Result<PageWrite, DbErr> {
     let mut outcome = PageWrite::default();
     if rows.is_empty() {
         return Ok(outcome);
     }
     let ids: Vec<i64> = rows.iter().map(E::odoo_id).collect();
-    let held: std::collections::HashMap<i64, E::Model> = E::find()
+    let mut held: std::collections::HashMap<(i64, i64), E::Model> = E::find()
         .filter(E::odoo_id_column().is_in(ids))
         .all(tx)
         .await?
         .into_iter()
-        .map(|row| (E::odoo_id(&row), row))
+        .map(|row| (E::key(&row), row))
         .collect();
-    let mut changed = Vec::new();
+    let mut changes = Vec::new();
     for row in rows {
-        match held.get(&E::odoo_id(&row)) {
-            Some(old) if E::same_data(old, &row) => outcome.unchanged += 1,
-            Some(_) => {
+        match held.remove(&E::key(&row)) {
+            Some(old) if E::same_data(&old, &row) => outcome.unchanged += 1,
+            Some(old) => {
                 outcome.updated += 1;
-                changed.push(row);
+                changes.push(Change {
+                    old: Some(old),
+                    new: row,
+                });
             }
             None => {
                 outcome.inserted += 1;
-                changed.push(row);
+                changes.push(Change { old: None, new: row });
             }
         }
     }
-    if changed.is_empty() {
+    if changes.is_empty() {
         return Ok(outcome);
     }
-    let key = E::odoo_id_column();
-    let others: Vec<E::Column> = E::Column::iter().filter(|c| c.as_str() != key.as_str()).collect();
-    let active: Vec<E::ActiveModel> = changed.into_iter().map(E::insertable).collect();
+    outcome.history = E::append_history(tx, &changes).await?;
+    let keys = E::key_columns();
+    let others: Vec<E::Column> = E::Column::iter()
+        .filter(|c| !keys.iter().any(|k| k.as_str() == c.as_str()))
+        .collect();
+    let active: Vec<E::ActiveModel> = changes.into_iter().map(|c| E::insertable(c.new)).collect();
     E::insert_many(active)
-        .on_conflict(OnConflict::column(key).update_columns(others).to_owned())
+        .on_conflict(OnConflict::columns(keys).update_columns(others).to_owned())
         .exec_without_returning(tx)
         .await?;
     Ok(outcome)
@@ -294,4 +404,18 @@ pub async fn quant_window_sums(tx: &TenantTxn, from: i64, to: i64) -> Result<(i6
 pub async fn rows_synced(tx: &TenantTxn) -> Result<i64, DbErr> {
     let cursors = sync_cursor::Entity::find().all(tx).await?;
     Ok(cursors.iter().map(|c| c.rows_synced).sum())
+}
+
+/// The companies the mirror holds (active, not deleted in Odoo), by id.
+pub async fn active_company_ids(tx: &TenantTxn) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    odoo_res_company::Entity::find()
+        .select_only()
+        .column(odoo_res_company::Column::OdooId)
+        .filter(odoo_res_company::Column::Active.eq(true))
+        .filter(odoo_res_company::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_res_company::Column::OdooId)
+        .into_tuple::<i64>()
+        .all(tx)
+        .await
 }

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod control;
 pub mod entities;
+pub mod history;
 pub mod jobs;
 pub mod location_groups;
 pub mod mirror;

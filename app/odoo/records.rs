@@ -222,6 +222,20 @@ odoo_model!(
     ]
 );
 
+/// `product.product`'s cost as one company sees it: `standard_price` is company-dependent, so it is read
+/// with that company first in `allowed_company_ids` (ODOO-API §5.7), once per company.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ProductCost {
+    pub id: i64,
+    #[serde(flatten)]
+    pub audit: Audit,
+    #[serde(deserialize_with = "value::number")]
+    pub standard_price: f64,
+}
+
+odoo_model!(ProductCost, "product.product", active = true, [f("standard_price")]);
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ProductCategory {

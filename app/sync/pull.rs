@@ -18,10 +18,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::{
-    odoo_product_category, odoo_product_product, odoo_product_supplierinfo, odoo_product_template, odoo_purchase_order,
-    odoo_purchase_order_line, odoo_res_company, odoo_res_currency, odoo_res_partner, odoo_res_users,
-    odoo_stock_location, odoo_stock_move, odoo_stock_move_line, odoo_stock_picking, odoo_stock_picking_type,
-    odoo_stock_quant, odoo_stock_scrap, odoo_stock_scrap_reason_tag, odoo_stock_warehouse,
+    odoo_product_category, odoo_product_product, odoo_product_product_cost, odoo_product_supplierinfo,
+    odoo_product_template, odoo_purchase_order, odoo_purchase_order_line, odoo_res_company, odoo_res_currency,
+    odoo_res_partner, odoo_res_users, odoo_stock_location, odoo_stock_move, odoo_stock_move_line, odoo_stock_picking,
+    odoo_stock_picking_type, odoo_stock_quant, odoo_stock_scrap, odoo_stock_scrap_reason_tag, odoo_stock_warehouse,
     odoo_stock_warehouse_orderpoint, odoo_uom_uom,
 };
 use crate::db::mirror::{self, MirrorTable, PageWrite};
@@ -30,8 +30,8 @@ use crate::domain::tenant::TenantId;
 use crate::jobs::{JobError, Lease};
 use crate::odoo::records::{
     Company, Currency, Location, Move, MoveLine, OdooModel, Orderpoint, Partner, Picking, PickingType, ProductCategory,
-    ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag, SupplierInfo, Uom,
-    User, Warehouse,
+    ProductCost, ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag,
+    SupplierInfo, Uom, User, Warehouse,
 };
 use crate::odoo::value::Many2One;
 use crate::odoo::{Client, Domain, OdooError, Op, SearchOptions};
@@ -42,11 +42,41 @@ pub const PAGE_SIZE: usize = 500;
 pub const LOOK_BACK: Duration = Duration::from_secs(15 * 60);
 
 /// What a record's row depends on besides the record: the Odoo version (done quantities differ
-/// between 16 and 17+) and the time of the pull.
+/// between 16 and 17+), the company a company-dependent value was read for, and the time of the pull.
 #[derive(Debug, Clone, Copy)]
 pub struct RowContext {
     pub version: u8,
+    pub company_id: Option<i64>,
     pub synced_at: DateTime<Utc>,
+}
+
+/// What one pass of the pull reads: a whole model, or a model's company-dependent values as one
+/// company sees them (`standard_price`: ODOO-API §5.7). Each scope has its own cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The cursor's key, and the scope's name in the run's report.
+    pub name: String,
+    /// The company read for (first in `allowed_company_ids`).
+    pub company: Option<i64>,
+}
+
+impl Scope {
+    /// The whole model.
+    pub fn model<M: OdooModel>() -> Self {
+        Self {
+            name: M::MODEL.to_string(),
+            company: None,
+        }
+    }
+
+    /// `M`'s fields as `company` sees them.
+    pub fn company<M: OdooModel>(company: i64) -> Self {
+        let fields: Vec<&str> = M::FIELDS.iter().map(|f| f.name).collect();
+        Self {
+            name: format!("{} {}, company {company}", M::MODEL, fields.join(",")),
+            company: Some(company),
+        }
+    }
 }
 
 /// An Odoo model the pull mirrors: its record becomes a row of its mirror table.
@@ -187,6 +217,11 @@ mirror!(ProductTemplate => odoo_product_template, |r, at| {
     purchase_ok: r.purchase_ok,
     company_id: id(&r.company_id),
     active: r.active,
+});
+
+mirror!(ProductCost => odoo_product_product_cost, |r, at| {
+    company_id: at.company_id.unwrap_or_default(),
+    standard_price: r.standard_price,
 });
 
 mirror!(ProductProduct => odoo_product_product, |r, at| {
@@ -385,7 +420,7 @@ mirror!(Scrap => odoo_stock_scrap, |r, at| {
 /// What pulling one model did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelReport {
-    pub model: &'static str,
+    pub model: String,
     pub rows_read: u64,
     pub written: PageWrite,
     pub pages: u64,
@@ -398,7 +433,8 @@ impl ModelReport {
     pub fn to_json(&self) -> Value {
         json!({
             "rows_read": self.rows_read, "inserted": self.written.inserted, "updated": self.written.updated,
-            "unchanged": self.written.unchanged, "pages": self.pages, "seconds": self.seconds, "error": self.error,
+            "unchanged": self.written.unchanged, "history": self.written.history, "pages": self.pages,
+            "seconds": self.seconds, "error": self.error,
         })
     }
 }
@@ -443,22 +479,23 @@ pub async fn fields_to_read<M: Mirror>(client: &Client) -> Result<Vec<&'static s
     Ok(M::fields(version, Some(&available)))
 }
 
-/// Pulls one model from its cursor to now. `full` starts over from the beginning.
+/// Pulls one model (in `scope`) from its cursor to now. `full` starts over from the beginning.
 pub async fn pull_model<M: Mirror>(
     client: &Client,
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
     full: bool,
+    scope: &Scope,
 ) -> Result<ModelReport, PullError> {
     let started = Instant::now();
     let mut report = ModelReport {
-        model: M::MODEL,
+        model: scope.name.clone(),
         ..ModelReport::default()
     };
     let fields = fields_to_read::<M>(client).await?;
     let hash = fields_hash(&fields);
-    let held = with_tenant(db, tenant, async |tx| mirror::cursor(tx, M::MODEL).await).await?;
+    let held = with_tenant(db, tenant, async |tx| mirror::cursor(tx, &scope.name).await).await?;
     let (mut bucket, mut last_id) = match held {
         Some(cursor) if !full && cursor.fields_hash == hash => {
             let back = TimeDelta::from_std(LOOK_BACK).unwrap_or_default();
@@ -466,8 +503,15 @@ pub async fn pull_model<M: Mirror>(
         }
         _ => (DateTime::UNIX_EPOCH, 0),
     };
-    let options = SearchOptions::default().include_archived().limit(PAGE_SIZE);
-    let version = client.version().major;
+    let mut options = SearchOptions::default().include_archived().limit(PAGE_SIZE);
+    if let Some(company) = scope.company {
+        options = options.context("allowed_company_ids", json!([company]));
+    }
+    let stamp = Stamp {
+        version: client.version().major,
+        company_id: scope.company,
+        cursor: &scope.name,
+    };
     loop {
         // Drain the current second by id.
         loop {
@@ -480,7 +524,7 @@ pub async fn pull_model<M: Mirror>(
                 last_id = last.position().0;
             }
             let cursor = Some((hash.as_str(), bucket, last_id));
-            write(db, tenant, lease, version, &rows, cursor, &mut report).await?;
+            write(db, tenant, lease, &stamp, &rows, cursor, &mut report).await?;
             if !full_page {
                 break;
             }
@@ -498,10 +542,13 @@ pub async fn pull_model<M: Mirror>(
         bucket = second_of(last.position().1);
         last_id = 0;
         let cursor = Some((hash.as_str(), bucket, last_id));
-        write(db, tenant, lease, version, &rows, cursor, &mut report).await?;
+        write(db, tenant, lease, &stamp, &rows, cursor, &mut report).await?;
     }
     let now = Utc::now();
-    with_tenant(db, tenant, async |tx| mirror::cursor_succeeded(tx, M::MODEL, now).await).await?;
+    with_tenant(db, tenant, async |tx| {
+        mirror::cursor_succeeded(tx, &scope.name, now).await
+    })
+    .await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -537,19 +584,27 @@ async fn read_page<M: Mirror>(
     retrying(M::MODEL, || client.search_read(M::MODEL, domain, fields, options)).await
 }
 
-/// Writes a page and, when given `(fields hash, bucket, last id)`, moves the cursor, in one transaction
-/// fenced by the lease.
+/// What stamps a pass's rows: the Odoo version, the company read for, the cursor's key.
+struct Stamp<'a> {
+    version: u8,
+    company_id: Option<i64>,
+    cursor: &'a str,
+}
+
+/// Writes a page (with its history entries) and, when given `(fields hash, bucket, last id)`, moves
+/// the cursor, in one transaction fenced by the lease.
 async fn write<M: Mirror>(
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
-    version: u8,
+    stamp: &Stamp<'_>,
     rows: &[M],
     cursor: Option<(&str, DateTime<Utc>, i64)>,
     report: &mut ModelReport,
 ) -> Result<(), PullError> {
     let at = RowContext {
-        version,
+        version: stamp.version,
+        company_id: stamp.company_id,
         synced_at: Utc::now(),
     };
     let pulled: Vec<_> = rows.iter().map(|r| r.to_row(&at)).collect();
@@ -558,7 +613,7 @@ async fn write<M: Mirror>(
         lease.fence(tx).await?;
         let written = mirror::write_page::<M::Table>(tx, pulled).await?;
         if let Some((hash, bucket, last_id)) = cursor {
-            mirror::advance_cursor(tx, M::MODEL, hash, bucket, last_id, count).await?;
+            mirror::advance_cursor(tx, stamp.cursor, hash, bucket, last_id, count).await?;
         }
         Ok::<_, PullError>(written)
     })
@@ -568,6 +623,7 @@ async fn write<M: Mirror>(
     report.written.inserted += written.inserted;
     report.written.updated += written.updated;
     report.written.unchanged += written.unchanged;
+    report.written.history += written.history;
     Ok(())
 }
 
@@ -629,11 +685,15 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     let mut stop: Option<JobError> = None;
     macro_rules! step {
         ($record:ty) => {
+            step!($record, Scope::model::<$record>())
+        };
+        ($record:ty, $scope:expr) => {
             if stop.is_none() && client.version().major >= <$record as Mirror>::SINCE {
-                match pull_model::<$record>(&client, db, tenant, lease, full).await {
+                let scope = $scope;
+                match pull_model::<$record>(&client, db, tenant, lease, full, &scope).await {
                     Ok(report) => reports.push(report),
                     Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => reports.push(ModelReport {
-                        model: <$record as OdooModel>::MODEL,
+                        model: scope.name,
                         error: Some(format!("Odoo does not let TrueStock's user read {model}")),
                         ..ModelReport::default()
                     }),
@@ -656,6 +716,17 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     step!(PickingType);
     step!(ProductTemplate);
     step!(ProductProduct);
+    // Cost is company-dependent: one pass per company the mirror holds.
+    if stop.is_none() {
+        match with_tenant(db, tenant, async |tx| mirror::active_company_ids(tx).await).await {
+            Ok(companies) => {
+                for company in companies {
+                    step!(ProductCost, Scope::company::<ProductCost>(company));
+                }
+            }
+            Err(error) => stop = Some(error.into()),
+        }
+    }
     step!(SupplierInfo);
     step!(Orderpoint);
     step!(Quant);

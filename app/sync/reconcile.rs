@@ -90,6 +90,7 @@ async fn repair<M: Mirror>(
     let present: std::collections::HashSet<i64> = records.iter().map(|r| r.position().0).collect();
     let at = RowContext {
         version: client.version().major,
+        company_id: None,
         synced_at: now,
     };
     let rows: Vec<_> = records.iter().map(|r| r.to_row(&at)).collect();

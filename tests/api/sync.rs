@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use secrecy::SecretString;
 
 use truestock::db::audit::Actor;
-use truestock::db::entities::sync_run;
+use truestock::db::entities::{odoo_product_product_cost, sync_run};
 use truestock::db::mirror::MirrorTable;
 use truestock::db::tenancy::with_tenant;
 use truestock::domain::tenant::TenantId;
@@ -20,8 +20,8 @@ use truestock::jobs::worker::{DrainReport, drain};
 use truestock::jobs::{self, NewJob, Queue, Registry};
 use truestock::odoo::records::{
     Company, Currency, Location, Move, MoveLine, Orderpoint, Partner, Picking, PickingType, ProductCategory,
-    ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag, SupplierInfo, Uom,
-    User, Warehouse,
+    ProductCost, ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag,
+    SupplierInfo, Uom, User, Warehouse,
 };
 use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
 use truestock::odoo::{Client, Domain, Reach, SearchOptions};
@@ -124,6 +124,7 @@ async fn assert_mirrored<M: Mirror>(
     let held: std::collections::HashMap<i64, _> = rows.iter().map(|r| (M::Table::odoo_id(r), r)).collect();
     let at = RowContext {
         version,
+        company_id: None,
         synced_at: Utc::now(),
     };
     for record in records.iter().filter(|r| !unseen.contains(&r.position().0)) {
@@ -171,6 +172,9 @@ async fn assert_all_mirrored(app: &TestApp, tenant: TenantId, client: &Client, e
     assert!(assert_mirrored::<Scrap>(app, tenant, client, extra_allowed, &[]).await > 10);
     assert!(assert_mirrored::<Move>(app, tenant, client, extra_allowed, &[]).await > 2_000);
     assert!(assert_mirrored::<MoveLine>(app, tenant, client, extra_allowed, &[]).await > 2_000);
+    if !extra_allowed {
+        assert_costs_mirrored(app, tenant, client).await;
+    }
 }
 
 /// Moves the simulated Odoo on `ticks` times as live mode does; returns the quants merged behind the
@@ -194,8 +198,58 @@ fn written(run: &sync_run::Model) -> u64 {
         .as_object()
         .unwrap()
         .values()
-        .map(|m| m["inserted"].as_u64().unwrap() + m["updated"].as_u64().unwrap())
+        .map(|m| m["inserted"].as_u64().unwrap() + m["updated"].as_u64().unwrap() + m["history"].as_u64().unwrap())
         .sum()
+}
+
+/// Every product's cost as each company sees it equals its row of `odoo_product_product_cost`.
+async fn assert_costs_mirrored(app: &TestApp, tenant: TenantId, client: &Client) {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let companies: Vec<Id> = client
+        .search_read("res.company", &Domain::all(), &["id"], &SearchOptions::default())
+        .await
+        .unwrap();
+    assert!(companies.len() >= 2, "retail-S has two companies");
+    let rows = with_tenant(&app.app_db, tenant, async |tx| {
+        odoo_product_product_cost::Entity::find().all(tx).await
+    })
+    .await
+    .unwrap();
+    let held: std::collections::HashMap<(i64, i64), _> = rows.iter().map(|r| ((r.odoo_id, r.company_id), r)).collect();
+    let mut compared = 0;
+    for company in &companies {
+        let fields = pull::fields_to_read::<ProductCost>(client).await.unwrap();
+        let options = SearchOptions::default()
+            .include_archived()
+            .context("allowed_company_ids", serde_json::json!([company.id]));
+        let records: Vec<ProductCost> = client
+            .search_read("product.product", &Domain::all(), &fields, &options)
+            .await
+            .unwrap();
+        let at = RowContext {
+            version: client.version().major,
+            company_id: Some(company.id),
+            synced_at: Utc::now(),
+        };
+        for record in &records {
+            let expected = record.to_row(&at);
+            let row = held.get(&(expected.odoo_id, company.id)).unwrap_or_else(|| {
+                panic!(
+                    "cost of {} for company {} is not mirrored",
+                    expected.odoo_id, company.id
+                )
+            });
+            assert!(
+                <odoo_product_product_cost::Entity as MirrorTable>::same_data(row, &expected),
+                "{row:?} != {expected:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, rows.len(), "extra cost rows in the mirror");
 }
 
 #[tokio::test]
@@ -604,3 +658,241 @@ async fn the_webhook_queues_one_debounced_pull_needs_its_secret_and_is_rate_limi
     assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
     sim.stop().await;
 }
+
+/// The number of rows of a tenant table (as the superuser: the assertions look under the hood).
+async fn rows(app: &TestApp, tenant: TenantId, table: &str, filter: &str) -> i64 {
+    let schema = tenant.schema_name();
+    app.su_number(&format!("SELECT count(*) AS n FROM {schema}.{table} WHERE {filter}"))
+        .await
+}
+
+#[tokio::test]
+async fn history_keeps_what_odoo_overwrites_and_only_when_it_changed() {
+    use serde_json::json;
+    use truestock::odoo::sim::store::{Val, now};
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    pull_now(&app, tenant, &registry).await;
+    // First sight: every promised date, supplier price, cost per company, reorder rule and product.
+    let first = last_run(&app.app_db, tenant).await;
+    assert_eq!(first.status, "succeeded", "{first:?}");
+    for (table, at_least) in [
+        ("odoo_purchase_order_line_history", 500),
+        ("odoo_product_supplierinfo_history", 2_000),
+        ("odoo_product_product_cost_history", 4_000),
+        ("odoo_stock_warehouse_orderpoint_history", 100),
+        ("odoo_product_template_history", 2_000),
+        ("odoo_product_product_history", 2_000),
+    ] {
+        assert!(rows(&app, tenant, table, "true").await >= at_least, "{table}");
+    }
+    let counted = rows(&app, tenant, "odoo_stock_quant", "inventory_quantity_set").await;
+    assert_eq!(rows(&app, tenant, "odoo_stock_quant_history", "true").await, counted);
+
+    // In Odoo: a promised date moves, a cost changes in each company, a supplier raises a price, a
+    // reorder rule's min changes, a count is entered, a product is renamed; and fields no history keeps
+    // change on another purchase line and another supplier price (their write dates move too).
+    let second_company = sim.simulator.with_store_mut(|store| store.ids("res.company")[1]);
+    let (line, other_line, product, other_product, supplier, other_supplier, rule, quant, template) =
+        sim.simulator.with_store_mut(|store| {
+            let vals = |value: serde_json::Value| value.as_object().unwrap().clone();
+            let line = store.ids("purchase.order.line")[0];
+            let other_line = store.ids("purchase.order.line")[1];
+            let [product, other_product] = [0, 1].map(|i| store.ids("product.product")[i]);
+            let [supplier, other_supplier] = [0, 1].map(|i| store.ids("product.supplierinfo")[i]);
+            let rule = store.ids("stock.warehouse.orderpoint")[0];
+            let quant = store
+                .ids("stock.quant")
+                .into_iter()
+                .find(|q| store.get("stock.quant", *q, "inventory_quantity_set") != Val::Bool(true))
+                .unwrap();
+            let template = store.ids("product.template")[0];
+            let price = store.get("product.supplierinfo", supplier, "price").as_f64();
+            let min = store
+                .get("stock.warehouse.orderpoint", rule, "product_min_qty")
+                .as_f64();
+            let on_hand = store.get("stock.quant", quant, "quantity").as_f64();
+            let write = |store: &mut truestock::odoo::sim::store::Store, model: &str, id: i64, values| {
+                store.write_at(model, &[id], &vals(values), 2, now()).unwrap();
+            };
+            write(
+                store,
+                "purchase.order.line",
+                line,
+                json!({"date_planned": "2030-01-15 10:00:00"}),
+            );
+            write(
+                store,
+                "purchase.order.line",
+                other_line,
+                json!({"name": "Renamed line"}),
+            );
+            write(store, "product.product", product, json!({"standard_price": 123.45}));
+            truestock::odoo::sim::products::write(
+                store,
+                "product.product",
+                &[other_product],
+                &vals(json!({"standard_price": 67.89})),
+                2,
+                Some(second_company),
+            )
+            .unwrap();
+            write(store, "product.supplierinfo", supplier, json!({"price": price + 1.0}));
+            write(
+                store,
+                "product.supplierinfo",
+                other_supplier,
+                json!({"product_code": "VENDOR-1"}),
+            );
+            write(
+                store,
+                "stock.warehouse.orderpoint",
+                rule,
+                json!({"product_min_qty": min + 3.0}),
+            );
+            write(
+                store,
+                "stock.quant",
+                quant,
+                json!({"inventory_quantity": on_hand + 1.0,
+                "inventory_quantity_set": true, "user_id": 2}),
+            );
+            write(store, "product.template", template, json!({"name": "Renamed product"}));
+            (
+                line,
+                other_line,
+                product,
+                other_product,
+                supplier,
+                other_supplier,
+                rule,
+                quant,
+                template,
+            )
+        });
+    let before: Vec<i64> = {
+        let mut counts = Vec::new();
+        for table in HISTORIES {
+            counts.push(rows(&app, tenant, table, "true").await);
+        }
+        counts
+    };
+    pull_now(&app, tenant, &registry).await;
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+
+    let mut added = std::collections::BTreeMap::new();
+    for (table, before) in HISTORIES.iter().zip(before) {
+        added.insert(*table, rows(&app, tenant, table, "true").await - before);
+    }
+    assert_eq!(
+        added,
+        [
+            ("odoo_purchase_order_line_history", 1),
+            ("odoo_product_supplierinfo_history", 1),
+            ("odoo_product_product_cost_history", 2),
+            ("odoo_stock_warehouse_orderpoint_history", 1),
+            ("odoo_stock_quant_history", 1),
+            ("odoo_product_template_history", 1),
+            ("odoo_product_product_history", 0),
+        ]
+        .into_iter()
+        .collect()
+    );
+    let promised = format!("odoo_id = {line} AND date_planned = '2030-01-15 10:00:00+00'");
+    assert_eq!(
+        rows(&app, tenant, "odoo_purchase_order_line_history", &promised).await,
+        1
+    );
+    assert_eq!(
+        rows(
+            &app,
+            tenant,
+            "odoo_purchase_order_line_history",
+            &format!("odoo_id = {line}")
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        rows(
+            &app,
+            tenant,
+            "odoo_purchase_order_line_history",
+            &format!("odoo_id = {other_line}")
+        )
+        .await,
+        1
+    );
+    let cost = |id: i64, company: i64, price: f64| {
+        format!("odoo_id = {id} AND company_id = {company} AND standard_price = {price}")
+    };
+    assert_eq!(
+        rows(
+            &app,
+            tenant,
+            "odoo_product_product_cost_history",
+            &cost(product, 1, 123.45)
+        )
+        .await,
+        1
+    );
+    let other_cost = cost(other_product, second_company, 67.89);
+    assert_eq!(
+        rows(&app, tenant, "odoo_product_product_cost_history", &other_cost).await,
+        1
+    );
+    assert_eq!(
+        rows(
+            &app,
+            tenant,
+            "odoo_product_supplierinfo_history",
+            &format!("odoo_id = {supplier}")
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        rows(
+            &app,
+            tenant,
+            "odoo_product_supplierinfo_history",
+            &format!("odoo_id = {other_supplier}")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        rows(
+            &app,
+            tenant,
+            "odoo_stock_warehouse_orderpoint_history",
+            &format!("odoo_id = {rule}")
+        )
+        .await,
+        2
+    );
+    let count = format!("odoo_id = {quant} AND inventory_quantity_set AND user_id = 2 AND write_uid = 2");
+    assert_eq!(rows(&app, tenant, "odoo_stock_quant_history", &count).await, 1);
+    let renamed = format!("odoo_id = {template} AND name = 'Renamed product'");
+    assert_eq!(rows(&app, tenant, "odoo_product_template_history", &renamed).await, 1);
+
+    // Nothing changed since: nothing written, no history.
+    pull_now(&app, tenant, &registry).await;
+    let again = last_run(&app.app_db, tenant).await;
+    assert_eq!((again.status.as_str(), written(&again)), ("succeeded", 0), "{again:?}");
+    sim.stop().await;
+}
+
+const HISTORIES: [&str; 7] = [
+    "odoo_purchase_order_line_history",
+    "odoo_product_supplierinfo_history",
+    "odoo_product_product_cost_history",
+    "odoo_stock_warehouse_orderpoint_history",
+    "odoo_stock_quant_history",
+    "odoo_product_template_history",
+    "odoo_product_product_history",
+];

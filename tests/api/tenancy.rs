@@ -251,6 +251,35 @@ async fn append_only_tables_refuse_update_and_delete() {
             .unwrap_err();
         assert!(err.to_string().contains("permission denied"), "{statement}: {err}");
     }
+    // The mirror's history tables: the tenant role may add and read entries, never change or remove them.
+    for table in [
+        "odoo_product_product_cost_history",
+        "odoo_product_template_history",
+        "odoo_product_product_history",
+        "odoo_product_supplierinfo_history",
+        "odoo_purchase_order_line_history",
+        "odoo_stock_quant_history",
+        "odoo_stock_warehouse_orderpoint_history",
+    ] {
+        let appended = with_tenant(&app.app_db, a, async |tx| {
+            let entry = format!(
+                "INSERT INTO {table} (odoo_id, recorded_at) SELECT 1, now() WHERE false; SELECT count(*) FROM {table}"
+            );
+            tx.execute_unprepared(&entry).await
+        })
+        .await;
+        assert!(appended.is_ok(), "{table}: {appended:?}");
+        for statement in [
+            format!("UPDATE {table} SET odoo_id = 0"),
+            format!("DELETE FROM {table}"),
+            format!("TRUNCATE {table}"),
+        ] {
+            let err = with_tenant(&app.app_db, a, async |tx| tx.execute_unprepared(&statement).await)
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("permission denied"), "{statement}: {err}");
+        }
+    }
     for statement in [
         "UPDATE control.platform_audit SET action = 'forged'",
         "DELETE FROM control.platform_audit",

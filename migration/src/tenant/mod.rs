@@ -6,6 +6,7 @@ mod m20261126_000001_create_settings_and_audit_log;
 mod m20261126_000002_create_location_groups;
 mod m20261126_000003_create_sync_state_and_first_mirrors;
 mod m20261126_000004_create_remaining_mirrors;
+mod m20261126_000005_create_mirror_history;
 
 /// The per-tenant migrator. Run with `search_path` set to the tenant's schema.
 pub struct TenantMigrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for TenantMigrator {
             Box::new(m20261126_000002_create_location_groups::Migration),
             Box::new(m20261126_000003_create_sync_state_and_first_mirrors::Migration),
             Box::new(m20261126_000004_create_remaining_mirrors::Migration),
+            Box::new(m20261126_000005_create_mirror_history::Migration),
         ]
     }
 }

@@ -1,0 +1,22 @@
+//! `odoo_product_product_history`: variants' internal reference and barcode over time (append-only).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "odoo_product_product_history")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = true)]
+    pub id: i64,
+    pub odoo_id: i64,
+    pub product_tmpl_id: Option<i64>,
+    pub default_code: Option<String>,
+    pub barcode: Option<String>,
+    pub write_uid: Option<i64>,
+    pub write_date: Option<DateTimeUtc>,
+    pub recorded_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
