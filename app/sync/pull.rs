@@ -8,11 +8,16 @@
 //! only the rows up to it are known, so the next page drains that second again from id 0 (re-read rows
 //! are recognised and not rewritten). Each run first steps back a look-back window, for Odoo
 //! transactions that committed rows dated before the cursor. Rows are read with `active_test: false`.
+//!
+//! A page's rows carry their history entries (db::history) into the same transaction. Company-dependent
+//! cost is pulled once per company, each with its own cursor ([`Scope`]). A first sync reads documents
+//! back to a history horizon only ([`HORIZON_MONTHS`]): a domain clause added while the model's cursor
+//! has never completed a pull.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound as _, Months, TimeDelta, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -87,6 +92,39 @@ pub trait Mirror: OdooModel + Sync {
     fn to_row(&self, at: &RowContext) -> <Self::Table as sea_orm::EntityTrait>::Model;
     /// Odoo's id and write date: where the record puts the cursor.
     fn position(&self) -> (i64, Option<DateTime<Utc>>);
+    /// For documents with a history horizon (DESIGN §5): the records a first sync pulls, given the
+    /// horizon's start in Odoo's time format; `None` pulls every record.
+    fn within_horizon(_from: &str) -> Option<Domain> {
+        None
+    }
+}
+
+/// How far back a first sync reads documents (moves, move lines, pickings, scraps, purchase orders and
+/// their lines): older ones are left in Odoo, unless still open, since reading years of them through
+/// Odoo's API takes hours and the stock screens look back less far. Later changes to an older document
+/// (a new write date) are pulled like any other, and a full re-pull applies the horizon again.
+pub const HORIZON_MONTHS: u32 = 24;
+
+/// Neither done nor cancelled: open documents are pulled whatever their age.
+fn open(state: &str) -> Domain {
+    Domain::leaf(state, Op::NotIn, json!(["done", "cancel"]))
+}
+
+/// Dated at or after `from` (Odoo's time format).
+fn since(field: &str, from: &str) -> Domain {
+    Domain::leaf(field, Op::Ge, from)
+}
+
+/// A purchase order within the horizon: ordered since `from`, or confirmed and not fully received.
+fn purchase_within(prefix: &str, from: &str) -> Domain {
+    let field = |name: &str| format!("{prefix}{name}");
+    since(&field("date_order"), from).or(
+        Domain::leaf(&field("state"), Op::In, json!(["purchase", "done"])).and_leaf(
+            &field("receipt_status"),
+            Op::Ne,
+            "full",
+        ),
+    )
 }
 
 fn id(value: &Option<Many2One>) -> Option<i64> {
@@ -95,13 +133,18 @@ fn id(value: &Option<Many2One>) -> Option<i64> {
 
 /// `impl Mirror`: the record's own columns are listed, Odoo's id and the audit columns added.
 macro_rules! mirror {
-    ($record:ty => $table:ident, |$r:ident, $at:ident| { $($column:ident : $value:expr),* $(,)? }) => {
-        mirror!($record => $table, since 16, |$r, $at| { $($column: $value),* });
-    };
-    ($record:ty => $table:ident, since $since:literal, |$r:ident, $at:ident| { $($column:ident : $value:expr),* $(,)? }) => {
+    (
+        $record:ty => $table:ident,
+        $(since $since:literal,)?
+        $(horizon |$from:ident| $horizon:expr,)?
+        |$r:ident, $at:ident| { $($column:ident : $value:expr),* $(,)? }
+    ) => {
         impl Mirror for $record {
             type Table = $table::Entity;
-            const SINCE: u8 = $since;
+            $(const SINCE: u8 = $since;)?
+            $(fn within_horizon($from: &str) -> Option<Domain> {
+                Some($horizon)
+            })?
             #[allow(unused_variables)]
             fn to_row(&self, $at: &RowContext) -> $table::Model {
                 let $r = self;
@@ -281,7 +324,7 @@ mirror!(Quant => odoo_stock_quant, |r, at| {
     user_id: id(&r.user_id),
 });
 
-mirror!(PurchaseOrder => odoo_purchase_order, |r, at| {
+mirror!(PurchaseOrder => odoo_purchase_order, horizon |from| purchase_within("", from), |r, at| {
     name: r.name.clone(),
     partner_id: id(&r.partner_id),
     origin: r.origin.clone(),
@@ -298,7 +341,7 @@ mirror!(PurchaseOrder => odoo_purchase_order, |r, at| {
     amount_total: r.amount_total,
 });
 
-mirror!(PurchaseOrderLine => odoo_purchase_order_line, |r, at| {
+mirror!(PurchaseOrderLine => odoo_purchase_order_line, horizon |from| purchase_within("order_id.", from), |r, at| {
     order_id: id(&r.order_id),
     product_id: id(&r.product_id),
     name: r.name.clone(),
@@ -316,7 +359,10 @@ mirror!(PurchaseOrderLine => odoo_purchase_order_line, |r, at| {
     company_id: id(&r.company_id),
 });
 
-mirror!(Picking => odoo_stock_picking, |r, at| {
+mirror!(
+    Picking => odoo_stock_picking,
+    horizon |from| since("create_date", from).or(since("date_done", from)).or(open("state")),
+    |r, at| {
     name: r.name.clone(),
     origin: r.origin.clone(),
     partner_id: id(&r.partner_id),
@@ -335,7 +381,7 @@ mirror!(Picking => odoo_stock_picking, |r, at| {
     company_id: id(&r.company_id),
 });
 
-mirror!(Move => odoo_stock_move, |r, at| {
+mirror!(Move => odoo_stock_move, horizon |from| since("date", from).or(open("state")), |r, at| {
     name: r.name.clone(),
     reference: r.reference.clone(),
     product_id: id(&r.product_id),
@@ -370,7 +416,7 @@ mirror!(Move => odoo_stock_move, |r, at| {
     returned_move_ids: r.returned_move_ids.clone(),
 });
 
-mirror!(MoveLine => odoo_stock_move_line, |r, at| {
+mirror!(MoveLine => odoo_stock_move_line, horizon |from| since("date", from).or(open("state")), |r, at| {
     move_id: id(&r.move_id),
     picking_id: id(&r.picking_id),
     product_id: id(&r.product_id),
@@ -399,7 +445,10 @@ mirror!(ScrapReasonTag => odoo_stock_scrap_reason_tag, since 18, |r, at| {
     sequence: r.sequence,
 });
 
-mirror!(Scrap => odoo_stock_scrap, |r, at| {
+mirror!(
+    Scrap => odoo_stock_scrap,
+    horizon |from| since("create_date", from).or(since("date_done", from)).or(Domain::leaf("state", Op::Ne, "done")),
+    |r, at| {
     name: r.name.clone(),
     product_id: id(&r.product_id),
     product_uom_id: id(&r.product_uom_id),
@@ -425,6 +474,8 @@ pub struct ModelReport {
     pub written: PageWrite,
     pub pages: u64,
     pub seconds: f64,
+    /// On a first sync of documents, the start of the history horizon.
+    pub horizon: Option<DateTime<Utc>>,
     /// Set when the model could not be pulled (the others carry on).
     pub error: Option<String>,
 }
@@ -434,7 +485,7 @@ impl ModelReport {
         json!({
             "rows_read": self.rows_read, "inserted": self.written.inserted, "updated": self.written.updated,
             "unchanged": self.written.unchanged, "history": self.written.history, "pages": self.pages,
-            "seconds": self.seconds, "error": self.error,
+            "seconds": self.seconds, "horizon": self.horizon, "error": self.error,
         })
     }
 }
@@ -496,12 +547,28 @@ pub async fn pull_model<M: Mirror>(
     let fields = fields_to_read::<M>(client).await?;
     let hash = fields_hash(&fields);
     let held = with_tenant(db, tenant, async |tx| mirror::cursor(tx, &scope.name).await).await?;
-    let (mut bucket, mut last_id) = match held {
+    // A pull that starts from the beginning, and every run until it has once completed, is a first
+    // sync: documents older than the horizon are left out.
+    let (mut bucket, mut last_id, first_sync) = match held {
         Some(cursor) if !full && cursor.fields_hash == hash => {
             let back = TimeDelta::from_std(LOOK_BACK).unwrap_or_default();
-            ((cursor.bucket - back).max(DateTime::UNIX_EPOCH), 0)
+            let bucket = (cursor.bucket - back).max(DateTime::UNIX_EPOCH);
+            (bucket, 0, cursor.last_success_at.is_none())
         }
-        _ => (DateTime::UNIX_EPOCH, 0),
+        _ => (DateTime::UNIX_EPOCH, 0, true),
+    };
+    let horizon = if first_sync {
+        Utc::now().checked_sub_months(Months::new(HORIZON_MONTHS))
+    } else {
+        None
+    };
+    let within = horizon.and_then(|from| M::within_horizon(&odoo_time(from)));
+    if within.is_some() {
+        report.horizon = horizon;
+    }
+    let scoped = |domain: Domain| match &within {
+        Some(within) => domain.and(within.clone()),
+        None => domain,
     };
     let mut options = SearchOptions::default().include_archived().limit(PAGE_SIZE);
     if let Some(company) = scope.company {
@@ -515,9 +582,11 @@ pub async fn pull_model<M: Mirror>(
     loop {
         // Drain the current second by id.
         loop {
-            let domain = Domain::leaf("write_date", Op::Ge, odoo_time(bucket).as_str())
-                .and_leaf("write_date", Op::Lt, odoo_time(bucket + TimeDelta::seconds(1)).as_str())
-                .and_leaf("id", Op::Gt, last_id);
+            let domain = scoped(
+                Domain::leaf("write_date", Op::Ge, odoo_time(bucket).as_str())
+                    .and_leaf("write_date", Op::Lt, odoo_time(bucket + TimeDelta::seconds(1)).as_str())
+                    .and_leaf("id", Op::Gt, last_id),
+            );
             let rows: Vec<M> = read_page(client, &domain, &fields, &options.clone().order("id asc")).await?;
             let full_page = rows.len() == PAGE_SIZE;
             if let Some(last) = rows.last() {
@@ -530,7 +599,11 @@ pub async fn pull_model<M: Mirror>(
             }
         }
         // Then the seconds after it, in write order.
-        let later = Domain::leaf("write_date", Op::Ge, odoo_time(bucket + TimeDelta::seconds(1)).as_str());
+        let later = scoped(Domain::leaf(
+            "write_date",
+            Op::Ge,
+            odoo_time(bucket + TimeDelta::seconds(1)).as_str(),
+        ));
         let rows: Vec<M> = read_page(
             client,
             &later,

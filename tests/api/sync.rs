@@ -896,3 +896,137 @@ const HISTORIES: [&str; 7] = [
     "odoo_product_template_history",
     "odoo_product_product_history",
 ];
+
+/// Whether the tenant's mirror table holds Odoo record `id`.
+async fn mirrored(app: &TestApp, tenant: TenantId, table: &str, id: i64) -> bool {
+    rows(app, tenant, table, &format!("odoo_id = {id}")).await == 1
+}
+
+#[tokio::test]
+async fn the_first_sync_leaves_closed_documents_older_than_the_horizon_in_odoo() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    // Documents from 30 months ago: closed ones, and an order and a receipt still open.
+    let old = sim.simulator.with_store_mut(|store| {
+        let at = truestock::odoo::sim::store::now() - chrono::Duration::days(913);
+        let text = at.format("%Y-%m-%d %H:%M:%S").to_string();
+        let partner = store.ids("res.partner")[0];
+        let product = store.ids("product.product")[0];
+        let [from, to] = [0, 1].map(|i| store.ids("stock.location")[i]);
+        let kind = store.ids("stock.picking.type")[0];
+        let mut create = |model: &str, values: serde_json::Value| {
+            store.create_at(model, values.as_object().unwrap(), 2, at).unwrap()
+        };
+        let order = |state: &str, receipt: &str| {
+            json!({"name": format!("OLD-{receipt}"), "partner_id": partner, "date_order": text, "state": state,
+                   "receipt_status": receipt})
+        };
+        let done_order = create("purchase.order", order("purchase", "full"));
+        let done_line = create(
+            "purchase.order.line",
+            json!({"order_id": done_order, "product_id": product,
+            "product_qty": 6.0, "product_uom_qty": 6.0, "qty_received": 6.0, "date_planned": text}),
+        );
+        let open_order = create("purchase.order", order("purchase", "partial"));
+        let open_line = create(
+            "purchase.order.line",
+            json!({"order_id": open_order, "product_id": product,
+            "product_qty": 6.0, "product_uom_qty": 6.0, "qty_received": 2.0, "date_planned": text}),
+        );
+        let done_picking = create(
+            "stock.picking",
+            json!({"name": "OLD/IN/1", "picking_type_id": kind,
+            "state": "done", "date_done": text, "scheduled_date": text}),
+        );
+        let open_picking = create(
+            "stock.picking",
+            json!({"name": "OLD/IN/2", "picking_type_id": kind,
+            "state": "assigned", "scheduled_date": text}),
+        );
+        let done_move = create(
+            "stock.move",
+            json!({"product_id": product, "location_id": from,
+            "location_dest_id": to, "product_uom_qty": 1.0, "product_qty": 1.0, "quantity": 1.0, "picked": true,
+            "state": "done", "date": text, "picking_id": done_picking}),
+        );
+        let done_move_line = create(
+            "stock.move.line",
+            json!({"move_id": done_move, "product_id": product,
+            "location_id": from, "location_dest_id": to, "quantity": 1.0, "picked": true, "state": "done",
+            "date": text}),
+        );
+        let done_scrap = create(
+            "stock.scrap",
+            json!({"product_id": product, "scrap_qty": 1.0, "state": "done",
+            "date_done": text}),
+        );
+        [
+            done_order,
+            done_line,
+            open_order,
+            open_line,
+            done_picking,
+            open_picking,
+            done_move,
+            done_move_line,
+            done_scrap,
+        ]
+    });
+    let [
+        done_order,
+        done_line,
+        open_order,
+        open_line,
+        done_picking,
+        open_picking,
+        done_move,
+        done_move_line,
+        done_scrap,
+    ] = old;
+    pull_now(&app, tenant, &registry).await;
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert!(run.models["stock.move"]["horizon"].is_string(), "{run:?}");
+    for (table, id) in [
+        ("odoo_purchase_order", done_order),
+        ("odoo_purchase_order_line", done_line),
+        ("odoo_stock_picking", done_picking),
+        ("odoo_stock_move", done_move),
+        ("odoo_stock_move_line", done_move_line),
+        ("odoo_stock_scrap", done_scrap),
+    ] {
+        assert!(
+            !mirrored(&app, tenant, table, id).await,
+            "{table} {id} is older than the horizon"
+        );
+    }
+    for (table, id) in [
+        ("odoo_purchase_order", open_order),
+        ("odoo_purchase_order_line", open_line),
+        ("odoo_stock_picking", open_picking),
+    ] {
+        assert!(mirrored(&app, tenant, table, id).await, "{table} {id} is open");
+    }
+    // Once the first sync is done, an old document that changes is pulled like any other.
+    sim.simulator.with_store_mut(|store| {
+        let values = json!({"origin": "reopened"});
+        store
+            .write_at(
+                "purchase.order",
+                &[done_order],
+                values.as_object().unwrap(),
+                2,
+                truestock::odoo::sim::store::now(),
+            )
+            .unwrap();
+    });
+    pull_now(&app, tenant, &registry).await;
+    let run = last_run(&app.app_db, tenant).await;
+    assert!(run.models["stock.move"]["horizon"].is_null(), "{run:?}");
+    assert!(mirrored(&app, tenant, "odoo_purchase_order", done_order).await);
+    sim.stop().await;
+}
