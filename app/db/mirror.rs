@@ -419,3 +419,62 @@ pub async fn active_company_ids(tx: &TenantTxn) -> Result<Vec<i64>, DbErr> {
         .all(tx)
         .await
 }
+
+/// Documents Odoo may still change without moving their write date (DESIGN §5 "Open documents"):
+/// stored computed fields such as received quantities, receipt status and states are recomputed by the
+/// ORM without touching the document. The pull re-reads them on every run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenDocuments {
+    /// Confirmed (`purchase`, or ≤18 `done`) and not fully received.
+    pub purchase_orders: Vec<i64>,
+    /// The lines of those orders.
+    pub purchase_order_lines: Vec<i64>,
+    /// Neither done nor cancelled.
+    pub pickings: Vec<i64>,
+}
+
+/// The open documents the mirror holds (rows Odoo deleted left out).
+pub async fn open_documents(tx: &TenantTxn) -> Result<OpenDocuments, DbErr> {
+    use sea_orm::{Condition, QueryOrder, QuerySelect};
+    let purchase_orders: Vec<i64> = odoo_purchase_order::Entity::find()
+        .select_only()
+        .column(odoo_purchase_order::Column::OdooId)
+        .filter(odoo_purchase_order::Column::State.is_in(["purchase", "done"]))
+        .filter(
+            Condition::any()
+                .add(odoo_purchase_order::Column::ReceiptStatus.is_null())
+                .add(odoo_purchase_order::Column::ReceiptStatus.ne("full")),
+        )
+        .filter(odoo_purchase_order::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_purchase_order::Column::OdooId)
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let purchase_order_lines: Vec<i64> = if purchase_orders.is_empty() {
+        Vec::new()
+    } else {
+        odoo_purchase_order_line::Entity::find()
+            .select_only()
+            .column(odoo_purchase_order_line::Column::OdooId)
+            .filter(odoo_purchase_order_line::Column::OrderId.is_in(purchase_orders.clone()))
+            .filter(odoo_purchase_order_line::Column::OdooDeletedAt.is_null())
+            .order_by_asc(odoo_purchase_order_line::Column::OdooId)
+            .into_tuple()
+            .all(tx)
+            .await?
+    };
+    let pickings: Vec<i64> = odoo_stock_picking::Entity::find()
+        .select_only()
+        .column(odoo_stock_picking::Column::OdooId)
+        .filter(odoo_stock_picking::Column::State.is_not_in(["done", "cancel"]))
+        .filter(odoo_stock_picking::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_stock_picking::Column::OdooId)
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(OpenDocuments {
+        purchase_orders,
+        purchase_order_lines,
+        pickings,
+    })
+}

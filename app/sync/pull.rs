@@ -12,7 +12,8 @@
 //! A page's rows carry their history entries (db::history) into the same transaction. Company-dependent
 //! cost is pulled once per company, each with its own cursor ([`Scope`]). A first sync reads documents
 //! back to a history horizon only ([`HORIZON_MONTHS`]): a domain clause added while the model's cursor
-//! has never completed a pull.
+//! has never completed a pull. Open purchase orders, their lines and open pickings are re-read by id on
+//! every run ([`reread`]), since Odoo recomputes their stored fields without moving write dates.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -474,6 +475,8 @@ pub struct ModelReport {
     pub written: PageWrite,
     pub pages: u64,
     pub seconds: f64,
+    /// Open documents re-read by id (their write date may not have moved).
+    pub reread: u64,
     /// On a first sync of documents, the start of the history horizon.
     pub horizon: Option<DateTime<Utc>>,
     /// Set when the model could not be pulled (the others carry on).
@@ -484,7 +487,8 @@ impl ModelReport {
     pub fn to_json(&self) -> Value {
         json!({
             "rows_read": self.rows_read, "inserted": self.written.inserted, "updated": self.written.updated,
-            "unchanged": self.written.unchanged, "history": self.written.history, "pages": self.pages,
+            "unchanged": self.written.unchanged, "history": self.written.history, "reread": self.reread,
+            "pages": self.pages,
             "seconds": self.seconds, "horizon": self.horizon, "error": self.error,
         })
     }
@@ -594,6 +598,8 @@ pub async fn pull_model<M: Mirror>(
             }
             let cursor = Some((hash.as_str(), bucket, last_id));
             write(db, tenant, lease, &stamp, &rows, cursor, &mut report).await?;
+            report.rows_read += rows.len() as u64;
+            report.pages += 1;
             if !full_page {
                 break;
             }
@@ -616,6 +622,8 @@ pub async fn pull_model<M: Mirror>(
         last_id = 0;
         let cursor = Some((hash.as_str(), bucket, last_id));
         write(db, tenant, lease, &stamp, &rows, cursor, &mut report).await?;
+        report.rows_read += rows.len() as u64;
+        report.pages += 1;
     }
     let now = Utc::now();
     with_tenant(db, tenant, async |tx| {
@@ -624,6 +632,38 @@ pub async fn pull_model<M: Mirror>(
     .await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Re-reads records of `M` by id, in pages, and writes what changed (with its history); the cursor
+/// stays where it is. For open documents, whose stored computed fields Odoo may recompute without a
+/// new write date; ids Odoo no longer has are left to reconciliation.
+pub async fn reread<M: Mirror>(
+    client: &Client,
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    lease: &Lease,
+    ids: &[i64],
+    report: &mut ModelReport,
+) -> Result<(), PullError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let fields = fields_to_read::<M>(client).await?;
+    let options = SearchOptions::default().include_archived().order("id asc");
+    let stamp = Stamp {
+        version: client.version().major,
+        company_id: None,
+        cursor: M::MODEL,
+    };
+    for page in ids.chunks(PAGE_SIZE) {
+        let domain = Domain::leaf("id", Op::In, json!(page));
+        let rows: Vec<M> = read_page(client, &domain, &fields, &options).await?;
+        write(db, tenant, lease, &stamp, &rows, None, report).await?;
+        report.reread += rows.len() as u64;
+    }
+    report.seconds += started.elapsed().as_secs_f64();
+    Ok(())
 }
 
 /// Calls Odoo, retrying a transient failure (timeout, reset, 5xx, 409, expired session) at once, a few
@@ -691,8 +731,6 @@ async fn write<M: Mirror>(
         Ok::<_, PullError>(written)
     })
     .await?;
-    report.rows_read += rows.len() as u64;
-    report.pages += 1;
     report.written.inserted += written.inserted;
     report.written.updated += written.updated;
     report.written.unchanged += written.unchanged;
@@ -803,9 +841,44 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     step!(SupplierInfo);
     step!(Orderpoint);
     step!(Quant);
+    // Open documents as the mirror holds them before this run's pull; re-read after it, whether or not
+    // their write date moved (the lines of an order received in full meanwhile included).
+    let open = match stop {
+        None => match with_tenant(db, tenant, async |tx| mirror::open_documents(tx).await).await {
+            Ok(open) => open,
+            Err(error) => {
+                stop = Some(error.into());
+                mirror::OpenDocuments::default()
+            }
+        },
+        Some(_) => mirror::OpenDocuments::default(),
+    };
     step!(PurchaseOrder);
     step!(PurchaseOrderLine);
     step!(Picking);
+    macro_rules! reread {
+        ($record:ty, $ids:expr) => {
+            let model = <$record as OdooModel>::MODEL;
+            // Not when the model's own step stopped or was refused.
+            if let (None, Some(report)) = (
+                &stop,
+                reports.iter_mut().find(|r| r.model == model && r.error.is_none()),
+            ) {
+                match reread::<$record>(&client, db, tenant, lease, &$ids, report).await {
+                    Ok(()) => {}
+                    Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => {
+                        report.error = Some(format!("Odoo does not let TrueStock's user read {model}"))
+                    }
+                    Err(PullError::Odoo(error)) => stop = Some(stop_or_retry(&ctx, tenant, &error).await),
+                    Err(PullError::Job(error)) => stop = Some(error),
+                    Err(PullError::Db(error)) => stop = Some(error.into()),
+                }
+            }
+        };
+    }
+    reread!(PurchaseOrder, open.purchase_orders);
+    reread!(PurchaseOrderLine, open.purchase_order_lines);
+    reread!(Picking, open.pickings);
     step!(ScrapReasonTag);
     step!(Scrap);
     step!(Move);

@@ -903,7 +903,7 @@ async fn mirrored(app: &TestApp, tenant: TenantId, table: &str, id: i64) -> bool
 }
 
 #[tokio::test]
-async fn the_first_sync_leaves_closed_documents_older_than_the_horizon_in_odoo() {
+async fn the_first_sync_stops_at_the_horizon_and_open_documents_are_reread_on_every_run() {
     use serde_json::json;
     let app = TestApp::spawn().await;
     let registry = registry(&app);
@@ -1011,6 +1011,35 @@ async fn the_first_sync_leaves_closed_documents_older_than_the_horizon_in_odoo()
     ] {
         assert!(mirrored(&app, tenant, table, id).await, "{table} {id} is open");
     }
+    // Odoo recomputes stored fields of open documents without moving their write date: the order is
+    // received in full, its line too, the receipt is done. A closed picking changed the same way is not
+    // re-read (reconciliation's business).
+    let closed_picking = sim.simulator.with_store_mut(|store| {
+        use truestock::odoo::sim::store::Val;
+        store.set_raw("purchase.order", open_order, "receipt_status", Val::Str("full".into()));
+        store.set_raw("purchase.order.line", open_line, "qty_received", Val::Float(6.0));
+        store.set_raw("stock.picking", open_picking, "state", Val::Str("done".into()));
+        let closed = store
+            .ids("stock.picking")
+            .into_iter()
+            .find(|p| store.get("stock.picking", *p, "state") == Val::Str("done".into()) && *p != open_picking)
+            .unwrap();
+        store.set_raw("stock.picking", closed, "origin", Val::Str("changed unseen".into()));
+        closed
+    });
+    pull_now(&app, tenant, &registry).await;
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert!(run.models["purchase.order"]["reread"].as_u64().unwrap() >= 1, "{run:?}");
+    let received = format!("odoo_id = {open_order} AND receipt_status = 'full'");
+    assert_eq!(rows(&app, tenant, "odoo_purchase_order", &received).await, 1);
+    let line = format!("odoo_id = {open_line} AND qty_received = 6 AND qty_received_product_uom = 6");
+    assert_eq!(rows(&app, tenant, "odoo_purchase_order_line", &line).await, 1);
+    let done = format!("odoo_id = {open_picking} AND state = 'done'");
+    assert_eq!(rows(&app, tenant, "odoo_stock_picking", &done).await, 1);
+    let unseen = format!("odoo_id = {closed_picking} AND origin = 'changed unseen'");
+    assert_eq!(rows(&app, tenant, "odoo_stock_picking", &unseen).await, 0);
+
     // Once the first sync is done, an old document that changes is pulled like any other.
     sim.simulator.with_store_mut(|store| {
         let values = json!({"origin": "reopened"});

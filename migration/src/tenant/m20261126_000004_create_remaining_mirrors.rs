@@ -141,7 +141,7 @@ impl MigrationTrait for Migration {
             CREATE INDEX odoo_purchase_order_partner_date ON odoo_purchase_order (partner_id, date_order);
             -- The pull re-reads confirmed orders not fully received on every run.
             CREATE INDEX odoo_purchase_order_open ON odoo_purchase_order (odoo_id)
-                WHERE state IN ('purchase', 'done') AND receipt_status IS DISTINCT FROM 'full';
+                WHERE state IN ('purchase', 'done') AND (receipt_status IS NULL OR receipt_status <> 'full');
             CREATE TABLE odoo_purchase_order_line (
                 odoo_id bigint PRIMARY KEY, order_id bigint, product_id bigint, name text,
                 product_qty double precision NOT NULL, product_uom_qty double precision NOT NULL,
