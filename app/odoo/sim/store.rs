@@ -1384,10 +1384,34 @@ fn apply_commands(commands: &[Value]) -> Option<Vec<i64>> {
 }
 
 pub fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
+    // Domains compare every row with the same text, so the common form is read by hand: chrono's
+    // format parser made up a third of the sync tests' time.
+    if let Some(at) = parse_plain_datetime(text) {
+        return Some(at);
+    }
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S"))
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).expect("midnight")))
         .ok()
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, Odoo's wire format; `None` for anything else (left to the general parser).
+fn parse_plain_datetime(text: &str) -> Option<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')];
+    if bytes.len() != 19 || separators.iter().any(|(i, c)| bytes[*i] != *c) {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        bytes[from..to]
+            .iter()
+            .try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?.and_hms_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+    )
 }
 
 /// How deep a many2one order follows comodels' `_order`s.
@@ -1553,6 +1577,27 @@ fn date_part(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datetimes_read_by_hand_equal_chronos_reading() {
+        for text in ["2026-11-26 10:04:59", "2000-02-29 00:00:00", "1970-01-01 23:59:59"] {
+            let by_chrono = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok();
+            assert_eq!(parse_plain_datetime(text), by_chrono, "{text}");
+        }
+        for text in [
+            "2026-02-30 10:00:00",
+            "2026-11-26T10:00:00",
+            "2026-11-26 1a:00:00",
+            "2026-11-26 24:00:00",
+        ] {
+            assert_eq!(parse_plain_datetime(text), None, "{text}");
+        }
+        assert!(
+            parse_datetime("2026-11-26 10:00:00.250").is_some(),
+            "other forms still read"
+        );
+        assert!(parse_datetime("2026-11-26").is_some());
+    }
 
     #[test]
     fn like_matches_sql_patterns_without_backtracking() {
