@@ -178,17 +178,10 @@ async fn start_odoo(settings: &Settings) -> Result<(RunningSimulator, TenantId),
 async fn show_first_sync(settings: &Settings, sim: &RunningSimulator, tenant: TenantId) -> Result<(), DemoError> {
     let db = operator::app_pool(settings, 2).await?;
     let total: i64 = sim.simulator.with_store_mut(|store| {
-        [
-            "res.company",
-            "stock.warehouse",
-            "stock.location",
-            "product.template",
-            "product.product",
-            "stock.quant",
-        ]
-        .iter()
-        .map(|model| store.len(model) as i64)
-        .sum()
+        crate::sync::pull::PULLED_MODELS
+            .iter()
+            .map(|model| store.len(model) as i64)
+            .sum()
     });
     let started = std::time::Instant::now();
     let before = with_tenant(&db, tenant, async |tx| mirror::recent_runs(tx, 1).await)

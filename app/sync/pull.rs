@@ -738,6 +738,31 @@ async fn write<M: Mirror>(
     Ok(())
 }
 
+/// The Odoo models a pull reads, in its order (for progress estimates; costs per company come with
+/// the variants).
+pub const PULLED_MODELS: [&str; 20] = [
+    Currency::MODEL,
+    Company::MODEL,
+    Partner::MODEL,
+    User::MODEL,
+    Uom::MODEL,
+    ProductCategory::MODEL,
+    Warehouse::MODEL,
+    Location::MODEL,
+    PickingType::MODEL,
+    ProductTemplate::MODEL,
+    ProductProduct::MODEL,
+    SupplierInfo::MODEL,
+    Orderpoint::MODEL,
+    Quant::MODEL,
+    PurchaseOrder::MODEL,
+    PurchaseOrderLine::MODEL,
+    Picking::MODEL,
+    Scrap::MODEL,
+    Move::MODEL,
+    MoveLine::MODEL,
+];
+
 /// The job kind of a tenant's pull.
 pub const KIND: &str = "sync.pull";
 /// How often each connected tenant is pulled.
