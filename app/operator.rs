@@ -303,17 +303,13 @@ pub async fn sync_tenant(
     full: bool,
     wait: bool,
 ) -> Result<SyncOutcome, OperatorError> {
-    use crate::jobs::{NewJob, Queue};
     let db = app_pool(settings, 4).await?;
     let parsed = TenantSlug::parse(slug)?;
     let tenant = control::find_tenant_by_slug(&db, &parsed)
         .await?
         .ok_or_else(|| OperatorError::UnknownTenant(slug.to_string()))?
         .tenant_id();
-    let job = NewJob::new(Queue::Pull, crate::sync::pull::KIND)
-        .for_tenant(tenant)
-        .unique("pull")
-        .payload(serde_json::json!({"full": full}));
+    let job = crate::sync::pull::job(tenant).payload(serde_json::json!({"full": full}));
     let Some(id) = crate::jobs::enqueue(&db, &job).await? else {
         return Ok(SyncOutcome::AlreadyQueued);
     };

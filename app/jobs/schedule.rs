@@ -32,12 +32,7 @@ pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<Ne
                     .unique(scope)
                     .scheduled(&format!("{scope}:{}", window_key(now, every)))
             };
-            jobs.push(
-                NewJob::new(Queue::Pull, crate::sync::pull::KIND)
-                    .for_tenant(tenant)
-                    .unique("pull")
-                    .scheduled(&window_key(now, crate::sync::pull::EVERY)),
-            );
+            jobs.push(crate::sync::pull::job(tenant).scheduled(&window_key(now, crate::sync::pull::EVERY)));
             jobs.push(reconcile("quants", HOURLY));
             jobs.push(reconcile("all", NIGHTLY));
         }

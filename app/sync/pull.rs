@@ -765,6 +765,14 @@ pub const PULLED_MODELS: [&str; 20] = [
 
 /// The job kind of a tenant's pull.
 pub const KIND: &str = "sync.pull";
+/// A tenant's pull: at most one queued or running at a time, however it was asked for (schedule,
+/// "sync now", webhook, CLI).
+pub fn job(tenant: TenantId) -> crate::jobs::NewJob {
+    crate::jobs::NewJob::new(crate::jobs::Queue::Pull, KIND)
+        .for_tenant(tenant)
+        .unique("pull")
+}
+
 /// How often each connected tenant is pulled.
 pub const EVERY: Duration = Duration::from_secs(5 * 60);
 

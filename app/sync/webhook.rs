@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::control;
 use crate::domain::tenant::TenantId;
-use crate::jobs::{self, NewJob, Queue};
+use crate::jobs;
 
 /// How long a webhook call waits for others before its pull starts.
 pub const DEBOUNCE: Duration = Duration::from_secs(10);
@@ -53,9 +53,6 @@ pub async fn tenant_of(db: &DatabaseConnection, token: &str) -> Result<Option<Te
 /// change along).
 pub async fn queue_pull(db: &DatabaseConnection, tenant: TenantId) -> Result<(), DbErr> {
     let at = Utc::now() + chrono::Duration::from_std(DEBOUNCE).unwrap_or_default();
-    let job = NewJob::new(Queue::Pull, crate::sync::pull::KIND)
-        .for_tenant(tenant)
-        .unique("pull")
-        .run_at(at);
+    let job = crate::sync::pull::job(tenant).run_at(at);
     jobs::enqueue(db, &job).await.map(|_| ())
 }

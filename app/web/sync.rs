@@ -14,7 +14,7 @@ use crate::db::control;
 use crate::db::entities::{sync_cursor, sync_run};
 use crate::db::mirror;
 use crate::db::tenancy::with_tenant;
-use crate::jobs::{self, ChangeError, NewJob, Queue};
+use crate::jobs::{self, ChangeError};
 use crate::sync::pull;
 
 use super::AppState;
@@ -241,9 +241,7 @@ fn back_to_sync(slug: &str, notice: &str) -> HttpResponse {
 
 #[post("/t/{slug}/sync/now")]
 async fn sync_now(state: web::Data<AppState>, member: Authorized<SyncRole>) -> Result<HttpResponse, AppError> {
-    let job = NewJob::new(Queue::Pull, pull::KIND)
-        .for_tenant(member.tenant)
-        .unique("pull");
+    let job = pull::job(member.tenant);
     let notice = match jobs::enqueue(&state.db, &job).await? {
         Some(_) => "queued",
         None => "already",
