@@ -178,6 +178,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=100))]
         rounds: u16,
     },
+    /// The first full sync, an incremental pull and a quant reconciliation against a simulated Odoo in
+    /// its own process, with the time COPY takes for the same rows
+    Sync {
+        /// Dataset: retail-S, retail-M or retail-L
+        #[arg(long, default_value = "retail-L", value_parser = ["retail-S", "retail-M", "retail-L"])]
+        dataset: String,
+        /// Odoo version the simulator behaves as
+        #[arg(long, default_value_t = 17, value_parser = clap::value_parser!(u8).range(16..=19))]
+        odoo_version: u8,
+    },
     /// Sign-in latency and requests per second for an authenticated page (needs `wrk`)
     Web {
         /// Sequential sign-ins to time
@@ -553,6 +563,14 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             let dataset =
                 truestock::odoo::sim::Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
             let result = truestock::bench::odoo(dataset, usize::from(clients), usize::from(rounds))
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{result}");
+        }
+        Command::Bench(BenchCommand::Sync { dataset, odoo_version }) => {
+            let dataset =
+                truestock::odoo::sim::Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
+            let result = truestock::bench::sync(dataset, odoo_version)
                 .await
                 .map_err(|e| err(&e))?;
             println!("{result}");

@@ -63,6 +63,21 @@ pub trait History: EntityTrait {
     ) -> Option<Self::ActiveModel>;
 }
 
+/// `rows` of `columns` columns in as few INSERTs as PostgreSQL takes: its protocol allows at most
+/// 65,535 bind parameters per statement.
+fn statements<T>(mut rows: Vec<T>, columns: usize) -> Vec<Vec<T>> {
+    let per_statement = (u16::MAX as usize / columns.max(1)).max(1);
+    let mut chunks = Vec::new();
+    while rows.len() > per_statement {
+        let rest = rows.split_off(per_statement);
+        chunks.push(std::mem::replace(&mut rows, rest));
+    }
+    if !rows.is_empty() {
+        chunks.push(rows);
+    }
+    chunks
+}
+
 /// Appends history `H`'s entries for `changes`; returns how many.
 pub async fn append<H: History>(tx: &TenantTxn, changes: &[Change<H::Of>]) -> Result<u64, DbErr> {
     let entries: Vec<H::ActiveModel> = changes
@@ -70,8 +85,8 @@ pub async fn append<H: History>(tx: &TenantTxn, changes: &[Change<H::Of>]) -> Re
         .filter_map(|change| H::entry(change.old.as_ref(), &change.new))
         .collect();
     let count = entries.len() as u64;
-    if count > 0 {
-        H::insert_many(entries).exec_without_returning(tx).await?;
+    for chunk in statements(entries, H::Column::iter().count()) {
+        H::insert_many(chunk).exec_without_returning(tx).await?;
     }
     Ok(count)
 }
@@ -233,11 +248,17 @@ pub async fn write_page<E: MirrorTable>(tx: &TenantTxn, rows: Vec<E::Model>) -> 
     let others: Vec<E::Column> = E::Column::iter()
         .filter(|c| !keys.iter().any(|k| k.as_str() == c.as_str()))
         .collect();
-    let active: Vec<E::ActiveModel> = changes.into_iter().map(|c| E::insertable(c.new)).collect();
-    E::insert_many(active)
-        .on_conflict(OnConflict::columns(keys).update_columns(others).to_owned())
-        .exec_without_returning(tx)
-        .await?;
+    let rows: Vec<E::ActiveModel> = changes.into_iter().map(|c| E::insertable(c.new)).collect();
+    for chunk in statements(rows, E::Column::iter().count()) {
+        E::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns(keys.clone())
+                    .update_columns(others.clone())
+                    .to_owned(),
+            )
+            .exec_without_returning(tx)
+            .await?;
+    }
     Ok(outcome)
 }
 

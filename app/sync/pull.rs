@@ -42,8 +42,10 @@ use crate::odoo::records::{
 use crate::odoo::value::Many2One;
 use crate::odoo::{Client, Domain, OdooError, Op, SearchOptions};
 
-/// Rows per `search_read` page.
-pub const PAGE_SIZE: usize = 500;
+/// Rows per `search_read` page: large enough that each page's fixed costs (an Odoo call, a tenant
+/// transaction with its lease check and cursor) stay small beside its rows, small enough that a page
+/// of the widest model is a few hundred kilobytes for Odoo to send.
+pub const PAGE_SIZE: usize = 2_000;
 /// How far each run steps back before its cursor, for rows committed late by long Odoo transactions.
 pub const LOOK_BACK: Duration = Duration::from_secs(15 * 60);
 
@@ -475,6 +477,9 @@ pub struct ModelReport {
     pub written: PageWrite,
     pub pages: u64,
     pub seconds: f64,
+    /// Of `seconds`: waiting for Odoo's pages, and writing them (the two overlap).
+    pub read_seconds: f64,
+    pub write_seconds: f64,
     /// Open documents re-read by id (their write date may not have moved).
     pub reread: u64,
     /// On a first sync of documents, the start of the history horizon.
@@ -488,8 +493,8 @@ impl ModelReport {
         json!({
             "rows_read": self.rows_read, "inserted": self.written.inserted, "updated": self.written.updated,
             "unchanged": self.written.unchanged, "history": self.written.history, "reread": self.reread,
-            "pages": self.pages,
-            "seconds": self.seconds, "horizon": self.horizon, "error": self.error,
+            "pages": self.pages, "seconds": self.seconds, "read_seconds": self.read_seconds,
+            "write_seconds": self.write_seconds, "horizon": self.horizon, "error": self.error,
         })
     }
 }
@@ -583,48 +588,96 @@ pub async fn pull_model<M: Mirror>(
         company_id: scope.company,
         cursor: &scope.name,
     };
-    loop {
-        // Drain the current second by id.
+    // Reading and writing overlap: while a page commits, the next one is read (its domain depends only
+    // on the rows read before it). At most one page waits in between, which bounds memory; a failed
+    // write closes the channel and stops the reader, and pages read before a failed read still commit.
+    let (pages, mut received) = tokio::sync::mpsc::channel::<ReadPage<M>>(1);
+    let read = async {
+        // Owned here, so that the sender is dropped (and the writer ends) when reading ends.
+        let pages = pages;
+        let mut read = ReadTally::default();
+        let send = async |rows: Vec<M>, bucket, last_id, read: &mut ReadTally| {
+            read.rows += rows.len() as u64;
+            read.pages += 1;
+            let page = ReadPage {
+                rows,
+                cursor: (bucket, last_id),
+            };
+            pages.send(page).await.is_ok()
+        };
         loop {
-            let domain = scoped(
-                Domain::leaf("write_date", Op::Ge, odoo_time(bucket).as_str())
-                    .and_leaf("write_date", Op::Lt, odoo_time(bucket + TimeDelta::seconds(1)).as_str())
-                    .and_leaf("id", Op::Gt, last_id),
-            );
-            let rows: Vec<M> = read_page(client, &domain, &fields, &options.clone().order("id asc")).await?;
-            let full_page = rows.len() == PAGE_SIZE;
-            if let Some(last) = rows.last() {
-                last_id = last.position().0;
+            // Drain the current second by id.
+            loop {
+                let domain = scoped(
+                    Domain::leaf("write_date", Op::Ge, odoo_time(bucket).as_str())
+                        .and_leaf("write_date", Op::Lt, odoo_time(bucket + TimeDelta::seconds(1)).as_str())
+                        .and_leaf("id", Op::Gt, last_id),
+                );
+                let started = Instant::now();
+                let rows: Vec<M> = read_page(client, &domain, &fields, &options.clone().order("id asc")).await?;
+                read.seconds += started.elapsed().as_secs_f64();
+                let full_page = rows.len() == PAGE_SIZE;
+                if let Some(last) = rows.last() {
+                    last_id = last.position().0;
+                }
+                if !send(rows, bucket, last_id, &mut read).await {
+                    return Ok(read);
+                }
+                if !full_page {
+                    break;
+                }
             }
-            let cursor = Some((hash.as_str(), bucket, last_id));
-            write(db, tenant, lease, &stamp, &rows, cursor, &mut report).await?;
-            report.rows_read += rows.len() as u64;
-            report.pages += 1;
-            if !full_page {
-                break;
+            // Then the seconds after it, in write order.
+            let later = scoped(Domain::leaf(
+                "write_date",
+                Op::Ge,
+                odoo_time(bucket + TimeDelta::seconds(1)).as_str(),
+            ));
+            let started = Instant::now();
+            let rows: Vec<M> = read_page(
+                client,
+                &later,
+                &fields,
+                &options.clone().order("write_date asc, id asc"),
+            )
+            .await?;
+            read.seconds += started.elapsed().as_secs_f64();
+            let Some(last) = rows.last() else { break };
+            bucket = second_of(last.position().1);
+            last_id = 0;
+            if !send(rows, bucket, last_id, &mut read).await {
+                return Ok(read);
             }
         }
-        // Then the seconds after it, in write order.
-        let later = scoped(Domain::leaf(
-            "write_date",
-            Op::Ge,
-            odoo_time(bucket + TimeDelta::seconds(1)).as_str(),
-        ));
-        let rows: Vec<M> = read_page(
-            client,
-            &later,
-            &fields,
-            &options.clone().order("write_date asc, id asc"),
-        )
-        .await?;
-        let Some(last) = rows.last() else { break };
-        bucket = second_of(last.position().1);
-        last_id = 0;
-        let cursor = Some((hash.as_str(), bucket, last_id));
-        write(db, tenant, lease, &stamp, &rows, cursor, &mut report).await?;
-        report.rows_read += rows.len() as u64;
-        report.pages += 1;
-    }
+        Ok::<_, PullError>(read)
+    };
+    let write_all = async {
+        let mut written = ModelReport::default();
+        while let Some(page) = received.recv().await {
+            let (bucket, last_id) = page.cursor;
+            let started = Instant::now();
+            write(
+                db,
+                tenant,
+                lease,
+                &stamp,
+                &page.rows,
+                Some((&hash, bucket, last_id)),
+                &mut written,
+            )
+            .await?;
+            written.write_seconds += started.elapsed().as_secs_f64();
+        }
+        Ok::<_, PullError>(written)
+    };
+    let (read, written) = tokio::join!(read, write_all);
+    let written = written?;
+    let read = read?;
+    report.rows_read = read.rows;
+    report.pages = read.pages;
+    report.read_seconds = read.seconds;
+    report.written = written.written;
+    report.write_seconds = written.write_seconds;
     let now = Utc::now();
     with_tenant(db, tenant, async |tx| {
         mirror::cursor_succeeded(tx, &scope.name, now).await
@@ -695,6 +748,20 @@ async fn read_page<M: Mirror>(
     options: &SearchOptions,
 ) -> Result<Vec<M>, OdooError> {
     retrying(M::MODEL, || client.search_read(M::MODEL, domain, fields, options)).await
+}
+
+/// A page read from Odoo, with the cursor it moves to once written.
+struct ReadPage<M> {
+    rows: Vec<M>,
+    cursor: (DateTime<Utc>, i64),
+}
+
+/// What the reading side of a model's pull did.
+#[derive(Default)]
+struct ReadTally {
+    rows: u64,
+    pages: u64,
+    seconds: f64,
 }
 
 /// What stamps a pass's rows: the Odoo version, the company read for, the cursor's key.

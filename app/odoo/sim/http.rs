@@ -507,7 +507,8 @@ async fn doc_bearer(sim: Sim, req: HttpRequest, path: web::Path<String>) -> Http
 /// a JSON object of any of: `queue` (faults for the next requests: `"status:502"`, `"drop"`,
 /// `"truncate"`, `"oversize:<bytes>"`, `"session_expired"`, `"conflict"`), `deny_model` / `allow_model`
 /// (lists), `latency_ms`, `page_latency_ms`, `error_rate`, `drop_rate`, `revoke_key`, `add_key`
-/// (`{"key", "expires_in_days"}`), `live_ticks` (run that many live-mode ticks now). Answers 204.
+/// (`{"key", "expires_in_days"}`), `live_ticks` (run that many live-mode ticks now), `touch_quants` (a share
+/// of quants, 0 to 1, changed by an ORM write: answers 200 with `{"touched": n}`). Answers 204 otherwise.
 async fn control(sim: Sim, req: HttpRequest, body: Bytes) -> HttpResponse {
     use super::faults::Fault;
     if !bearer_key(&req).is_some_and(|key| sim.key_is_valid(&key)) {
@@ -589,6 +590,10 @@ async fn control(sim: Sim, req: HttpRequest, body: Bytes) -> HttpResponse {
                 super::live::tick(store, &mut state, &mut rng);
             }
         });
+    }
+    if let Some(share) = orders.get("touch_quants").and_then(Value::as_f64) {
+        let touched = sim.with_store_mut(|store| super::live::touch_quants(store, share));
+        return HttpResponse::Ok().json(serde_json::json!({ "touched": touched }));
     }
     HttpResponse::NoContent().finish()
 }

@@ -367,6 +367,29 @@ fn obj(value: Value) -> Map<String, Value> {
     }
 }
 
+/// Changes the on-hand quantity of every `1 / share`-th quant by an ORM write (a new `write_date`), as
+/// a busy spell of sales and receipts would; returns how many quants changed. For the sync benchmark's
+/// incremental pull.
+pub fn touch_quants(store: &mut Store, share: f64) -> usize {
+    let quants = store.ids("stock.quant");
+    let share = share.clamp(0.0, 1.0);
+    let wanted = (quants.len() as f64 * share).round() as usize;
+    if wanted == 0 {
+        return 0;
+    }
+    let step = (quants.len() / wanted).max(1);
+    let at = now();
+    let mut touched = 0;
+    for quant in quants.into_iter().step_by(step).take(wanted) {
+        let quantity = store.get("stock.quant", quant, "quantity").as_f64() + 1.0;
+        let vals = obj(json!({ "quantity": quantity }));
+        if store.write_at("stock.quant", &[quant], &vals, BOT_UID, at).is_ok() {
+            touched += 1;
+        }
+    }
+    touched
+}
+
 /// Runs [`tick`] every `interval` until the simulator stops.
 pub fn spawn(simulator: Arc<Simulator>, interval: Duration, seed: u64) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {

@@ -166,6 +166,29 @@ impl Ctx {
 struct Table {
     rows: BTreeMap<i64, Vec<Val>>,
     next_id: i64,
+    /// `(write_date, id)` of every row that has a write date: what an index on `write_date` gives
+    /// PostgreSQL, so that the pull's write-date ranges read only the rows they return instead of
+    /// scanning (and sorting) the whole table for every page. Rebuilt on load, not saved.
+    #[serde(skip)]
+    by_write_date: BTreeSet<(NaiveDateTime, i64)>,
+}
+
+impl Table {
+    fn index_write_date(&mut self, id: i64, old: Option<NaiveDateTime>, new: Option<NaiveDateTime>) {
+        if let Some(old) = old {
+            self.by_write_date.remove(&(old, id));
+        }
+        if let Some(new) = new {
+            self.by_write_date.insert((new, id));
+        }
+    }
+}
+
+fn datetime_of(value: &Val) -> Option<NaiveDateTime> {
+    match value {
+        Val::DateTime(at) => Some(*at),
+        _ => None,
+    }
 }
 
 /// A compiled domain.
@@ -232,6 +255,7 @@ impl Store {
                     Table {
                         rows: BTreeMap::new(),
                         next_id: 1,
+                        by_write_date: BTreeSet::new(),
                     },
                 )
             })
@@ -322,6 +346,13 @@ impl Store {
                     }
                 }
             }
+            if let Some((i, _)) = store.schema.model(slot).and_then(|spec| spec.field("write_date")) {
+                table.by_write_date = table
+                    .rows
+                    .iter()
+                    .filter_map(|(id, row)| datetime_of(&row[i]).map(|at| (at, *id)))
+                    .collect();
+            }
             store.tables.insert(slot, table);
         }
         Ok(store)
@@ -392,6 +423,9 @@ impl Store {
         set(&mut row, "write_uid", Val::Int(uid));
         set(&mut row, "create_date", Val::DateTime(at));
         set(&mut row, "write_date", Val::DateTime(at));
+        if spec.field("write_date").is_some() {
+            table.index_write_date(id, None, Some(at));
+        }
         table.rows.insert(id, row);
         self.recompute(model, id);
         Ok(id)
@@ -422,11 +456,9 @@ impl Store {
             decoded.push((i, self.decode_value(&spec, f, value)?));
         }
         for id in ids {
-            let row = self
-                .tables
-                .get_mut(model)
-                .and_then(|t| t.rows.get_mut(id))
-                .expect("checked above");
+            let table = self.tables.get_mut(model).expect("table of a known model");
+            let mut reindex = None;
+            let row = table.rows.get_mut(id).expect("checked above");
             for (i, v) in &decoded {
                 row[*i] = v.clone();
             }
@@ -451,7 +483,11 @@ impl Store {
                 row[d] = Val::Float(diff);
             }
             if let Some((i, _)) = spec.field("write_date") {
+                reindex = Some(datetime_of(&row[i]));
                 row[i] = Val::DateTime(at);
+            }
+            if let Some(old) = reindex {
+                table.index_write_date(*id, old, Some(at));
             }
             self.recompute(model, *id);
         }
@@ -470,17 +506,28 @@ impl Store {
         let Some((i, _)) = self.schema.model(model).and_then(|s| s.field(field)) else {
             return;
         };
-        if let Some(row) = self.tables.get_mut(model).and_then(|t| t.rows.get_mut(&id)) {
-            row[i] = value;
+        if let Some(table) = self.tables.get_mut(model)
+            && let Some(row) = table.rows.get_mut(&id)
+        {
+            if field == "write_date" {
+                let (old, new) = (datetime_of(&row[i]), datetime_of(&value));
+                row[i] = value;
+                table.index_write_date(id, old, new);
+            } else {
+                row[i] = value;
+            }
         }
         self.recompute(model, id);
     }
 
     pub fn unlink(&mut self, model: &str, ids: &[i64]) -> SimResult<()> {
         self.spec(model)?;
+        let write_date = self.spec(model)?.field("write_date").map(|(i, _)| i);
         let table = self.tables.get_mut(model).expect("table of a known model");
         for id in ids {
-            table.rows.remove(id);
+            if let (Some(row), Some(i)) = (table.rows.remove(id), write_date) {
+                table.index_write_date(*id, datetime_of(&row[i]), None);
+            }
         }
         Ok(())
     }
@@ -1017,21 +1064,50 @@ impl Store {
             .flatten();
         let order = self.parse_order(spec, order)?;
         let by_id = order.len() == 1 && order[0].0 == 0 && !order[0].1;
-        // Keyset paging (`id > n`, ordered by id) walks only the rows it returns.
-        let lower = Self::id_lower_bound(&expr);
-        let rows = self.table(model_name).rows.range(lower..);
-        let candidates = rows
-            .filter(|(_, row)| active_index.is_none_or(|i| row[i] == Val::Bool(true)))
-            .filter(|(_, row)| self.eval(&expr, row))
-            .map(|(id, row)| (*id, row));
-        if by_id {
-            return Ok(candidates
-                .skip(offset)
-                .take(limit.unwrap_or(usize::MAX))
-                .map(|(id, _)| id)
-                .collect());
-        }
-        let mut matched: Vec<(i64, &Vec<Val>)> = candidates.collect();
+        let table = self.table(model_name);
+        let wanted = |row: &Vec<Val>| active_index.is_none_or(|i| row[i] == Val::Bool(true)) && self.eval(&expr, row);
+        // A write-date range (the pull's cursor) reads only its rows, through the write-date index; in
+        // the index's own order when that is the order asked for.
+        let write_date = spec.field("write_date").map(|(i, _)| i);
+        let mut matched: Vec<(i64, &Vec<Val>)> = match (write_date, Self::write_date_bounds(&expr)) {
+            (Some(field), Some((from, to))) => {
+                let end = to.map_or(std::ops::Bound::Unbounded, |to| {
+                    std::ops::Bound::Included((to, i64::MAX))
+                });
+                let candidates = table
+                    .by_write_date
+                    .range((std::ops::Bound::Included((from, i64::MIN)), end))
+                    .filter_map(|(_, id)| table.rows.get(id).map(|row| (*id, row)))
+                    .filter(|(_, row)| wanted(row));
+                let in_index_order = matches!(order.as_slice(), [(f, false)] | [(f, false), (0, false)] if *f == field);
+                if in_index_order {
+                    return Ok(candidates
+                        .skip(offset)
+                        .take(limit.unwrap_or(usize::MAX))
+                        .map(|(id, _)| id)
+                        .collect());
+                }
+                candidates.collect()
+            }
+            _ => {
+                // Keyset paging (`id > n`, ordered by id) walks only the rows it returns.
+                let lower = Self::id_lower_bound(&expr);
+                let candidates = table
+                    .rows
+                    .range(lower..)
+                    .filter(|(_, row)| wanted(row))
+                    .map(|(id, row)| (*id, row));
+                if by_id {
+                    return Ok(candidates
+                        .skip(offset)
+                        .take(limit.unwrap_or(usize::MAX))
+                        .map(|(id, _)| id)
+                        .collect());
+                }
+                candidates.collect()
+            }
+        };
+
         // A many2one sorts by the comodel's `_order` (recursively, as Odoo's joins do), computed once
         // per related record.
         let mut related: HashMap<(usize, i64), Vec<(Val, bool)>> = HashMap::new();
@@ -1072,6 +1148,36 @@ impl Store {
             .take(limit.unwrap_or(usize::MAX))
             .map(|(id, _)| id)
             .collect())
+    }
+
+    /// The write dates a domain can match, from top-level `write_date >= / > t` and `< / <= t` leaves:
+    /// `(from, to)`, both inclusive (a superset: every row is still tested against the domain).
+    fn write_date_bounds(expr: &Expr) -> Option<(NaiveDateTime, Option<NaiveDateTime>)> {
+        fn walk(expr: &Expr, from: &mut Option<NaiveDateTime>, to: &mut Option<NaiveDateTime>) {
+            match expr {
+                Expr::And(a, b) => {
+                    walk(a, from, to);
+                    walk(b, from, to);
+                }
+                Expr::All(terms) => terms.iter().for_each(|t| walk(t, from, to)),
+                Expr::Leaf(Leaf {
+                    hops,
+                    op,
+                    value: LeafValue::Json(Value::String(text)),
+                }) if hops.len() == 1 && hops[0].2.name == "write_date" => {
+                    let Some(at) = parse_datetime(text) else { return };
+                    match op {
+                        Op::Ge | Op::Gt => *from = Some(from.map_or(at, |f| f.max(at))),
+                        Op::Lt | Op::Le => *to = Some(to.map_or(at, |t| t.min(at))),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (mut from, mut to) = (None, None);
+        walk(expr, &mut from, &mut to);
+        from.map(|from| (from, to))
     }
 
     /// The smallest id a domain can match, from top-level `id > n` / `id >= n` leaves.

@@ -13,6 +13,9 @@ use crate::db::tenancy::bootstrap;
 use crate::operator::{self, OperatorError};
 use crate::startup::{Application, StartupError};
 
+mod sync;
+pub use sync::sync;
+
 pub const BENCH_DATABASE: &str = "truestock_bench";
 
 #[derive(Debug, thiserror::Error)]
@@ -30,9 +33,9 @@ pub enum BenchError {
 }
 
 /// Settings for the bench database on the superuser URL's server, with fresh secrets.
-fn bench_settings() -> Result<Settings, BenchError> {
+fn bench_settings(database: &str) -> Result<Settings, BenchError> {
     let mut settings = Settings::for_own_database(
-        BENCH_DATABASE,
+        database,
         None,
         &[("TRUESTOCK_BIND", "127.0.0.1:0"), ("TRUESTOCK_DEV", "0")],
     )?;
@@ -55,7 +58,7 @@ fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
 /// `bench web`: sign-in latency (argon2id-bound, production cost) and requests per second for an
 /// authenticated page (`/t/bench`, from `wrk` with `connections` connections for `seconds`).
 pub async fn web(sign_ins: usize, connections: u32, seconds: u32) -> Result<serde_json::Value, BenchError> {
-    let settings = bench_settings()?;
+    let settings = bench_settings(BENCH_DATABASE)?;
     bootstrap::drop_database(&settings.superuser_url, BENCH_DATABASE)
         .await
         .map_err(OperatorError::from)?;
