@@ -88,10 +88,12 @@ async fn repair<M: Mirror>(
         .await?;
     let now = Utc::now();
     let present: std::collections::HashSet<i64> = records.iter().map(|r| r.position().0).collect();
+    let units = super::pull::units_for::<M>(db, tenant).await?;
     let at = RowContext {
         version: client.version().major,
         company_id: None,
         synced_at: now,
+        units: units.as_ref(),
     };
     let rows: Vec<_> = records.iter().map(|r| r.to_row(&at)).collect();
     let (written, deleted) = with_tenant(db, tenant, async |tx| {

@@ -21,7 +21,7 @@ use truestock::jobs::{self, NewJob, Queue, Registry};
 use truestock::odoo::records::{
     Company, Currency, Location, Move, MoveLine, Orderpoint, Partner, Picking, PickingType, ProductCategory,
     ProductCost, ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag,
-    SupplierInfo, Uom, User, Warehouse,
+    SupplierInfo, Units, Uom, User, Warehouse,
 };
 use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
 use truestock::odoo::{Client, Domain, Reach, SearchOptions};
@@ -122,10 +122,15 @@ async fn assert_mirrored<M: Mirror>(
     .await
     .unwrap();
     let held: std::collections::HashMap<i64, _> = rows.iter().map(|r| (M::Table::odoo_id(r), r)).collect();
+    let units = match M::UNITS {
+        true => Some(odoo_units(client).await),
+        false => None,
+    };
     let at = RowContext {
         version,
         company_id: None,
         synced_at: Utc::now(),
+        units: units.as_ref(),
     };
     for record in records.iter().filter(|r| !unseen.contains(&r.position().0)) {
         let expected = record.to_row(&at);
@@ -148,6 +153,29 @@ async fn assert_mirrored<M: Mirror>(
         );
     }
     records.len()
+}
+
+/// Odoo's units and each product's unit, read from Odoo itself: what quantities in the product's unit
+/// must have been converted with.
+async fn odoo_units(client: &Client) -> Units {
+    async fn all<M: Mirror>(client: &Client) -> Vec<M> {
+        let fields = pull::fields_to_read::<M>(client).await.unwrap();
+        let options = SearchOptions::default().include_archived();
+        client
+            .search_read(M::MODEL, &Domain::all(), &fields, &options)
+            .await
+            .unwrap()
+    }
+    let templates: std::collections::HashMap<i64, i64> = all::<ProductTemplate>(client)
+        .await
+        .into_iter()
+        .filter_map(|t| Some((t.id, t.uom_id?.id)))
+        .collect();
+    let products = all::<ProductProduct>(client)
+        .await
+        .into_iter()
+        .filter_map(|p| Some((p.id, *templates.get(&p.product_tmpl_id?.id)?)));
+    Units::new(all::<Uom>(client).await, products)
 }
 
 async fn assert_all_mirrored(app: &TestApp, tenant: TenantId, client: &Client, extra_allowed: bool, merged: &[i64]) {
@@ -233,6 +261,7 @@ async fn assert_costs_mirrored(app: &TestApp, tenant: TenantId, client: &Client)
             version: client.version().major,
             company_id: Some(company.id),
             synced_at: Utc::now(),
+            units: None,
         };
         for record in &records {
             let expected = record.to_row(&at);
@@ -266,6 +295,16 @@ async fn a_full_pull_equals_odoo_row_by_row_on_every_version_and_a_second_run_wr
         assert_eq!(run.status, "succeeded", "Odoo {version}: {run:?}");
         let client = sim_client(&sim).await;
         assert_all_mirrored(&app, tenant, &client, false, &[]).await;
+        for (table, unconverted) in [
+            ("odoo_stock_move_line", "quantity_done_product_uom IS NULL"),
+            ("odoo_stock_scrap", "scrap_qty_product_uom IS NULL"),
+        ] {
+            assert_eq!(
+                rows(&app, tenant, table, unconverted).await,
+                0,
+                "Odoo {version}: {table}"
+            );
+        }
 
         pull_now(&app, tenant, &registry).await;
         let again = last_run(&app.app_db, tenant).await;
