@@ -515,7 +515,8 @@ pub enum PullError {
     Db(#[from] DbErr),
 }
 
-fn odoo_time(at: DateTime<Utc>) -> String {
+/// `at` in Odoo's time format (what domains on datetimes compare with).
+pub(crate) fn odoo_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
@@ -692,7 +693,7 @@ pub async fn reread<M: Mirror>(
 
 /// Calls Odoo, retrying a transient failure (timeout, reset, 5xx, 409, expired session) at once, a few
 /// times with a short backoff, before the job's own backoff takes over.
-async fn retrying<T, F, Fut>(model: &str, mut call: F) -> Result<T, OdooError>
+pub(crate) async fn retrying<T, F, Fut>(model: &str, mut call: F) -> Result<T, OdooError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, OdooError>>,
