@@ -20,6 +20,8 @@ use super::entities::{
     odoo_stock_warehouse_orderpoint_history, odoo_uom_uom, sync_cursor, sync_run,
 };
 use super::tenancy::TenantTxn;
+use crate::odoo::records::{Units, Uom};
+use crate::odoo::value::Many2One;
 
 /// A mirror table: keyed by Odoo's id (and, for values Odoo keeps per company, the company), stamped
 /// with the time of its last change.
@@ -498,4 +500,42 @@ pub async fn open_documents(tx: &TenantTxn) -> Result<OpenDocuments, DbErr> {
         purchase_order_lines,
         pickings,
     })
+}
+
+/// The units of measure and each product's unit (its template's `uom_id`) as the mirror holds them,
+/// rows Odoo deleted included (documents still refer to them): what converts document quantities to
+/// the product's unit (`Mirror::UNITS`).
+pub async fn units(tx: &TenantTxn) -> Result<Units, DbErr> {
+    use sea_orm::QuerySelect;
+    let many2one = |id: Option<i64>| id.map(|id| Many2One { id, name: None });
+    let uoms = odoo_uom_uom::Entity::find().all(tx).await?.into_iter().map(|u| Uom {
+        id: u.odoo_id,
+        factor: u.factor,
+        factor_inv: u.factor_inv,
+        rounding: u.rounding,
+        relative_factor: u.relative_factor,
+        relative_uom_id: many2one(u.relative_uom_id),
+        ..Uom::default()
+    });
+    let template_units: std::collections::HashMap<i64, i64> = odoo_product_template::Entity::find()
+        .select_only()
+        .column(odoo_product_template::Column::OdooId)
+        .column(odoo_product_template::Column::UomId)
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(tx)
+        .await?
+        .into_iter()
+        .filter_map(|(template, unit)| Some((template, unit?)))
+        .collect();
+    let products: Vec<(i64, Option<i64>)> = odoo_product_product::Entity::find()
+        .select_only()
+        .column(odoo_product_product::Column::OdooId)
+        .column(odoo_product_product::Column::ProductTmplId)
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let product_units = products
+        .into_iter()
+        .filter_map(|(product, template)| Some((product, *template_units.get(&template?)?)));
+    Ok(Units::new(uoms, product_units))
 }

@@ -318,6 +318,58 @@ impl Uom {
     }
 }
 
+/// Odoo's `float_round` with `HALF-UP`: to a multiple of `rounding` (a unit's rounding, such as 0.01),
+/// nudged by an epsilon of the value's magnitude so that a binary 2.675 rounds like the decimal one.
+pub fn round_half_up(value: f64, rounding: f64) -> f64 {
+    if rounding <= 0.0 || value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let normalized = value / rounding;
+    let epsilon = 2f64.powf(normalized.abs().log2() - 52.0);
+    let steps = (normalized + normalized.signum() * epsilon).round();
+    // Dividing by a whole number of steps per unit (100 for 0.01) gives the nearest binary value of the
+    // decimal result (1.235, not 1.2350000000000001); other roundings (0.5) multiply exactly anyway.
+    let per_unit = (1.0 / rounding).round();
+    if per_unit >= 1.0 && (per_unit * rounding - 1.0).abs() < 1e-12 {
+        steps / per_unit
+    } else {
+        steps * rounding
+    }
+}
+
+/// The units of measure and each product's unit (its template's `uom_id`): what converts a quantity
+/// entered in some unit into the product's unit, as Odoo's `uom.uom._compute_quantity` does, where Odoo
+/// itself does not give the converted value (16's move lines, scraps).
+#[derive(Debug, Clone, Default)]
+pub struct Units {
+    units: std::collections::HashMap<i64, Uom>,
+    product_units: std::collections::HashMap<i64, i64>,
+}
+
+impl Units {
+    /// `units` (every unit, archived ones included), `product_units` (product id, unit id).
+    pub fn new(units: impl IntoIterator<Item = Uom>, product_units: impl IntoIterator<Item = (i64, i64)>) -> Self {
+        Self {
+            units: units.into_iter().map(|u| (u.id, u)).collect(),
+            product_units: product_units.into_iter().collect(),
+        }
+    }
+
+    /// `quantity` in unit `from` as a quantity of `product`'s unit, rounded half-up to that unit's
+    /// rounding (Odoo's `rounding_method='HALF-UP'`, as 17+ computes `quantity_product_uom`); `None`
+    /// when the unit, the product or the product's unit is unknown.
+    pub fn to_product_unit(&self, quantity: f64, from: Option<&Many2One>, product: Option<&Many2One>) -> Option<f64> {
+        let to = self.units.get(self.product_units.get(&product?.id)?)?;
+        let from = self.units.get(&from?.id)?;
+        let amount = if from.id == to.id {
+            quantity
+        } else {
+            quantity * from.reference_units_in(&self.units) / to.reference_units_in(&self.units)
+        };
+        Some(round_half_up(amount, to.rounding))
+    }
+}
+
 odoo_model!(
     Uom,
     "uom.uom",
@@ -830,15 +882,33 @@ pub struct MoveLine {
 }
 
 impl MoveLine {
+    fn is_done_or_picked(&self) -> bool {
+        self.picked || self.state.as_deref() == Some("done")
+    }
+
     /// The quantity done on this line, in its unit (16 `qty_done`; 17+ `quantity` once picked/done).
     pub fn done_quantity(&self, version: u8) -> f64 {
         if version <= 16 {
             self.qty_done
-        } else if self.picked || self.state.as_deref() == Some("done") {
+        } else if self.is_done_or_picked() {
             self.quantity
         } else {
             0.0
         }
+    }
+
+    /// The quantity done in the product's unit: on 17+ Odoo's own `quantity_product_uom` once picked or
+    /// done; 16 has no such field, so its `qty_done` is converted from the line's unit (`None` when
+    /// `units` does not know the line's unit or the product's).
+    pub fn done_quantity_in_product_unit(&self, version: u8, units: Option<&Units>) -> Option<f64> {
+        if version >= 17 {
+            return Some(if self.is_done_or_picked() {
+                self.quantity_product_uom
+            } else {
+                0.0
+            });
+        }
+        units?.to_product_unit(self.qty_done, self.product_uom_id.as_ref(), self.product_id.as_ref())
     }
 }
 
@@ -979,6 +1049,12 @@ pub struct Scrap {
 }
 
 impl Scrap {
+    /// `scrap_qty` (in the scrap's `product_uom_id`) in the product's unit; `None` when `units` does not
+    /// know the scrap's unit or the product's.
+    pub fn scrap_qty_in_product_unit(&self, units: Option<&Units>) -> Option<f64> {
+        units?.to_product_unit(self.scrap_qty, self.product_uom_id.as_ref(), self.product_id.as_ref())
+    }
+
     /// The scrap's moves on any version.
     pub fn moves(&self) -> Vec<i64> {
         match &self.move_id {
@@ -1383,6 +1459,83 @@ mod tests {
             r#"{"id": 1, "product_uom_qty": 5, "product_qty": 30, "quantity": 2, "picked": true, "state": "assigned"}"#,
         );
         assert_eq!((v17.done_quantity(17), v17.remaining_quantity(17)), (12.0, 18.0));
+    }
+
+    fn m2o(id: i64) -> Option<Many2One> {
+        Some(Many2One { id, name: None })
+    }
+
+    /// Units (1), a box of 6 (2) and a dozen (3) as ≤18 defines them, grams (4) and kilograms (5) rounded
+    /// to 0.001; product 10 is sold by the unit, product 20 by the kilogram.
+    fn units_v16() -> Units {
+        let unit = |json: &str| serde_json::from_str::<Uom>(json).unwrap();
+        Units::new(
+            [
+                unit(r#"{"id": 1, "factor": 1.0, "rounding": 1.0, "uom_type": "reference"}"#),
+                unit(r#"{"id": 2, "factor": 0.16666666666666666, "rounding": 1.0, "uom_type": "bigger"}"#),
+                unit(r#"{"id": 3, "factor": 0.08333333333333333, "rounding": 0.01, "uom_type": "bigger"}"#),
+                unit(r#"{"id": 4, "factor": 1000.0, "rounding": 0.01, "uom_type": "smaller"}"#),
+                unit(r#"{"id": 5, "factor": 1.0, "rounding": 0.001, "uom_type": "reference"}"#),
+            ],
+            [(10, 1), (20, 5)],
+        )
+    }
+
+    #[test]
+    fn a_16_move_line_in_boxes_counts_its_done_quantity_in_product_units() {
+        let line: MoveLine = serde_json::from_value(serde_json::json!({
+            "id": 1, "product_id": [10, "Soap"], "product_uom_id": [2, "Box of 6"], "qty_done": 3.0, "state": "done"
+        }))
+        .unwrap();
+        assert_eq!(line.done_quantity_in_product_unit(16, Some(&units_v16())), Some(18.0));
+        assert_eq!(line.done_quantity_in_product_unit(16, None), None, "no units, no guess");
+        let v17: MoveLine = serde_json::from_value(serde_json::json!({
+            "id": 1, "product_uom_id": [2, "Box of 6"], "quantity": 3.0, "quantity_product_uom": 18.0, "picked": true
+        }))
+        .unwrap();
+        assert_eq!(v17.done_quantity_in_product_unit(17, None), Some(18.0), "17+ gives it");
+    }
+
+    #[test]
+    fn conversions_round_half_up_to_the_product_units_rounding() {
+        let units = units_v16();
+        // 1,234.5 g of a product kept in kg (rounding 0.001): 1.2345 kg rounds up to 1.235.
+        assert_eq!(
+            units.to_product_unit(1_234.5, m2o(4).as_ref(), m2o(20).as_ref()),
+            Some(1.235)
+        );
+        // 2.5 dozen of a product kept by the unit (rounding 1): 30; 1.04 dozen is 12.48 units: 12.
+        assert_eq!(
+            units.to_product_unit(2.5, m2o(3).as_ref(), m2o(10).as_ref()),
+            Some(30.0)
+        );
+        assert_eq!(
+            units.to_product_unit(1.04, m2o(3).as_ref(), m2o(10).as_ref()),
+            Some(12.0)
+        );
+        // An unknown unit or product converts to nothing.
+        assert_eq!(units.to_product_unit(1.0, m2o(99).as_ref(), m2o(10).as_ref()), None);
+        assert_eq!(units.to_product_unit(1.0, m2o(1).as_ref(), m2o(99).as_ref()), None);
+        assert_eq!(round_half_up(2.675, 0.01), 2.68);
+        assert_eq!(round_half_up(-2.5, 1.0), -3.0);
+    }
+
+    #[test]
+    fn a_scrap_in_boxes_of_nested_packagings_on_19_converts_to_product_units() {
+        let unit = |json: &str| serde_json::from_str::<Uom>(json).unwrap();
+        let units = Units::new(
+            [
+                unit(r#"{"id": 1, "relative_factor": 1.0, "rounding": 1.0}"#),
+                unit(r#"{"id": 2, "relative_factor": 6.0, "relative_uom_id": [1, "Units"], "rounding": 1.0}"#),
+                unit(r#"{"id": 3, "relative_factor": 4.0, "relative_uom_id": [2, "Box of 6"], "rounding": 1.0}"#),
+            ],
+            [(10, 1)],
+        );
+        let scrap: Scrap = serde_json::from_value(serde_json::json!({
+            "id": 1, "product_id": [10, "Soap"], "product_uom_id": [3, "Crate"], "scrap_qty": 2.0
+        }))
+        .unwrap();
+        assert_eq!(scrap.scrap_qty_in_product_unit(Some(&units)), Some(48.0));
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::jobs::{JobError, Lease};
 use crate::odoo::records::{
     Company, Currency, Location, Move, MoveLine, OdooModel, Orderpoint, Partner, Picking, PickingType, ProductCategory,
     ProductCost, ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag,
-    SupplierInfo, Uom, User, Warehouse,
+    SupplierInfo, Units, Uom, User, Warehouse,
 };
 use crate::odoo::value::Many2One;
 use crate::odoo::{Client, Domain, OdooError, Op, SearchOptions};
@@ -50,12 +50,14 @@ pub const PAGE_SIZE: usize = 2_000;
 pub const LOOK_BACK: Duration = Duration::from_secs(15 * 60);
 
 /// What a record's row depends on besides the record: the Odoo version (done quantities differ
-/// between 16 and 17+), the company a company-dependent value was read for, and the time of the pull.
+/// between 16 and 17+), the company a company-dependent value was read for, the time of the pull, and
+/// for models that convert quantities to the product's unit ([`Mirror::UNITS`]) the units.
 #[derive(Debug, Clone, Copy)]
-pub struct RowContext {
+pub struct RowContext<'a> {
     pub version: u8,
     pub company_id: Option<i64>,
     pub synced_at: DateTime<Utc>,
+    pub units: Option<&'a Units>,
 }
 
 /// What one pass of the pull reads: a whole model, or a model's company-dependent values as one
@@ -92,7 +94,10 @@ pub trait Mirror: OdooModel + Sync {
     type Table: MirrorTable;
     /// The first Odoo version that has the model (older ones skip its step).
     const SINCE: u8 = 16;
-    fn to_row(&self, at: &RowContext) -> <Self::Table as sea_orm::EntityTrait>::Model;
+    /// Whether rows convert quantities to the product's unit with the units the mirror holds (loaded
+    /// before each pass over the model: units and products are pulled before documents).
+    const UNITS: bool = false;
+    fn to_row(&self, at: &RowContext<'_>) -> <Self::Table as sea_orm::EntityTrait>::Model;
     /// Odoo's id and write date: where the record puts the cursor.
     fn position(&self) -> (i64, Option<DateTime<Utc>>);
     /// For documents with a history horizon (DESIGN §5): the records a first sync pulls, given the
@@ -139,17 +144,19 @@ macro_rules! mirror {
     (
         $record:ty => $table:ident,
         $(since $since:literal,)?
+        $(units $units:literal,)?
         $(horizon |$from:ident| $horizon:expr,)?
         |$r:ident, $at:ident| { $($column:ident : $value:expr),* $(,)? }
     ) => {
         impl Mirror for $record {
             type Table = $table::Entity;
             $(const SINCE: u8 = $since;)?
+            $(const UNITS: bool = $units;)?
             $(fn within_horizon($from: &str) -> Option<Domain> {
                 Some($horizon)
             })?
             #[allow(unused_variables)]
-            fn to_row(&self, $at: &RowContext) -> $table::Model {
+            fn to_row(&self, $at: &RowContext<'_>) -> $table::Model {
                 let $r = self;
                 $table::Model {
                     odoo_id: $r.id,
@@ -419,7 +426,7 @@ mirror!(Move => odoo_stock_move, horizon |from| since("date", from).or(open("sta
     returned_move_ids: r.returned_move_ids.clone(),
 });
 
-mirror!(MoveLine => odoo_stock_move_line, horizon |from| since("date", from).or(open("state")), |r, at| {
+mirror!(MoveLine => odoo_stock_move_line, units true, horizon |from| since("date", from).or(open("state")), |r, at| {
     move_id: id(&r.move_id),
     picking_id: id(&r.picking_id),
     product_id: id(&r.product_id),
@@ -437,6 +444,7 @@ mirror!(MoveLine => odoo_stock_move_line, horizon |from| since("date", from).or(
     quantity: r.quantity,
     picked: r.picked,
     quantity_product_uom: (at.version >= 17).then_some(r.quantity_product_uom),
+    quantity_done_product_uom: r.done_quantity_in_product_unit(at.version, at.units),
     lot_name: r.lot_name.clone(),
     package_id: id(&r.package_id),
     result_package_id: id(&r.result_package_id),
@@ -450,6 +458,7 @@ mirror!(ScrapReasonTag => odoo_stock_scrap_reason_tag, since 18, |r, at| {
 
 mirror!(
     Scrap => odoo_stock_scrap,
+    units true,
     horizon |from| since("create_date", from).or(since("date_done", from)).or(Domain::leaf("state", Op::Ne, "done")),
     |r, at| {
     name: r.name.clone(),
@@ -462,6 +471,7 @@ mirror!(
     location_id: id(&r.location_id),
     scrap_location_id: id(&r.scrap_location_id),
     scrap_qty: r.scrap_qty,
+    scrap_qty_product_uom: r.scrap_qty_in_product_unit(at.units),
     state: r.state.clone(),
     date_done: r.date_done,
     move_id: id(&r.move_id),
@@ -510,7 +520,8 @@ pub enum PullError {
     Db(#[from] DbErr),
 }
 
-fn odoo_time(at: DateTime<Utc>) -> String {
+/// `at` in Odoo's time format (what domains on datetimes compare with).
+pub(crate) fn odoo_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
@@ -537,6 +548,16 @@ pub async fn fields_to_read<M: Mirror>(client: &Client) -> Result<Vec<&'static s
         .map(|(name, _)| name)
         .collect();
     Ok(M::fields(version, Some(&available)))
+}
+
+/// The units `M`'s rows convert quantities with ([`Mirror::UNITS`]), as the mirror holds them now.
+pub async fn units_for<M: Mirror>(db: &DatabaseConnection, tenant: TenantId) -> Result<Option<Units>, DbErr> {
+    if !M::UNITS {
+        return Ok(None);
+    }
+    with_tenant(db, tenant, async |tx| mirror::units(tx).await)
+        .await
+        .map(Some)
 }
 
 /// Pulls one model (in `scope`) from its cursor to now. `full` starts over from the beginning.
@@ -583,10 +604,12 @@ pub async fn pull_model<M: Mirror>(
     if let Some(company) = scope.company {
         options = options.context("allowed_company_ids", json!([company]));
     }
+    let units = units_for::<M>(db, tenant).await?;
     let stamp = Stamp {
         version: client.version().major,
         company_id: scope.company,
         cursor: &scope.name,
+        units: units.as_ref(),
     };
     // Reading and writing overlap: while a page commits, the next one is read (its domain depends only
     // on the rows read before it). At most one page waits in between, which bounds memory; a failed
@@ -704,10 +727,12 @@ pub async fn reread<M: Mirror>(
     let started = Instant::now();
     let fields = fields_to_read::<M>(client).await?;
     let options = SearchOptions::default().include_archived().order("id asc");
+    let units = units_for::<M>(db, tenant).await?;
     let stamp = Stamp {
         version: client.version().major,
         company_id: None,
         cursor: M::MODEL,
+        units: units.as_ref(),
     };
     for page in ids.chunks(PAGE_SIZE) {
         let domain = Domain::leaf("id", Op::In, json!(page));
@@ -721,7 +746,7 @@ pub async fn reread<M: Mirror>(
 
 /// Calls Odoo, retrying a transient failure (timeout, reset, 5xx, 409, expired session) at once, a few
 /// times with a short backoff, before the job's own backoff takes over.
-async fn retrying<T, F, Fut>(model: &str, mut call: F) -> Result<T, OdooError>
+pub(crate) async fn retrying<T, F, Fut>(model: &str, mut call: F) -> Result<T, OdooError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, OdooError>>,
@@ -764,11 +789,12 @@ struct ReadTally {
     seconds: f64,
 }
 
-/// What stamps a pass's rows: the Odoo version, the company read for, the cursor's key.
+/// What stamps a pass's rows: the Odoo version, the company read for, the cursor's key, the units.
 struct Stamp<'a> {
     version: u8,
     company_id: Option<i64>,
     cursor: &'a str,
+    units: Option<&'a Units>,
 }
 
 /// Writes a page (with its history entries) and, when given `(fields hash, bucket, last id)`, moves
@@ -786,6 +812,7 @@ async fn write<M: Mirror>(
         version: stamp.version,
         company_id: stamp.company_id,
         synced_at: Utc::now(),
+        units: stamp.units,
     };
     let pulled: Vec<_> = rows.iter().map(|r| r.to_row(&at)).collect();
     let count = rows.len() as i64;

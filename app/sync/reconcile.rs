@@ -1,26 +1,37 @@
 //! Reconciliation (DESIGN §5): what a `write_date` cursor cannot see. Odoo merges quants by raw SQL —
 //! the survivor's quantity changes with its old `write_date` and the duplicates disappear — deletes
-//! quants that reach zero, and long transactions commit behind the cursor. So the ids are walked in
-//! windows, each window's content compared with a checksum, and only windows that differ re-read:
-//! rows that changed are rewritten, rows Odoo no longer has are marked deleted (never removed: records
-//! refer to them).
+//! quants that reach zero, deletes records of every other model, and long transactions commit behind
+//! the cursor. So the ids are walked in windows, each window's content compared with a checksum, and
+//! only windows that differ are repaired: rows that changed or are missing are (re)written, rows Odoo
+//! no longer has are marked deleted (never removed: records refer to them).
 //!
 //! Quants (hourly) compare an aggregate read — the count and the sums of on-hand, reserved and
-//! counted quantity per window — against the mirror's. Every other model (nightly) compares the set
-//! of ids per window.
+//! counted quantity per window — against the mirror's, and re-read a differing window. Every mirrored
+//! model (nightly) compares the set of ids per window — one `search_read` of ids, no full read unless
+//! it differs — fetches the records the mirror lacks and marks the ones Odoo no longer has. Documents
+//! were pulled back to the history horizon only ([`Mirror::within_horizon`]): their windows compare
+//! the records within the horizon, plus those the mirror holds whatever their age (an old document
+//! pulled because it changed later), so that reconciliation neither drags in years of old documents
+//! nor marks as deleted rows it did not look at.
 
 use std::time::Instant;
 
-use chrono::Utc;
+use std::collections::HashSet;
+
+use chrono::{Months, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-use super::pull::{Mirror, PullError, RowContext};
+use super::pull::{HORIZON_MONTHS, Mirror, PullError, RowContext, odoo_time, retrying};
 use crate::db::mirror;
 use crate::db::tenancy::with_tenant;
 use crate::domain::tenant::TenantId;
 use crate::jobs::Lease;
-use crate::odoo::records::{Company, Location, ProductProduct, ProductTemplate, Quant, Warehouse};
+use crate::odoo::records::{
+    Company, Currency, Location, Move, MoveLine, Orderpoint, Partner, Picking, PickingType, ProductCategory,
+    ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag, SupplierInfo, Uom,
+    User, Warehouse,
+};
 use crate::odoo::{Client, Domain, Op, SearchOptions};
 
 /// The job kind; the payload's `scope` is `quants` (hourly) or `all` (nightly).
@@ -57,47 +68,59 @@ async fn odoo_max_id(client: &Client, model: &str) -> Result<i64, PullError> {
     struct Id {
         id: i64,
     }
-    let rows: Vec<Id> = client
-        .search_read(
-            model,
-            &Domain::all(),
-            &["id"],
-            &SearchOptions::default().include_archived().order("id desc").limit(1),
-        )
-        .await?;
+    let options = SearchOptions::default().include_archived().order("id desc").limit(1);
+    let all = Domain::all();
+    let rows: Vec<Id> = retrying(model, || client.search_read(model, &all, &["id"], &options)).await?;
     Ok(rows.first().map_or(0, |r| r.id))
 }
 
-/// Re-reads a window from Odoo and makes the mirror equal to it, fenced by the lease.
+/// What a repair marks deleted: the window's rows that its read did not return, or exactly these ids.
+enum Vanished {
+    NotRead,
+    Ids(Vec<i64>),
+}
+
+/// Reads the records of `read` from Odoo and writes them, and marks the window's vanished rows, in one
+/// transaction fenced by the lease.
+#[allow(clippy::too_many_arguments)]
 async fn repair<M: Mirror>(
     client: &Client,
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
     from: i64,
+    read: Option<Domain>,
+    vanished: Vanished,
     report: &mut ReconcileReport,
 ) -> Result<(), PullError> {
-    let fields = super::pull::fields_to_read::<M>(client).await?;
-    let records: Vec<M> = client
-        .search_read(
-            M::MODEL,
-            &window(from),
-            &fields,
-            &SearchOptions::default().include_archived().order("id"),
-        )
-        .await?;
+    let records: Vec<M> = match read {
+        Some(domain) => {
+            let fields = super::pull::fields_to_read::<M>(client).await?;
+            let options = SearchOptions::default().include_archived().order("id");
+            retrying(M::MODEL, || client.search_read(M::MODEL, &domain, &fields, &options)).await?
+        }
+        None => Vec::new(),
+    };
     let now = Utc::now();
-    let present: std::collections::HashSet<i64> = records.iter().map(|r| r.position().0).collect();
+    let present: HashSet<i64> = records.iter().map(|r| r.position().0).collect();
+    let units = super::pull::units_for::<M>(db, tenant).await?;
     let at = RowContext {
         version: client.version().major,
         company_id: None,
         synced_at: now,
+        units: units.as_ref(),
     };
     let rows: Vec<_> = records.iter().map(|r| r.to_row(&at)).collect();
     let (written, deleted) = with_tenant(db, tenant, async |tx| {
         lease.fence(tx).await?;
-        let held = mirror::ids_in_window::<M::Table>(tx, from, from + WINDOW).await?;
-        let vanished: Vec<i64> = held.into_iter().filter(|id| !present.contains(id)).collect();
+        let vanished = match &vanished {
+            Vanished::Ids(ids) => ids.clone(),
+            Vanished::NotRead => mirror::ids_in_window::<M::Table>(tx, from, from + WINDOW)
+                .await?
+                .into_iter()
+                .filter(|id| !present.contains(id))
+                .collect(),
+        };
         let written = mirror::write_page::<M::Table>(tx, rows).await?;
         let deleted = mirror::mark_deleted::<M::Table>(tx, &vanished, now).await?;
         Ok::<_, PullError>((written, deleted))
@@ -129,9 +152,12 @@ pub async fn reconcile_quants(
     let mut from = 0;
     while from <= top {
         report.windows += 1;
-        let odoo = client
-            .aggregate("stock.quant", &window(from), &sums, &SearchOptions::default())
-            .await?;
+        let options = SearchOptions::default();
+        let domain = window(from);
+        let odoo = retrying("stock.quant", || {
+            client.aggregate("stock.quant", &domain, &sums, &options)
+        })
+        .await?;
         let (count, held) = with_tenant(db, tenant, async |tx| {
             mirror::quant_window_sums(tx, from, from + WINDOW).await
         })
@@ -149,7 +175,8 @@ pub async fn reconcile_quants(
                 .all(|(name, mine)| (total(name) - mine).abs() <= 1e-6 * mine.abs().max(1.0));
         if !same {
             report.differing += 1;
-            repair::<Quant>(client, db, tenant, lease, from, &mut report).await?;
+            let read = Some(window(from));
+            repair::<Quant>(client, db, tenant, lease, from, read, Vanished::NotRead, &mut report).await?;
         }
         from += WINDOW;
     }
@@ -157,7 +184,9 @@ pub async fn reconcile_quants(
     Ok(report)
 }
 
-/// Any mirrored model: the ids per window.
+/// Any mirrored model: the ids per window; documents within the history horizon (and those the mirror
+/// holds). A window that differs has the records the mirror lacks fetched and the rows Odoo no longer
+/// has marked deleted.
 pub async fn reconcile_ids<M: Mirror>(
     client: &Client,
     db: &DatabaseConnection,
@@ -173,30 +202,38 @@ pub async fn reconcile_ids<M: Mirror>(
         model: M::MODEL,
         ..ReconcileReport::default()
     };
+    let within = Utc::now()
+        .checked_sub_months(Months::new(HORIZON_MONTHS))
+        .and_then(|from| M::within_horizon(&odoo_time(from)));
     let held_max = with_tenant(db, tenant, async |tx| mirror::max_id::<M::Table>(tx).await).await?;
     let top = odoo_max_id(client, M::MODEL).await?.max(held_max);
+    let options = SearchOptions::default().include_archived().order("id");
     let mut from = 0;
     while from <= top {
         report.windows += 1;
-        let odoo: Vec<Id> = client
-            .search_read(
-                M::MODEL,
-                &window(from),
-                &["id"],
-                &SearchOptions::default().include_archived().order("id"),
-            )
-            .await?;
-        let held = with_tenant(db, tenant, async |tx| {
+        let mut held = with_tenant(db, tenant, async |tx| {
             mirror::ids_in_window::<M::Table>(tx, from, from + WINDOW).await
         })
         .await?;
-        let mut odoo_ids: Vec<i64> = odoo.into_iter().map(|r| r.id).collect();
-        let mut held = held;
-        odoo_ids.sort_unstable();
         held.sort_unstable();
+        let domain = match (&within, held.is_empty()) {
+            (None, _) => window(from),
+            (Some(within), true) => window(from).and(within.clone()),
+            // What the mirror holds is compared whatever its age: an old document pulled because it
+            // changed after the first sync is outside the horizon, and still in Odoo.
+            (Some(within), false) => window(from).and(within.clone().or(Domain::leaf("id", Op::In, json!(held)))),
+        };
+        let odoo: Vec<Id> = retrying(M::MODEL, || client.search_read(M::MODEL, &domain, &["id"], &options)).await?;
+        let mut odoo_ids: Vec<i64> = odoo.into_iter().map(|r| r.id).collect();
+        odoo_ids.sort_unstable();
         if odoo_ids != held {
             report.differing += 1;
-            repair::<M>(client, db, tenant, lease, from, &mut report).await?;
+            let known: HashSet<i64> = held.iter().copied().collect();
+            let missing: Vec<i64> = odoo_ids.iter().copied().filter(|id| !known.contains(id)).collect();
+            let present: HashSet<i64> = odoo_ids.into_iter().collect();
+            let gone: Vec<i64> = held.into_iter().filter(|id| !present.contains(id)).collect();
+            let read = (!missing.is_empty()).then(|| Domain::leaf("id", Op::In, json!(missing)));
+            repair::<M>(client, db, tenant, lease, from, read, Vanished::Ids(gone), &mut report).await?;
         }
         from += WINDOW;
     }
@@ -204,19 +241,44 @@ pub async fn reconcile_ids<M: Mirror>(
     Ok(report)
 }
 
-/// Every mirrored model's id reconciliation, then the quants' checksums.
+/// Every mirrored model's id reconciliation (referenced models first, as the pull orders them; models
+/// this Odoo version lacks skipped), then the quants' checksums.
 pub async fn reconcile_all(
     client: &Client,
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
 ) -> Result<Vec<ReconcileReport>, PullError> {
-    Ok(vec![
-        reconcile_ids::<Company>(client, db, tenant, lease).await?,
-        reconcile_ids::<Warehouse>(client, db, tenant, lease).await?,
-        reconcile_ids::<Location>(client, db, tenant, lease).await?,
-        reconcile_ids::<ProductTemplate>(client, db, tenant, lease).await?,
-        reconcile_ids::<ProductProduct>(client, db, tenant, lease).await?,
-        reconcile_quants(client, db, tenant, lease).await?,
-    ])
+    let mut reports = Vec::new();
+    macro_rules! ids {
+        ($($record:ty),* $(,)?) => {$(
+            if client.version().major >= <$record as Mirror>::SINCE {
+                reports.push(reconcile_ids::<$record>(client, db, tenant, lease).await?);
+            }
+        )*};
+    }
+    ids!(
+        Currency,
+        Company,
+        Partner,
+        User,
+        Uom,
+        ProductCategory,
+        Warehouse,
+        Location,
+        PickingType,
+        ProductTemplate,
+        ProductProduct,
+        SupplierInfo,
+        Orderpoint,
+        PurchaseOrder,
+        PurchaseOrderLine,
+        Picking,
+        ScrapReasonTag,
+        Scrap,
+        Move,
+        MoveLine,
+    );
+    reports.push(reconcile_quants(client, db, tenant, lease).await?);
+    Ok(reports)
 }

@@ -32,7 +32,8 @@ fn url_for(user: &str, database: &str) -> String {
     url.to_string()
 }
 
-fn settings_for(database: &str, dev: bool) -> Settings {
+/// The settings of the app on `database` (also what a test's child process uses to reach it).
+pub fn settings_for(database: &str, dev: bool) -> Settings {
     let app_url = url_for("ts_app", database);
     let owner_url = url_for("ts_owner", database);
     let mut settings = Settings::from_lookup(|name| match name {

@@ -1,8 +1,10 @@
 //! The pull against the simulator over HTTP, through the job queue: a full sync equals Odoo row by row
 //! on every version, a second run writes nothing, changes and rows sharing one write-date second are
 //! picked up, a page that fails to commit leaves nothing behind and the re-run converges, injected
-//! 5xx and dropped connections still converge, one model's access denied degrades only that model,
-//! and a revoked key stops that tenant after one attempt while another tenant's pull completes.
+//! 5xx and dropped connections still converge, a pull process killed in the middle of a page leaves no
+//! partial page, one model's access denied degrades only that model, a revoked key stops that tenant
+//! after one attempt while another tenant's pull completes, and reconciliation repairs merged quants and
+//! documents deleted or committed behind the cursor, within the history horizon.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use truestock::jobs::{self, NewJob, Queue, Registry};
 use truestock::odoo::records::{
     Company, Currency, Location, Move, MoveLine, Orderpoint, Partner, Picking, PickingType, ProductCategory,
     ProductCost, ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag,
-    SupplierInfo, Uom, User, Warehouse,
+    SupplierInfo, Units, Uom, User, Warehouse,
 };
 use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
 use truestock::odoo::{Client, Domain, Reach, SearchOptions};
@@ -68,6 +70,26 @@ async fn connect(app: &TestApp, tenant: TenantId, sim: &RunningSimulator) {
         .unwrap();
 }
 
+/// A test app with tenant `acme` connected to a simulated Odoo 17 (retail-S), and the jobs' registry.
+async fn connected() -> (TestApp, Registry, TenantId, RunningSimulator) {
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    (app, registry, tenant, sim)
+}
+
+/// Runs a reconciliation of `scope` (`quants` or `all`) now; returns its run record.
+async fn reconcile_now(app: &TestApp, tenant: TenantId, registry: &Registry, scope: &str) -> sync_run::Model {
+    let job = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
+        .for_tenant(tenant)
+        .payload(serde_json::json!({"scope": scope}));
+    jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+    assert_eq!(drain(&app.app_db, registry, &[Queue::Pull]).await.unwrap().done, 1);
+    last_run(&app.app_db, tenant).await
+}
+
 async fn pull_now(app: &TestApp, tenant: TenantId, registry: &Registry) -> DrainReport {
     let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(tenant).unique("pull");
     jobs::enqueue(&app.app_db, &job).await.unwrap().expect("queued");
@@ -92,9 +114,29 @@ async fn sim_client(sim: &RunningSimulator) -> Client {
     Client::connect(config).await.unwrap()
 }
 
-/// Every record Odoo has for `M` equals its mirror row, and (unless `extra_allowed`) the mirror has no
-/// other rows. Returns the number of records compared. Records in `unseen` changed without a new
-/// write date (quant merges: for reconciliation to catch) and are left out.
+/// The test's own reads of the simulator, retried on a transport error as the pull's are (a kept-alive
+/// connection the server closed while the test compared rows).
+async fn read_all<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    model: &str,
+    domain: &Domain,
+    fields: &[&str],
+    options: &SearchOptions,
+) -> Vec<T> {
+    let mut attempt = 0;
+    loop {
+        match client.search_read(model, domain, fields, options).await {
+            Ok(records) => return records,
+            Err(error) if error.is_transient() && attempt < 3 => attempt += 1,
+            Err(error) => panic!("reading {model}: {error}"),
+        }
+    }
+}
+
+/// Every record Odoo has for `M` (documents: within the history horizon) equals its mirror row, and
+/// (unless `extra_allowed`) the mirror has no other rows. Returns the number of records compared.
+/// Records in `unseen` changed without a new write date (quant merges: for reconciliation to catch)
+/// and are left out.
 async fn assert_mirrored<M: Mirror>(
     app: &TestApp,
     tenant: TenantId,
@@ -107,25 +149,25 @@ async fn assert_mirrored<M: Mirror>(
         return 0;
     }
     let fields = pull::fields_to_read::<M>(client).await.unwrap();
-    let records: Vec<M> = client
-        .search_read(
-            M::MODEL,
-            &Domain::all(),
-            &fields,
-            &SearchOptions::default().include_archived().order("id"),
-        )
-        .await
-        .unwrap();
+    let horizon = Utc::now() - chrono::Months::new(pull::HORIZON_MONTHS);
+    let within = M::within_horizon(&horizon.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(Domain::all);
+    let options = SearchOptions::default().include_archived().order("id");
+    let records: Vec<M> = read_all(client, M::MODEL, &within, &fields, &options).await;
     let rows = with_tenant(&app.app_db, tenant, async |tx| {
         <M::Table as EntityTrait>::find().all(tx).await
     })
     .await
     .unwrap();
     let held: std::collections::HashMap<i64, _> = rows.iter().map(|r| (M::Table::odoo_id(r), r)).collect();
+    let units = match M::UNITS {
+        true => Some(odoo_units(client).await),
+        false => None,
+    };
     let at = RowContext {
         version,
         company_id: None,
         synced_at: Utc::now(),
+        units: units.as_ref(),
     };
     for record in records.iter().filter(|r| !unseen.contains(&r.position().0)) {
         let expected = record.to_row(&at);
@@ -148,6 +190,26 @@ async fn assert_mirrored<M: Mirror>(
         );
     }
     records.len()
+}
+
+/// Odoo's units and each product's unit, read from Odoo itself: what quantities in the product's unit
+/// must have been converted with.
+async fn odoo_units(client: &Client) -> Units {
+    async fn all<M: Mirror>(client: &Client) -> Vec<M> {
+        let fields = pull::fields_to_read::<M>(client).await.unwrap();
+        let options = SearchOptions::default().include_archived();
+        read_all(client, M::MODEL, &Domain::all(), &fields, &options).await
+    }
+    let templates: std::collections::HashMap<i64, i64> = all::<ProductTemplate>(client)
+        .await
+        .into_iter()
+        .filter_map(|t| Some((t.id, t.uom_id?.id)))
+        .collect();
+    let products = all::<ProductProduct>(client)
+        .await
+        .into_iter()
+        .filter_map(|p| Some((p.id, *templates.get(&p.product_tmpl_id?.id)?)));
+    Units::new(all::<Uom>(client).await, products)
 }
 
 async fn assert_all_mirrored(app: &TestApp, tenant: TenantId, client: &Client, extra_allowed: bool, merged: &[i64]) {
@@ -202,6 +264,16 @@ fn written(run: &sync_run::Model) -> u64 {
         .sum()
 }
 
+/// The windows a reconciliation run found different, over every model.
+fn differing(run: &sync_run::Model) -> u64 {
+    run.models
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|m| m["differing"].as_u64().unwrap())
+        .sum()
+}
+
 /// Every product's cost as each company sees it equals its row of `odoo_product_product_cost`.
 async fn assert_costs_mirrored(app: &TestApp, tenant: TenantId, client: &Client) {
     #[derive(serde::Deserialize)]
@@ -225,14 +297,12 @@ async fn assert_costs_mirrored(app: &TestApp, tenant: TenantId, client: &Client)
         let options = SearchOptions::default()
             .include_archived()
             .context("allowed_company_ids", serde_json::json!([company.id]));
-        let records: Vec<ProductCost> = client
-            .search_read("product.product", &Domain::all(), &fields, &options)
-            .await
-            .unwrap();
+        let records: Vec<ProductCost> = read_all(client, "product.product", &Domain::all(), &fields, &options).await;
         let at = RowContext {
             version: client.version().major,
             company_id: Some(company.id),
             synced_at: Utc::now(),
+            units: None,
         };
         for record in &records {
             let expected = record.to_row(&at);
@@ -266,6 +336,16 @@ async fn a_full_pull_equals_odoo_row_by_row_on_every_version_and_a_second_run_wr
         assert_eq!(run.status, "succeeded", "Odoo {version}: {run:?}");
         let client = sim_client(&sim).await;
         assert_all_mirrored(&app, tenant, &client, false, &[]).await;
+        for (table, unconverted) in [
+            ("odoo_stock_move_line", "quantity_done_product_uom IS NULL"),
+            ("odoo_stock_scrap", "scrap_qty_product_uom IS NULL"),
+        ] {
+            assert_eq!(
+                rows(&app, tenant, table, unconverted).await,
+                0,
+                "Odoo {version}: {table}"
+            );
+        }
 
         pull_now(&app, tenant, &registry).await;
         let again = last_run(&app.app_db, tenant).await;
@@ -280,11 +360,7 @@ async fn a_full_pull_equals_odoo_row_by_row_on_every_version_and_a_second_run_wr
 
 #[tokio::test]
 async fn changes_and_rows_sharing_one_write_second_across_pages_are_picked_up() {
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
+    let (app, registry, tenant, sim) = connected().await;
     pull_now(&app, tenant, &registry).await;
 
     // Live activity (sales, receipts, scraps, counts), and 1,200 quants rewritten within one second,
@@ -320,11 +396,7 @@ async fn changes_and_rows_sharing_one_write_second_across_pages_are_picked_up() 
 
 #[tokio::test]
 async fn a_page_that_fails_to_commit_leaves_nothing_and_the_rerun_converges() {
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
+    let (app, registry, tenant, sim) = connected().await;
     let schema = tenant.schema_name();
     // The database refuses one quant in the middle of a page (a crash between read and commit).
     // In the second page, whose order is the pull's: write-date second, then id.
@@ -377,51 +449,217 @@ async fn a_page_that_fails_to_commit_leaves_nothing_and_the_rerun_converges() {
     sim.stop().await;
 }
 
-#[tokio::test]
-async fn injected_5xx_and_dropped_connections_still_converge() {
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
-    sim.simulator.faults.set_rates(0.1, 0.1);
-    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(tenant).unique("pull");
-    let id = jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
-    for _ in 0..10 {
-        drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
-        let state = jobs::list(
-            &app.app_db,
-            &jobs::Filter {
-                tenant_id: Some(tenant.as_uuid()),
-                state: None,
-                limit: 5,
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.id == id)
-        .unwrap()
-        .state;
-        if state == "done" {
-            break;
+/// The state of job `id`.
+async fn job_state(app: &TestApp, tenant: TenantId, id: i64) -> String {
+    let filter = jobs::Filter {
+        tenant_id: Some(tenant.as_uuid()),
+        state: None,
+        limit: 20,
+    };
+    let listed = jobs::list(&app.app_db, &filter).await.unwrap();
+    listed.into_iter().find(|j| j.id == id).expect("the job exists").state
+}
+
+/// Drains the pull queue until job `id` is done, letting its backoff pass between attempts.
+async fn drain_until_done(app: &TestApp, tenant: TenantId, registry: &Registry, id: i64) {
+    for _ in 0..20 {
+        drain(&app.app_db, registry, &[Queue::Pull]).await.unwrap();
+        if job_state(app, tenant, id).await == "done" {
+            return;
         }
         // Time passes (the job's backoff).
         app.su_exec("UPDATE control.jobs SET run_at = now() WHERE state = 'queued'")
             .await;
     }
-    sim.simulator.faults.set_rates(0.0, 0.0);
+    panic!("job {id} is {}", job_state(app, tenant, id).await);
+}
+
+/// Sends orders to the simulator's control API, as an operator's script would.
+async fn sim_control(sim: &RunningSimulator, orders: serde_json::Value) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/__sim/control", sim.url.trim_end_matches('/')))
+        .bearer_auth(KEY)
+        .json(&orders)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn twenty_percent_injected_5xx_and_dropped_connections_still_converge_on_every_model() {
+    let (app, registry, tenant, sim) = connected().await;
+    // One request in ten answered 502, one in ten dropped mid-answer.
+    sim_control(&sim, serde_json::json!({"error_rate": 0.1, "drop_rate": 0.1})).await;
+    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(tenant).unique("pull");
+    let id = jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+    drain_until_done(&app, tenant, &registry, id).await;
+    // And a nightly reconciliation through the same faults finds nothing to repair.
+    let all = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
+        .for_tenant(tenant)
+        .payload(serde_json::json!({"scope": "all"}));
+    let id = jobs::enqueue(&app.app_db, &all).await.unwrap().unwrap();
+    drain_until_done(&app, tenant, &registry, id).await;
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!((run.kind.as_str(), run.status.as_str()), ("reconcile", "succeeded"));
+    assert_eq!(differing(&run), 0, "{run:?}");
+    sim_control(&sim, serde_json::json!({"error_rate": 0.0, "drop_rate": 0.0})).await;
+    assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
+    sim.stop().await;
+}
+
+const CHILD_PULL_DB: &str = "TRUESTOCK_TEST_PULL_DATABASE";
+
+/// Not a test: the pull process that the crash test starts (this test binary again, running only this
+/// function) and kills. Does nothing when run without its database.
+#[tokio::test]
+#[ignore = "started as a child process by the crash test"]
+async fn child_pull() {
+    let Ok(database) = std::env::var(CHILD_PULL_DB) else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let settings = crate::helpers::settings_for(&database, false);
+    let db = truestock::db::connect(&settings.database_url, 2).await.unwrap();
+    let registry = Registry::production(Arc::new(SyncDeps {
+        ring: settings.key_ring().unwrap(),
+        reach: Reach::Anywhere,
+    }));
+    drain(&db, &registry, &[Queue::Pull]).await.unwrap();
+}
+
+/// The child pull process; killed when dropped, so a failing test leaves no process behind.
+struct ChildPull(std::process::Child);
+
+impl Drop for ChildPull {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Polls until `check` holds (or panics after `seconds`).
+async fn eventually(seconds: u64, what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_pull_process_killed_in_the_middle_of_a_page_leaves_no_partial_page_and_the_rerun_converges() {
+    use sea_orm::TransactionTrait as _;
+    let (app, registry, tenant, sim) = connected().await;
+    let schema = tenant.schema_name();
+    // Slow pages, so that the pull is still reading quants when the test steps in.
+    sim_control(&sim, serde_json::json!({"page_latency_ms": 150})).await;
+    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(tenant).unique("pull");
+    let id = jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["sync::child_pull", "--exact", "--ignored", "--nocapture"])
+        .env(CHILD_PULL_DB, &app.database)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("the child pull starts");
+    let mut child = ChildPull(child);
+    let quants = format!("SELECT count(*) AS n FROM {schema}.odoo_stock_quant");
+    eventually(180, "two pages of quants to commit", async || {
+        app.su_number(&quants).await >= 1_000
+    })
+    .await;
+    // Hold the next page of quants in the middle of its transaction: its rows are read and compared,
+    // its history entries written, and its insert waits behind this lock until the process dies.
+    let lock = app.superuser_db.begin().await.unwrap();
+    lock.execute_unprepared(&format!("LOCK TABLE {schema}.odoo_stock_quant IN SHARE MODE"))
+        .await
+        .unwrap();
+    let waiting = format!(
+        "SELECT count(*) AS n FROM pg_locks WHERE relation = '{schema}.odoo_stock_quant'::regclass AND NOT granted"
+    );
+    eventually(60, "a page write to wait on the lock", async || {
+        app.su_number(&waiting).await == 1
+    })
+    .await;
+    child.0.kill().unwrap(); // SIGKILL, mid-page
+    child.0.wait().unwrap();
+    lock.rollback().await.unwrap();
+
+    // What the mirror holds is exactly what the cursor's committed pages cover: every quant written in
+    // a second before the cursor's, none after it, and in the cursor's second (drained by id) those up
+    // to its last id; the killed page's rows are not there.
+    let client = sim_client(&sim).await;
+    let odoo: Vec<Quant> = read_all(
+        &client,
+        "stock.quant",
+        &Domain::all(),
+        &["id", "write_date"],
+        &SearchOptions::default(),
+    )
+    .await;
+    let held: std::collections::HashSet<i64> = with_tenant(&app.app_db, tenant, async |tx| {
+        truestock::db::entities::odoo_stock_quant::Entity::find().all(tx).await
+    })
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|q| q.odoo_id)
+    .collect();
+    let cursor = |column: &str| format!("SELECT {column} AS n FROM {schema}.sync_cursors WHERE model = 'stock.quant'");
+    let bucket = app.su_number(&cursor("extract(epoch FROM bucket)::bigint")).await;
+    let last_id = app.su_number(&cursor("last_id")).await;
+    assert!(
+        held.len() >= 1_000 && held.len() < odoo.len(),
+        "{} of {}",
+        held.len(),
+        odoo.len()
+    );
+    for quant in &odoo {
+        let (id, written) = quant.position();
+        let second = written.unwrap().timestamp();
+        let is_held = held.contains(&id);
+        if second < bucket || (second == bucket && last_id > 0 && id <= last_id) {
+            assert!(is_held, "quant {id} before the cursor is mirrored");
+        } else if second > bucket || (second == bucket && last_id > 0) {
+            assert!(!is_held, "quant {id} after the cursor is not mirrored");
+        }
+    }
+    let synced = app.su_number(&cursor("rows_synced")).await;
+    assert!(
+        synced >= held.len() as i64,
+        "the cursor counted its pages' rows: {synced}"
+    );
+    let history = app
+        .su_number(&format!("SELECT count(*) AS n FROM {schema}.odoo_stock_quant_history"))
+        .await;
+    let with_count = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {schema}.odoo_stock_quant WHERE inventory_quantity_set"
+        ))
+        .await;
+    assert_eq!(history, with_count, "no history entry of the killed page survived");
+    assert_eq!(
+        job_state(&app, tenant, id).await,
+        "running",
+        "the dead process's lease still holds"
+    );
+
+    // The lease runs out; the job runs again and converges.
+    sim_control(&sim, serde_json::json!({"page_latency_ms": 0})).await;
+    app.su_exec(&format!("UPDATE control.jobs SET locked_until = now() WHERE id = {id}"))
+        .await;
+    assert_eq!(
+        truestock::db::jobs::rescue_expired(&app.superuser_db).await.unwrap(),
+        (1, 0)
+    );
+    drain_until_done(&app, tenant, &registry, id).await;
     assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
     sim.stop().await;
 }
 
 #[tokio::test]
 async fn one_models_access_denied_degrades_only_that_model() {
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
+    let (app, registry, tenant, sim) = connected().await;
     sim.simulator.faults.deny_model("stock.warehouse");
     let report = pull_now(&app, tenant, &registry).await;
     assert_eq!(report.done, 1);
@@ -504,11 +742,7 @@ async fn a_revoked_key_stops_that_tenant_after_one_attempt_while_another_tenants
 
 #[tokio::test]
 async fn reconciliation_repairs_merged_quants_and_marks_deleted_ones() {
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
+    let (app, registry, tenant, sim) = connected().await;
     pull_now(&app, tenant, &registry).await;
     // Merges behind the cursor, and a quant Odoo deleted.
     let merged = live_ticks(&sim, 12, 11);
@@ -520,12 +754,7 @@ async fn reconciliation_repairs_merged_quants_and_marks_deleted_ones() {
     });
     pull_now(&app, tenant, &registry).await;
 
-    let reconcile = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
-        .for_tenant(tenant)
-        .payload(serde_json::json!({"scope": "quants"}));
-    jobs::enqueue(&app.app_db, &reconcile).await.unwrap().unwrap();
-    assert_eq!(drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap().done, 1);
-    let run = last_run(&app.app_db, tenant).await;
+    let run = reconcile_now(&app, tenant, &registry, "quants").await;
     assert_eq!((run.kind.as_str(), run.status.as_str()), ("reconcile", "succeeded"));
     assert!(run.models["stock.quant"]["differing"].as_u64().unwrap() >= 1, "{run:?}");
     assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
@@ -538,20 +767,141 @@ async fn reconciliation_repairs_merged_quants_and_marks_deleted_ones() {
     assert_eq!(marked, 1, "a quant Odoo deleted is kept, marked");
 
     // Nothing left to repair: every window matches.
-    let all = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
-        .for_tenant(tenant)
-        .payload(serde_json::json!({"scope": "all"}));
-    jobs::enqueue(&app.app_db, &all).await.unwrap().unwrap();
-    drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
-    let again = last_run(&app.app_db, tenant).await;
-    let differing: u64 = again
-        .models
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|m| m["differing"].as_u64().unwrap())
-        .sum();
-    assert_eq!((again.status.as_str(), differing), ("succeeded", 0), "{again:?}");
+    let again = reconcile_now(&app, tenant, &registry, "all").await;
+    assert_eq!(
+        (again.status.as_str(), differing(&again)),
+        ("succeeded", 0),
+        "{again:?}"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn reconciliation_fetches_documents_committed_behind_the_cursor_and_marks_deleted_ones_within_the_horizon() {
+    use serde_json::json;
+    let (app, registry, tenant, sim) = connected().await;
+    pull_now(&app, tenant, &registry).await;
+    // Odoo deletes records of several models, and records appear with write dates long behind the
+    // cursor: documents of three days ago (inside the horizon) and closed ones of 30 months ago.
+    let (deleted, recent, old) = sim.simulator.with_store_mut(|store| {
+        let mut deleted = Vec::new();
+        for (model, nth) in [
+            ("purchase.order.line", 3),
+            ("stock.picking", 4),
+            ("stock.move", 5),
+            ("stock.move.line", 6),
+            ("stock.scrap", 0),
+            ("res.partner", 7),
+            ("product.supplierinfo", 8),
+        ] {
+            let id = store.ids(model)[nth];
+            store.unlink(model, &[id]).unwrap();
+            deleted.push((model, id));
+        }
+        let partner = store.ids("res.partner")[0];
+        let product = store.ids("product.product")[0];
+        let [from, to] = [0, 1].map(|i| store.ids("stock.location")[i]);
+        let kind = store.ids("stock.picking.type")[0];
+        let mut documents = |days: i64| {
+            let at = truestock::odoo::sim::store::now() - chrono::Duration::days(days);
+            let text = at.format("%Y-%m-%d %H:%M:%S").to_string();
+            let mut create = |model: &'static str, values: serde_json::Value| {
+                (
+                    model,
+                    store.create_at(model, values.as_object().unwrap(), 2, at).unwrap(),
+                )
+            };
+            let order = create(
+                "purchase.order",
+                json!({"name": format!("LATE-{days}"), "partner_id": partner, "date_order": text,
+                       "state": "purchase", "receipt_status": "full"}),
+            );
+            let line = create(
+                "purchase.order.line",
+                json!({"order_id": order.1, "product_id": product, "product_qty": 6.0, "product_uom_qty": 6.0,
+                       "qty_received": 6.0, "date_planned": text}),
+            );
+            let picking = create(
+                "stock.picking",
+                json!({"name": format!("LATE/IN/{days}"), "picking_type_id": kind, "state": "done",
+                       "date_done": text, "scheduled_date": text}),
+            );
+            let stock_move = create(
+                "stock.move",
+                json!({"product_id": product, "location_id": from, "location_dest_id": to,
+                       "product_uom_qty": 1.0, "product_qty": 1.0, "quantity": 1.0, "picked": true,
+                       "state": "done", "date": text, "picking_id": picking.1}),
+            );
+            let move_line = create(
+                "stock.move.line",
+                json!({"move_id": stock_move.1, "product_id": product, "location_id": from,
+                       "location_dest_id": to, "quantity": 1.0, "picked": true, "state": "done", "date": text}),
+            );
+            let scrap = create(
+                "stock.scrap",
+                json!({"product_id": product, "scrap_qty": 1.0, "state": "done", "date_done": text}),
+            );
+            vec![order, line, picking, stock_move, move_line, scrap]
+        };
+        (deleted, documents(3), documents(913))
+    });
+    let table = |model: &str| format!("odoo_{}", model.replace('.', "_"));
+
+    let run = reconcile_now(&app, tenant, &registry, "all").await;
+    assert_eq!(
+        (run.kind.as_str(), run.status.as_str()),
+        ("reconcile", "succeeded"),
+        "{run:?}"
+    );
+    for (model, id) in &recent {
+        assert!(
+            mirrored(&app, tenant, &table(model), *id).await,
+            "{model} {id} was fetched"
+        );
+        assert!(run.models[*model]["rewritten"].as_u64().unwrap() >= 1, "{run:?}");
+    }
+    for (model, id) in &old {
+        assert!(
+            !mirrored(&app, tenant, &table(model), *id).await,
+            "{model} {id} is older than the horizon and closed"
+        );
+    }
+    for (model, id) in &deleted {
+        let marked = format!("odoo_id = {id} AND odoo_deleted_at IS NOT NULL");
+        assert_eq!(
+            rows(&app, tenant, &table(model), &marked).await,
+            1,
+            "{model} {id} is kept, marked"
+        );
+        assert!(run.models[*model]["marked_deleted"].as_u64().unwrap() >= 1, "{run:?}");
+    }
+    for model in pull::PULLED_MODELS {
+        assert!(
+            run.models[model]["windows"].as_u64().unwrap() >= 1,
+            "{model} is reconciled: {run:?}"
+        );
+    }
+    assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
+
+    // Nothing left to repair, and an old document the mirror holds is not taken for deleted.
+    let (model, id) = old[0];
+    sim.simulator.with_store_mut(|store| {
+        let values = json!({"origin": "reopened"});
+        let at = truestock::odoo::sim::store::now();
+        store
+            .write_at(model, &[id], values.as_object().unwrap(), 2, at)
+            .unwrap();
+    });
+    pull_now(&app, tenant, &registry).await;
+    assert!(mirrored(&app, tenant, &table(model), id).await);
+    let again = reconcile_now(&app, tenant, &registry, "all").await;
+    assert_eq!(
+        (again.status.as_str(), differing(&again)),
+        ("succeeded", 0),
+        "{again:?}"
+    );
+    let live = format!("odoo_id = {id} AND odoo_deleted_at IS NULL");
+    assert_eq!(rows(&app, tenant, &table(model), &live).await, 1);
     sim.stop().await;
 }
 
@@ -688,11 +1038,7 @@ async fn rows(app: &TestApp, tenant: TenantId, table: &str, filter: &str) -> i64
 async fn history_keeps_what_odoo_overwrites_and_only_when_it_changed() {
     use serde_json::json;
     use truestock::odoo::sim::store::{Val, now};
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
+    let (app, registry, tenant, sim) = connected().await;
     pull_now(&app, tenant, &registry).await;
     // First sight: every promised date, supplier price, cost per company, reorder rule and product.
     let first = last_run(&app.app_db, tenant).await;
@@ -923,11 +1269,7 @@ async fn mirrored(app: &TestApp, tenant: TenantId, table: &str, id: i64) -> bool
 #[tokio::test]
 async fn the_first_sync_stops_at_the_horizon_and_open_documents_are_reread_on_every_run() {
     use serde_json::json;
-    let app = TestApp::spawn().await;
-    let registry = registry(&app);
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let sim = simulator(17).await;
-    connect(&app, tenant, &sim).await;
+    let (app, registry, tenant, sim) = connected().await;
     // Documents from 30 months ago: closed ones, and an order and a receipt still open.
     let old = sim.simulator.with_store_mut(|store| {
         let at = truestock::odoo::sim::store::now() - chrono::Duration::days(913);

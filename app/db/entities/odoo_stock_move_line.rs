@@ -1,4 +1,4 @@
-//! `odoo_stock_move_line`: the mirror of Odoo's `stock.move.line` (many2ones as ids). `quantity_done` is version-neutral (see migration 000004).
+//! `odoo_stock_move_line`: the mirror of Odoo's `stock.move.line` (many2ones as ids). `quantity_done` is version-neutral (see migration 000004); `quantity_done_product_uom` is it in the product's unit (migration 000007).
 
 use sea_orm::entity::prelude::*;
 
@@ -24,6 +24,7 @@ pub struct Model {
     pub quantity: f64,
     pub picked: bool,
     pub quantity_product_uom: Option<f64>,
+    pub quantity_done_product_uom: Option<f64>,
     pub lot_name: Option<String>,
     pub package_id: Option<i64>,
     pub result_package_id: Option<i64>,

@@ -1,4 +1,4 @@
-//! `odoo_stock_scrap`: the mirror of Odoo's `stock.scrap` (many2ones as ids). `move_ids` lists the moves on every version.
+//! `odoo_stock_scrap`: the mirror of Odoo's `stock.scrap` (many2ones as ids). `move_ids` lists the moves on every version; `scrap_qty_product_uom` is `scrap_qty` in the product's unit (migration 000007).
 
 use sea_orm::entity::prelude::*;
 
@@ -17,6 +17,7 @@ pub struct Model {
     pub location_id: Option<i64>,
     pub scrap_location_id: Option<i64>,
     pub scrap_qty: f64,
+    pub scrap_qty_product_uom: Option<f64>,
     pub state: Option<String>,
     pub date_done: Option<DateTimeUtc>,
     pub move_id: Option<i64>,
