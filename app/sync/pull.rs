@@ -614,7 +614,7 @@ pub async fn pull_model<M: Mirror>(
     // Reading and writing overlap: while a page commits, the next one is read (its domain depends only
     // on the rows read before it). At most one page waits in between, which bounds memory; a failed
     // write closes the channel and stops the reader, and pages read before a failed read still commit.
-    let (pages, mut received) = tokio::sync::mpsc::channel::<ReadPage<M>>(1);
+    let (pages, received) = tokio::sync::mpsc::channel::<ReadPage<M>>(1);
     let read = async {
         // Owned here, so that the sender is dropped (and the writer ends) when reading ends.
         let pages = pages;
@@ -675,6 +675,8 @@ pub async fn pull_model<M: Mirror>(
         Ok::<_, PullError>(read)
     };
     let write_all = async {
+        // Owned here, so that the receiver is dropped (and the reader stops) when writing fails.
+        let mut received = received;
         let mut written = ModelReport::default();
         while let Some(page) = received.recv().await {
             let (bucket, last_id) = page.cursor;
