@@ -260,7 +260,15 @@ pub async fn connect_tenant(
     slug: &str,
     input: &crate::sync::connection::ConnectionSettings,
     confirm_reset: bool,
-) -> Result<(crate::sync::connection::Saved, crate::sync::connection::TestOutcome), OperatorError> {
+    sync: SyncChange,
+) -> Result<
+    (
+        crate::sync::connection::Saved,
+        crate::sync::connection::TestOutcome,
+        crate::sync::connection::SyncSettings,
+    ),
+    OperatorError,
+> {
     use crate::sync::connection;
     let db = app_pool(settings, 2).await?;
     let parsed = TenantSlug::parse(slug)?;
@@ -276,9 +284,27 @@ pub async fn connect_tenant(
         email: "cli".into(),
     };
     let saved = connection::save(&db, &ring, tenant, input, reach, confirm_reset, &actor).await?;
+    let held = control::find_odoo_connection(&db, tenant.as_uuid())
+        .await?
+        .map(|row| connection::SyncSettings::of(&row))
+        .unwrap_or_default();
+    let wanted = connection::SyncSettings::new(
+        sync.pull_every_minutes.unwrap_or(held.pull_every_minutes),
+        sync.horizon_months.unwrap_or(held.horizon_months),
+    )?;
+    if wanted != held {
+        connection::save_sync_settings(&db, tenant, wanted, &actor).await?;
+    }
     let today = chrono::Utc::now().date_naive();
     let outcome = connection::test(&db, &ring, tenant, reach, &actor, today).await?;
-    Ok((saved, outcome))
+    Ok((saved, outcome, wanted))
+}
+
+/// Sync settings given to `tenant connect`; `None` keeps what is set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncChange {
+    pub pull_every_minutes: Option<u32>,
+    pub horizon_months: Option<u32>,
 }
 
 /// What `truestock sync` did.

@@ -206,6 +206,101 @@ pub async fn save(
     })
 }
 
+/// How often the schedule pulls a tenant and how far back its first sync reads (DESIGN §5; stored on
+/// its connection, changed on the connection page and by `tenant connect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncSettings {
+    pub pull_every_minutes: u32,
+    pub horizon_months: u32,
+}
+
+impl SyncSettings {
+    /// The pull intervals a tenant may choose: a minute to a day.
+    pub const PULL_EVERY_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
+    /// The history horizons a tenant may choose: a month to ten years.
+    pub const HORIZON_MONTHS: std::ops::RangeInclusive<u32> = 1..=120;
+
+    /// Checks both values against their ranges, with the reason in words a person can act on.
+    pub fn new(pull_every_minutes: u32, horizon_months: u32) -> Result<Self, ConnectionError> {
+        let (every, horizon) = (Self::PULL_EVERY_MINUTES, Self::HORIZON_MONTHS);
+        if !every.contains(&pull_every_minutes) {
+            return Err(ConnectionError::Invalid(format!(
+                "the pull interval must be {} to {} minutes",
+                every.start(),
+                every.end()
+            )));
+        }
+        if !horizon.contains(&horizon_months) {
+            return Err(ConnectionError::Invalid(format!(
+                "the history horizon must be {} to {} months",
+                horizon.start(),
+                horizon.end()
+            )));
+        }
+        Ok(Self {
+            pull_every_minutes,
+            horizon_months,
+        })
+    }
+
+    /// What a stored connection holds (the database's checks keep it in range).
+    pub fn of(row: &OdooConnectionRow) -> Self {
+        Self {
+            pull_every_minutes: u32::try_from(row.pull_every_minutes).unwrap_or(Self::default().pull_every_minutes),
+            horizon_months: u32::try_from(row.horizon_months).unwrap_or(Self::default().horizon_months),
+        }
+    }
+
+    /// The schedule's period of this tenant's pulls.
+    pub fn pull_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.pull_every_minutes) * 60)
+    }
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            pull_every_minutes: u32::try_from(crate::sync::pull::EVERY.as_secs() / 60).unwrap_or(5),
+            horizon_months: crate::sync::pull::HORIZON_MONTHS,
+        }
+    }
+}
+
+/// Saves a tenant's sync settings, with an entry in its audit log; the tenant must have a connection.
+pub async fn save_sync_settings(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    settings: SyncSettings,
+    actor: &Actor,
+) -> Result<(), ConnectionError> {
+    let (every, horizon) = (settings.pull_every_minutes, settings.horizon_months);
+    with_control_then_tenant(
+        db,
+        tenant,
+        async |txn| {
+            // Both fit an i32: `SyncSettings::new` keeps them in range.
+            let saved = control::set_sync_settings(
+                txn,
+                tenant.as_uuid(),
+                i32::try_from(every).unwrap_or(i32::MAX),
+                i32::try_from(horizon).unwrap_or(i32::MAX),
+            )
+            .await?;
+            if saved {
+                Ok(())
+            } else {
+                Err(ConnectionError::NotConfigured)
+            }
+        },
+        async |tx, ()| {
+            let details = json!({"pull_every_minutes": every, "horizon_months": horizon});
+            audit::record(tx, actor, "odoo.sync_settings.saved", "sync", details).await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
 /// An Odoo client for the tenant's stored connection.
 pub async fn open_client(
     db: &DatabaseConnection,

@@ -101,8 +101,9 @@ pub trait Mirror: OdooModel + Sync {
 }
 
 /// How far back a first sync reads documents (moves, move lines, pickings, scraps, purchase orders and
-/// their lines): older ones are left in Odoo, unless still open, since reading years of them through
-/// Odoo's API takes hours and the stock screens look back less far. Later changes to an older document
+/// their lines) unless the tenant's settings say otherwise (`odoo_connections.horizon_months`): older
+/// ones are left in Odoo, unless still open, since reading years of them through Odoo's API takes
+/// hours and the stock screens look back less far. Later changes to an older document
 /// (a new write date) are pulled like any other, and a full re-pull applies the horizon again.
 pub const HORIZON_MONTHS: u32 = 24;
 
@@ -534,13 +535,15 @@ pub async fn fields_to_read<M: Mirror>(client: &Client) -> Result<Vec<&'static s
     Ok(M::fields(version, Some(&available)))
 }
 
-/// Pulls one model (in `scope`) from its cursor to now. `full` starts over from the beginning.
+/// Pulls one model (in `scope`) from its cursor to now. `full` starts over from the beginning; a first
+/// sync reads documents `horizon_months` back.
 pub async fn pull_model<M: Mirror>(
     client: &Client,
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
     full: bool,
+    horizon_months: u32,
     scope: &Scope,
 ) -> Result<ModelReport, PullError> {
     let started = Instant::now();
@@ -562,7 +565,7 @@ pub async fn pull_model<M: Mirror>(
         _ => (DateTime::UNIX_EPOCH, 0, true),
     };
     let horizon = if first_sync {
-        Utc::now().checked_sub_months(Months::new(HORIZON_MONTHS))
+        Utc::now().checked_sub_months(Months::new(horizon_months))
     } else {
         None
     };
@@ -773,7 +776,8 @@ pub fn job(tenant: TenantId) -> crate::jobs::NewJob {
         .unique("pull")
 }
 
-/// How often each connected tenant is pulled.
+/// How often each connected tenant is pulled unless its settings say otherwise
+/// (`odoo_connections.pull_every_minutes`).
 pub const EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// What sync jobs need from the process: the vault's keys and the address rules.
@@ -796,6 +800,10 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         Ok(Err(error)) => return Err(stop_or_retry(&ctx, tenant, &error).await),
         Ok(Ok(client)) => client,
     };
+    // The tenant's horizon, read once per run.
+    let horizon_months = crate::db::control::find_odoo_connection(&ctx.db, tenant.as_uuid())
+        .await?
+        .map_or(HORIZON_MONTHS, |row| connection::SyncSettings::of(&row).horizon_months);
     let reconciling = ctx.kind == crate::sync::reconcile::KIND;
     let kind = if reconciling { "reconcile" } else { "pull" };
     let run = with_tenant(&ctx.db, tenant, async |tx| {
@@ -834,7 +842,7 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         ($record:ty, $scope:expr) => {
             if stop.is_none() && client.version().major >= <$record as Mirror>::SINCE {
                 let scope = $scope;
-                match pull_model::<$record>(&client, db, tenant, lease, full, &scope).await {
+                match pull_model::<$record>(&client, db, tenant, lease, full, horizon_months, &scope).await {
                     Ok(report) => reports.push(report),
                     Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => reports.push(ModelReport {
                         model: scope.name,

@@ -15,6 +15,7 @@ use crate::db::entities::{sync_cursor, sync_run};
 use crate::db::mirror;
 use crate::db::tenancy::with_tenant;
 use crate::jobs::{self, ChangeError};
+use crate::sync::connection::SyncSettings;
 use crate::sync::pull;
 
 use super::AppState;
@@ -123,7 +124,12 @@ async fn status(state: &AppState, member: &Authorized<SyncRole>) -> Result<SyncS
         Ok::<_, sea_orm::DbErr>((cursors, runs, rows))
     })
     .await?;
-    let lag_limit = chrono::Duration::from_std(pull::EVERY * 2).unwrap_or_default();
+    let every = control::find_odoo_connection(&state.db, member.tenant.as_uuid())
+        .await?
+        .map(|row| SyncSettings::of(&row))
+        .unwrap_or_default()
+        .pull_every();
+    let lag_limit = chrono::Duration::from_std(every * 2).unwrap_or_default();
     Ok(SyncStatus {
         status_url: paths::sync_status(member.slug.as_str()),
         running: runs.first().is_some_and(|r| r.finished_at.is_none()),
