@@ -2,7 +2,8 @@
 //! vault, the key cleared when the address, database or login changes, a switch to another Odoo
 //! database only after confirmation — testing it with answers in plain words, and opening the client
 //! that pulls and write-backs use. Every change is written to the tenant's audit log in the same
-//! transaction as the change.
+//! transaction as the change. Refused credentials and expiring keys open alerts for the tenant's admins
+//! (db::alerts), which a working connection resolves.
 
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -11,15 +12,20 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::auth::vault::{KeyRing, Sealed, VaultError};
+use crate::db::alerts::{self, AlertKind};
 use crate::db::audit::{self, Actor};
 use crate::db::control::{self, OdooConnectionRow, OdooConnectionUpdate};
-use crate::db::tenancy::with_control_then_tenant;
+use crate::db::tenancy::{TenantTxn, with_control_then_tenant, with_tenant};
 use crate::domain::tenant::TenantId;
 use crate::odoo::reach::check_url;
 use crate::odoo::{Client, OdooConfig, OdooError, Reach};
 
 /// Odoo 19 API keys last at most three months; TrueStock warns this long before one expires.
 pub const KEY_EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// The `credential_invalid` alert, in words a tenant admin can act on.
+pub const CREDENTIAL_ALERT: &str = "Odoo refused TrueStock's login or API key, so syncing with Odoo has stopped. \
+     Create a new API key for the TrueStock user in Odoo and enter it on the Odoo connection page.";
 
 /// What a tenant admin or the operator enters.
 #[derive(Debug, Clone)]
@@ -185,6 +191,8 @@ pub async fn save(
         },
         async |tx, ()| {
             audit::record(tx, actor, "odoo.connection.saved", &target, details).await?;
+            let has_key = key_change != KeyChange::Cleared;
+            review_key_expiry(tx, has_key, update.key_expires_on, chrono::Utc::now().date_naive()).await?;
             if mirror_reset {
                 // The pull empties the mirror before it syncs the new database (the sync issue).
                 audit::record(
@@ -296,6 +304,89 @@ pub async fn save_sync_settings(
             let details = json!({"pull_every_minutes": every, "horizon_months": horizon});
             audit::record(tx, actor, "odoo.sync_settings.saved", "sync", details).await?;
             Ok(())
+        },
+    )
+    .await
+}
+
+/// Opens the `key_expiring` alert when the stored key expires within [`KEY_EXPIRY_WARNING_DAYS`] of
+/// `today` (or has expired), and resolves it otherwise (a new key, a later expiry, no key); returns
+/// whether the alert is open.
+pub async fn review_key_expiry(
+    tx: &TenantTxn,
+    has_key: bool,
+    expires_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<bool, DbErr> {
+    let expiring = expires_on.filter(|expiry| has_key && (*expiry - today).num_days() <= KEY_EXPIRY_WARNING_DAYS);
+    let Some(expiry) = expiring else {
+        alerts::resolve(tx, AlertKind::KeyExpiring).await?;
+        return Ok(false);
+    };
+    let message = if expiry < today {
+        format!(
+            "The Odoo API key expired on {expiry}, so syncing with Odoo stops. Create a new API key for the \
+             TrueStock user in Odoo and enter it, with its expiry date, on the Odoo connection page."
+        )
+    } else {
+        format!(
+            "The Odoo API key expires on {expiry}. Before then, create a new API key for the TrueStock user \
+             in Odoo and enter it, with its expiry date, on the Odoo connection page; otherwise syncing stops."
+        )
+    };
+    alerts::record(tx, AlertKind::KeyExpiring, &message, json!({"expires_on": expiry})).await?;
+    Ok(true)
+}
+
+/// The hourly review of every connected tenant's key expiry (the maintenance job); returns how many
+/// tenants have a `key_expiring` alert open.
+pub async fn review_key_expiries(db: &DatabaseConnection, today: NaiveDate) -> Result<usize, DbErr> {
+    let mut open = 0;
+    for row in control::list_odoo_connections(db).await? {
+        let tenant = TenantId::from_uuid(row.tenant_id);
+        let has_key = row.key_id.is_some();
+        if with_tenant(db, tenant, async |tx| {
+            review_key_expiry(tx, has_key, row.key_expires_on, today).await
+        })
+        .await?
+        {
+            open += 1;
+        }
+    }
+    Ok(open)
+}
+
+/// Records that Odoo refused the stored credentials during `stopped_by` (a pull): the connection's
+/// status (which keeps the schedule away from the tenant) and the `credential_invalid` alert, together.
+pub async fn refused_credentials(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    message: &str,
+    stopped_by: &str,
+) -> Result<(), DbErr> {
+    with_control_then_tenant(
+        db,
+        tenant,
+        async |txn| {
+            control::record_odoo_test(
+                txn,
+                tenant.as_uuid(),
+                "credential_invalid",
+                message,
+                None,
+                &json!({"stopped_by": stopped_by}),
+            )
+            .await
+        },
+        async |tx, ()| {
+            alerts::record(
+                tx,
+                AlertKind::CredentialInvalid,
+                CREDENTIAL_ALERT,
+                json!({"found_by": stopped_by}),
+            )
+            .await
+            .map(|_| ())
         },
     )
     .await
@@ -470,6 +561,21 @@ pub async fn test(
         },
         async |tx, ()| {
             audit::record(tx, actor, "odoo.connection.tested", &target, details).await?;
+            match outcome.status {
+                "credential_invalid" => {
+                    alerts::record(
+                        tx,
+                        AlertKind::CredentialInvalid,
+                        CREDENTIAL_ALERT,
+                        json!({"found_by": "test"}),
+                    )
+                    .await?;
+                }
+                "ok" => {
+                    alerts::resolve(tx, AlertKind::CredentialInvalid).await?;
+                }
+                _ => {}
+            }
             Ok(())
         },
     )

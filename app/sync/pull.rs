@@ -945,7 +945,12 @@ async fn finish(
         None => ("succeeded", None),
     };
     with_tenant(&ctx.db, tenant, async |tx| {
-        mirror::finish_run(tx, run, status, Value::Object(models), error).await
+        mirror::finish_run(tx, run, status, Value::Object(models), error).await?;
+        // Odoo took the credentials: whatever refused them before is over.
+        if status != "failed" {
+            crate::db::alerts::resolve(tx, crate::db::alerts::AlertKind::CredentialInvalid).await?;
+        }
+        Ok::<_, DbErr>(())
     })
     .await?;
     match stop {
@@ -955,19 +960,11 @@ async fn finish(
 }
 
 /// Bad credentials stop the tenant's sync at once (no retry storm against Odoo's login cooldown) and
-/// are recorded on the connection for its admins; transient faults are retried.
+/// are recorded on the connection, with an alert for its admins; transient faults are retried.
 async fn stop_or_retry(ctx: &crate::jobs::JobContext, tenant: TenantId, error: &OdooError) -> JobError {
-    let (status, message) = crate::sync::connection::explain(error, "the tenant's Odoo");
+    let (_, message) = crate::sync::connection::explain(error, "the tenant's Odoo");
     if *error == OdooError::BadCredentials {
-        let recorded = crate::db::control::record_odoo_test(
-            &ctx.db,
-            tenant.as_uuid(),
-            status,
-            &message,
-            None,
-            &json!({"stopped_by": "pull"}),
-        )
-        .await;
+        let recorded = crate::sync::connection::refused_credentials(&ctx.db, tenant, &message, "pull").await;
         if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record the refused credentials");
         }

@@ -1,7 +1,7 @@
 //! The tenant admin's Odoo connection page: address, database, login and API key (never shown back),
 //! the key's expiry, the last test with the rights survey, a new test on demand, and the secret
-//! webhook URL (shown once, when made) and the sync settings (pull interval, history horizon). Saving
-//! tests the connection at once.
+//! webhook URL (shown once, when made), the sync settings (pull interval, history horizon) and the open
+//! alerts. Saving tests the connection at once.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
@@ -50,6 +50,7 @@ pub struct OdooPage {
     pub horizon_months: String,
     /// A refused sync settings form's reason.
     pub schedule_error: Option<String>,
+    pub alerts: Vec<super::sync::AlertView>,
 }
 
 async fn page(state: &AppState, admin: &Authorized<AdminRole>) -> Result<OdooPage, AppError> {
@@ -97,6 +98,7 @@ async fn page(state: &AppState, admin: &Authorized<AdminRole>) -> Result<OdooPag
         pull_every_minutes: sync.pull_every_minutes.to_string(),
         horizon_months: sync.horizon_months.to_string(),
         schedule_error: None,
+        alerts: super::sync::open_alerts(state, admin.tenant).await?,
     })
 }
 

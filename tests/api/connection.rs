@@ -1,6 +1,7 @@
 //! A tenant's Odoo connection against the simulator over HTTP: the key sealed at rest and bound to
 //! its tenant, cleared when the address changes, a switch of Odoo database only after confirmation,
-//! tests answered in plain words, the URL rules, key expiry warnings, key rotation, the sync settings (page and command), the audit log, and `truestock tenant connect`.
+//! tests answered in plain words, the URL rules, key expiry warnings and alerts, refused keys' alerts,
+//! key rotation, the sync settings (page and command), the audit log, and `truestock tenant connect`.
 
 use std::net::SocketAddr;
 
@@ -489,5 +490,121 @@ async fn a_tenant_admin_connects_odoo_in_the_browser_and_only_admins_may() {
         .signed_in(&app.add_user("mo@acme.test", "acme", "manager").await)
         .await;
     assert_eq!(manager.get_html("/t/acme/settings/odoo").await.0, StatusCode::FORBIDDEN);
+    sim.stop().await;
+}
+
+async fn open_alerts(app: &TestApp, tenant: TenantId, kind: &str) -> i64 {
+    app.su_number(&format!(
+        "SELECT count(*) AS n FROM {}.alerts WHERE kind = '{kind}' AND resolved_at IS NULL",
+        tenant.schema_name()
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_refused_key_opens_one_alert_that_a_working_key_resolves() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let ring = app.settings.key_ring().unwrap();
+    let test = async || {
+        connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor(), today())
+            .await
+            .unwrap()
+    };
+    let save = async |key: &str| {
+        connection::save(
+            &app.app_db,
+            &ring,
+            tenant,
+            &settings(&sim, Some(key)),
+            Reach::Anywhere,
+            false,
+            &actor(),
+        )
+        .await
+        .unwrap()
+    };
+    save("not-the-key").await;
+    assert_eq!(test().await.status, "credential_invalid");
+    assert_eq!(test().await.status, "credential_invalid");
+    assert_eq!(
+        open_alerts(&app, tenant, "credential_invalid").await,
+        1,
+        "one open alert, not two"
+    );
+    save(KEY).await;
+    assert_eq!(test().await.status, "ok");
+    assert_eq!(open_alerts(&app, tenant, "credential_invalid").await, 0, "resolved");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_maintenance_job_alerts_admins_to_a_key_expiring_within_14_days_until_it_is_replaced() {
+    use std::sync::Arc;
+    use truestock::jobs::{self, NewJob, Queue, Registry, maintenance, worker::drain};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let soon = app.create_tenant("acme", "Acme").await;
+    let later = app.create_tenant("bolt", "Bolt").await;
+    let sim = simulator(19).await;
+    let ring = app.settings.key_ring().unwrap();
+    let mut input = settings(&sim, Some(KEY));
+    input.key_expires_on = Some(today() + Duration::days(30));
+    for tenant in [soon, later] {
+        connection::save(&app.app_db, &ring, tenant, &input, Reach::Anywhere, false, &actor())
+            .await
+            .unwrap();
+    }
+    // Time passes: acme's key now expires in 10 days, bolt's in 30.
+    app.su_exec(&format!(
+        "UPDATE control.odoo_connections SET key_expires_on = current_date + 10 WHERE tenant_id = '{}'",
+        soon.as_uuid()
+    ))
+    .await;
+    let registry = Registry::production(Arc::new(truestock::sync::pull::SyncDeps {
+        ring: app.settings.key_ring().unwrap(),
+        reach: Reach::Anywhere,
+    }));
+    let maintain = async || {
+        let job = NewJob::new(Queue::Maintenance, maintenance::KIND);
+        jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+        let report = drain(&app.app_db, &registry, &[Queue::Maintenance]).await.unwrap();
+        assert_eq!(report.done, 1, "{report:?}");
+    };
+    maintain().await;
+    maintain().await;
+    assert_eq!(open_alerts(&app, soon, "key_expiring").await, 1);
+    assert_eq!(
+        open_alerts(&app, later, "key_expiring").await,
+        0,
+        "30 days ahead is not yet"
+    );
+    let message = app
+        .superuser_db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT message FROM {}.alerts", soon.schema_name()),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "message")
+        .unwrap();
+    let expiry = today() + Duration::days(10);
+    assert!(
+        message.contains(&format!("expires on {expiry}")) && message.contains("create a new API key"),
+        "{message}"
+    );
+    // A new key with a later expiry resolves it, and the next review leaves it resolved.
+    input.api_key = Some(SecretString::from(KEY.to_string()));
+    input.key_expires_on = Some(today() + Duration::days(90));
+    connection::save(&app.app_db, &ring, soon, &input, Reach::Anywhere, false, &actor())
+        .await
+        .unwrap();
+    assert_eq!(open_alerts(&app, soon, "key_expiring").await, 0);
+    maintain().await;
+    assert_eq!(open_alerts(&app, soon, "key_expiring").await, 0);
     sim.stop().await;
 }

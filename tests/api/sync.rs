@@ -465,6 +465,27 @@ async fn a_revoked_key_stops_that_tenant_after_one_attempt_while_another_tenants
         .await;
     assert_eq!(status, 1);
     assert_eq!(last_run(&app.app_db, b).await.status, "succeeded");
+    // One alert for the admins, however often Odoo refuses; none for the other tenant.
+    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(a).unique("pull");
+    jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+    drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
+    let alerts = |tenant: TenantId| {
+        format!(
+            "SELECT count(*) AS n FROM {}.alerts WHERE kind = 'credential_invalid' AND resolved_at IS NULL",
+            tenant.schema_name()
+        )
+    };
+    assert_eq!(app.su_number(&alerts(a)).await, 1);
+    assert_eq!(app.su_number(&alerts(b)).await, 0);
+    let admin = app
+        .signed_in(&app.add_user("ada@acme.test", "acme", "admin").await)
+        .await;
+    let (_, html) = admin.get_html("/t/acme/sync").await;
+    assert!(
+        html.contains("Odoo refused TrueStock&#39;s login or API key")
+            || html.contains("Odoo refused TrueStock&#x27;s login or API key"),
+        "the sync page shows the alert: {html}"
+    );
     // The schedule leaves the stopped tenant alone until an admin enters a new key.
     app.su_exec("DELETE FROM control.jobs").await;
     jobs::schedule::tick(&app.app_db, Utc::now()).await.unwrap();
