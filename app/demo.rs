@@ -159,7 +159,8 @@ async fn start_odoo(settings: &Settings) -> Result<(RunningSimulator, TenantId),
         email: "demo".into(),
     };
     let ring = settings.key_ring()?;
-    // Each run serves the same dataset on a new port: the demo confirms the switch itself.
+    // Each run serves the dataset afresh on a new port: the demo confirms the switch (and so the reset
+    // of the mirror, whose rows came from the previous run's simulator) itself.
     connection::save(&db, &ring, tenant, &input, Reach::Anywhere, true, &actor).await?;
     connection::test(
         &db,

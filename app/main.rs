@@ -400,7 +400,9 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             };
             println!("connection of {slug} saved; API key {key}");
             if saved.mirror_reset {
-                println!("the tenant's synced data will be replaced from the new Odoo database");
+                println!(
+                    "the tenant's synced data was emptied; the next pull is a first sync of the new Odoo database"
+                );
             }
             println!(
                 "sync: a pull every {} min; the first sync reads {} months back",

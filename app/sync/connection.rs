@@ -2,8 +2,9 @@
 //! vault, the key cleared when the address, database or login changes, a switch to another Odoo
 //! database only after confirmation — testing it with answers in plain words, and opening the client
 //! that pulls and write-backs use. Every change is written to the tenant's audit log in the same
-//! transaction as the change. Refused credentials and expiring keys open alerts for the tenant's admins
-//! (db::alerts), which a working connection resolves.
+//! transaction as the change. A confirmed switch to another Odoo database empties the mirror and cancels
+//! the tenant's pulls in that transaction; refused credentials and expiring keys open alerts for the
+//! tenant's admins (db::alerts), which a working connection resolves.
 
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -71,7 +72,8 @@ pub enum KeyChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub key: KeyChange,
-    /// The tenant's synced data was let go because it came from another Odoo database.
+    /// The tenant's synced data was emptied (and its pulls cancelled) because it came from another Odoo
+    /// database; the next pull is a first sync.
     pub mirror_reset: bool,
 }
 
@@ -187,6 +189,11 @@ pub async fn save(
         tenant,
         async |txn| {
             control::save_odoo_connection(txn, tenant.as_uuid(), &update).await?;
+            // A pull of the old database must not commit after the reset: its jobs are cancelled in
+            // this transaction, and a running one stops at its next fence (db::jobs).
+            if mirror_reset {
+                crate::db::jobs::cancel_tenant_queue(txn, tenant.as_uuid(), crate::jobs::Queue::Pull.as_str()).await?;
+            }
             Ok::<_, ConnectionError>(())
         },
         async |tx, ()| {
@@ -194,13 +201,17 @@ pub async fn save(
             let has_key = key_change != KeyChange::Cleared;
             review_key_expiry(tx, has_key, update.key_expires_on, chrono::Utc::now().date_naive()).await?;
             if mirror_reset {
-                // The pull empties the mirror before it syncs the new database (the sync issue).
+                let reset = crate::db::mirror::reset(tx).await?;
                 audit::record(
                     tx,
                     actor,
                     "odoo.mirror.reset",
                     &target,
-                    json!({"previous": existing.as_ref().and_then(|e| e.mirror_of.clone())}),
+                    json!({
+                        "previous": existing.as_ref().and_then(|e| e.mirror_of.clone()),
+                        "mirrored_rows": reset.mirrored_rows, "history_rows": reset.history_rows,
+                        "cursors": reset.cursors,
+                    }),
                 )
                 .await?;
             }

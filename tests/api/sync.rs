@@ -1080,3 +1080,130 @@ async fn the_first_sync_stops_at_the_horizon_and_open_documents_are_reread_on_ev
     assert!(mirrored(&app, tenant, "odoo_purchase_order", done_order).await);
     sim.stop().await;
 }
+
+/// Every `odoo_*` table of the tenant (mirrors and histories) with rows, and the cursors' count.
+async fn leftovers(app: &TestApp, tenant: TenantId) -> (Vec<String>, i64) {
+    let schema = tenant.schema_name();
+    let tables: Vec<String> = app
+        .superuser_db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT tablename FROM pg_tables WHERE schemaname = '{schema}' AND tablename LIKE 'odoo\\_%'"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("", "tablename").unwrap())
+        .collect();
+    assert!(tables.len() > 25, "mirrors and histories: {tables:?}");
+    let mut filled = Vec::new();
+    for table in tables {
+        if rows(app, tenant, &table, "true").await > 0 {
+            filled.push(table);
+        }
+    }
+    (filled, rows(app, tenant, "sync_cursors", "true").await)
+}
+
+#[tokio::test]
+async fn a_confirmed_switch_to_another_odoo_database_empties_the_mirror_and_the_next_pull_fills_it_from_the_new_one() {
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let old = simulator(17).await;
+    let mut config = SimConfig::new(17, Dataset::RetailS);
+    config.api_key = KEY.into();
+    config.database = "south-retail".into();
+    config.seed = 7;
+    let new = RunningSimulator::start(
+        tokio::task::spawn_blocking(move || Simulator::new(config))
+            .await
+            .unwrap(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .unwrap();
+    let ring = app.settings.key_ring().unwrap();
+    let actor = Actor {
+        account_id: None,
+        name: "test".into(),
+        email: "test@test".into(),
+    };
+    // A successful test binds the tenant to the Odoo database its data comes from.
+    let bind = async || {
+        let today = Utc::now().date_naive();
+        let outcome = connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor, today).await;
+        assert_eq!(outcome.unwrap().status, "ok");
+    };
+    connect(&app, tenant, &old).await;
+    bind().await;
+    pull_now(&app, tenant, &registry).await;
+    assert_eq!(last_run(&app.app_db, tenant).await.status, "succeeded");
+    assert!(rows(&app, tenant, "odoo_stock_quant", "true").await > 2_000);
+    assert!(rows(&app, tenant, "odoo_product_template_history", "true").await > 0);
+    // A pull of the old database waits in the queue, and a reconciliation runs (claimed by a worker).
+    let queued = jobs::enqueue(&app.app_db, &pull::job(tenant)).await.unwrap().unwrap();
+    let reconcile = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
+        .for_tenant(tenant)
+        .unique("quants");
+    let running = jobs::enqueue(&app.app_db, &reconcile).await.unwrap().unwrap();
+    let claimed = truestock::db::jobs::claim_id(&app.app_db, running, "w1", 60.0)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let settings = ConnectionSettings {
+        url: new.url.clone(),
+        database: new.simulator.config.database.clone(),
+        login: new.simulator.config.login.clone(),
+        api_key: Some(SecretString::from(KEY.to_string())),
+        key_expires_on: None,
+    };
+    let refused = connection::save(&app.app_db, &ring, tenant, &settings, Reach::Anywhere, false, &actor).await;
+    assert!(refused.is_err(), "another database needs confirmation");
+    assert!(
+        rows(&app, tenant, "odoo_stock_quant", "true").await > 2_000,
+        "nothing emptied unconfirmed"
+    );
+    let saved = connection::save(&app.app_db, &ring, tenant, &settings, Reach::Anywhere, true, &actor)
+        .await
+        .unwrap();
+    assert!(saved.mirror_reset);
+
+    let (filled, cursors) = leftovers(&app, tenant).await;
+    assert_eq!(
+        (filled, cursors),
+        (Vec::<String>::new(), 0),
+        "mirror, history and cursors emptied"
+    );
+    for id in [queued, running] {
+        let state = app
+            .su_number(&format!(
+                "SELECT count(*) AS n FROM control.jobs WHERE id = {id} AND state = 'cancelled'"
+            ))
+            .await;
+        assert_eq!(state, 1, "job {id} of the old database is cancelled");
+    }
+    let token = claimed.lease_token.unwrap();
+    assert!(
+        !truestock::db::jobs::holds_lease(&app.app_db, running, token)
+            .await
+            .unwrap(),
+        "the running job can no longer fence a page"
+    );
+    let reset = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {}.audit_log WHERE action = 'odoo.mirror.reset' AND (details->>'mirrored_rows')::bigint > 2000",
+            tenant.schema_name()
+        ))
+        .await;
+    assert_eq!(reset, 1, "the reset is audited with what it removed");
+
+    bind().await;
+    let report = pull_now(&app, tenant, &registry).await;
+    assert_eq!(report.done, 1, "{report:?}");
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_all_mirrored(&app, tenant, &sim_client(&new).await, false, &[]).await;
+    old.stop().await;
+    new.stop().await;
+}
