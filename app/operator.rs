@@ -346,8 +346,15 @@ pub async fn sync_tenant(
         ring: settings.key_ring()?,
         reach: settings.odoo_reach(),
     });
+    let estimate = match crate::sync::connection::open_client(&db, &sync.ring, tenant, sync.reach).await {
+        Ok(Ok(client)) => crate::sync::progress::estimate(&client).await,
+        // The pull itself reports what is wrong with the connection.
+        _ => 0,
+    };
     let registry = crate::jobs::Registry::production(sync);
-    let Some(attempt) = crate::jobs::worker::run_now(&db, &registry, id).await? else {
+    let ran = crate::jobs::worker::run_now(&db, &registry, id);
+    let label = format!("Pull of {slug}");
+    let Some(attempt) = crate::sync::progress::follow(&db, tenant, &label, estimate, ran).await? else {
         return Ok(SyncOutcome::Queued { job: id });
     };
     let run = tenancy::with_tenant(&db, tenant, async |tx| crate::db::mirror::recent_runs(tx, 1).await)

@@ -1207,3 +1207,32 @@ async fn a_confirmed_switch_to_another_odoo_database_empties_the_mirror_and_the_
     old.stop().await;
     new.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_wait_pulls_in_the_calling_process_and_exits_non_zero_with_the_reason_when_odoo_refuses() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    // The simulator keeps answering on the runtime's other thread while this one waits.
+    let sync = || app.command(&["sync", "acme", "--wait"]).output().unwrap();
+    let ran = sync();
+    let (out, err) = (
+        String::from_utf8_lossy(&ran.stdout),
+        String::from_utf8_lossy(&ran.stderr),
+    );
+    assert!(ran.status.success(), "{out}{err}");
+    assert!(out.contains("pull of acme: succeeded"), "{out}");
+    assert!(
+        !err.contains("rows, about"),
+        "no progress bar when stderr is not a terminal: {err}"
+    );
+    assert!(rows(&app, tenant, "odoo_stock_quant", "true").await > 2_000);
+
+    sim.simulator.revoke_key(KEY);
+    let refused = sync();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "a failed pull exits non-zero");
+    assert!(err.contains("Odoo refused the login or the API key"), "{err}");
+    sim.stop().await;
+}
