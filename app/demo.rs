@@ -159,7 +159,8 @@ async fn start_odoo(settings: &Settings) -> Result<(RunningSimulator, TenantId),
         email: "demo".into(),
     };
     let ring = settings.key_ring()?;
-    // Each run serves the same dataset on a new port: the demo confirms the switch itself.
+    // Each run serves the dataset afresh on a new port: the demo confirms the switch (and so the reset
+    // of the mirror, whose rows came from the previous run's simulator) itself.
     connection::save(&db, &ring, tenant, &input, Reach::Anywhere, true, &actor).await?;
     connection::test(
         &db,
@@ -173,48 +174,36 @@ async fn start_odoo(settings: &Settings) -> Result<(RunningSimulator, TenantId),
     Ok((running, tenant))
 }
 
-/// Shows the progress of this run's first sync (full on a new demo database, incremental after) until
-/// it finished.
-async fn show_first_sync(settings: &Settings, sim: &RunningSimulator, tenant: TenantId) -> Result<(), DemoError> {
+/// Shows the progress of this run's first sync until it finished, with the bar `truestock sync --wait`
+/// shows. Every run's simulated Odoo is another database to TrueStock (a new port, its data generated
+/// anew), so the confirmed switch has emptied the mirror and the sync is a full first sync.
+async fn show_first_sync(settings: &Settings, tenant: TenantId) -> Result<(), DemoError> {
     let db = operator::app_pool(settings, 2).await?;
-    let total: i64 = sim.simulator.with_store_mut(|store| {
-        crate::sync::pull::PULLED_MODELS
-            .iter()
-            .map(|model| store.len(model) as i64)
-            .sum()
-    });
+    let ring = settings.key_ring()?;
+    let estimate = match connection::open_client(&db, &ring, tenant, Reach::Anywhere).await? {
+        Ok(client) => crate::sync::progress::estimate(&client).await,
+        Err(_) => 0,
+    };
     let started = std::time::Instant::now();
     let before = with_tenant(&db, tenant, async |tx| mirror::recent_runs(tx, 1).await)
         .await?
         .first()
         .map_or(0, |r| r.id);
-    loop {
-        let (done, finished) = with_tenant(&db, tenant, async |tx| {
-            let runs = mirror::recent_runs(tx, 1).await?;
-            let finished = runs.first().is_some_and(|r| r.id > before && r.finished_at.is_some());
-            Ok::<_, sea_orm::DbErr>((mirror::rows_synced(tx).await?, finished))
-        })
-        .await?;
-        let share = (done as f64 / total.max(1) as f64).min(1.0);
-        let eta = if share > 0.02 {
-            let left = started.elapsed().as_secs_f64() * (1.0 - share) / share;
-            format!(", about {left:.0} s left")
-        } else {
-            String::new()
-        };
-        eprint!(
-            "\rFirst sync: {:>3.0} % ({done} of about {total} rows{eta})          ",
-            share * 100.0
-        );
-        if finished {
-            eprintln!(
-                "\rFirst sync: done in {:.0} s; the demo keeps syncing every 5 minutes.                    ",
-                started.elapsed().as_secs_f64()
-            );
-            return Ok(());
+    let finished = async {
+        loop {
+            let runs = with_tenant(&db, tenant, async |tx| mirror::recent_runs(tx, 1).await).await?;
+            if runs.first().is_some_and(|r| r.id > before && r.finished_at.is_some()) {
+                return Ok::<_, sea_orm::DbErr>(());
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    }
+    };
+    crate::sync::progress::follow(&db, tenant, "First sync", estimate, finished).await?;
+    eprintln!(
+        "First sync: done in {:.0} s; the demo keeps syncing every 5 minutes.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `truestock demo [--reset]`
@@ -225,7 +214,7 @@ pub async fn run(reset: bool) -> Result<(), DemoError> {
     let app = Application::build(&settings, Some(WorkerConfig::new(&WorkerConfig::process_name()))).await?;
     let port = app.port();
     let server = tokio::spawn(app.run_until_stopped());
-    show_first_sync(&settings, &odoo, tenant).await?;
+    show_first_sync(&settings, tenant).await?;
     let config = &odoo.simulator.config;
     println!();
     println!("The simulated Odoo (live: sales, receipts, returns, scraps, counts keep happening):");

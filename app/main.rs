@@ -246,6 +246,12 @@ enum TenantCommand {
         /// Confirm connecting to another Odoo database than the one the tenant's data comes from
         #[arg(long)]
         confirm_reset: bool,
+        /// Pull changes from Odoo every N minutes (1 to 1440; default 5, or as set before)
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        pull_every_minutes: Option<u32>,
+        /// The first sync reads documents M months back (1 to 120; default 24, or as set before)
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=120))]
+        horizon_months: Option<u32>,
     },
     /// Make a new secret webhook URL for the tenant's Odoo automation rule (the old URL stops working)
     Webhook {
@@ -376,6 +382,8 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             api_key_file,
             key_expires,
             confirm_reset,
+            pull_every_minutes,
+            horizon_months,
         }) => {
             let api_key = match api_key_file {
                 Some(path) => Some(operator::read_secret_file(&path).map_err(|e| err(&e))?),
@@ -388,7 +396,11 @@ async fn run(command: Command) -> Result<ExitCode, String> {
                 api_key,
                 key_expires_on: key_expires,
             };
-            let (saved, outcome) = operator::connect_tenant(&settings, &slug, &settings_in, confirm_reset)
+            let sync = operator::SyncChange {
+                pull_every_minutes,
+                horizon_months,
+            };
+            let (saved, outcome, sync) = operator::connect_tenant(&settings, &slug, &settings_in, confirm_reset, sync)
                 .await
                 .map_err(|e| err(&e))?;
             let key = match saved.key {
@@ -398,8 +410,14 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             };
             println!("connection of {slug} saved; API key {key}");
             if saved.mirror_reset {
-                println!("the tenant's synced data will be replaced from the new Odoo database");
+                println!(
+                    "the tenant's synced data was emptied; the next pull is a first sync of the new Odoo database"
+                );
             }
+            println!(
+                "sync: a pull every {} min; the first sync reads {} months back",
+                sync.pull_every_minutes, sync.horizon_months
+            );
             println!("test: {}", outcome.message);
             for warning in &outcome.warnings {
                 println!("warning: {warning}");

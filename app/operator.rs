@@ -260,7 +260,15 @@ pub async fn connect_tenant(
     slug: &str,
     input: &crate::sync::connection::ConnectionSettings,
     confirm_reset: bool,
-) -> Result<(crate::sync::connection::Saved, crate::sync::connection::TestOutcome), OperatorError> {
+    sync: SyncChange,
+) -> Result<
+    (
+        crate::sync::connection::Saved,
+        crate::sync::connection::TestOutcome,
+        crate::sync::connection::SyncSettings,
+    ),
+    OperatorError,
+> {
     use crate::sync::connection;
     let db = app_pool(settings, 2).await?;
     let parsed = TenantSlug::parse(slug)?;
@@ -276,9 +284,27 @@ pub async fn connect_tenant(
         email: "cli".into(),
     };
     let saved = connection::save(&db, &ring, tenant, input, reach, confirm_reset, &actor).await?;
+    let held = control::find_odoo_connection(&db, tenant.as_uuid())
+        .await?
+        .map(|row| connection::SyncSettings::of(&row))
+        .unwrap_or_default();
+    let wanted = connection::SyncSettings::new(
+        sync.pull_every_minutes.unwrap_or(held.pull_every_minutes),
+        sync.horizon_months.unwrap_or(held.horizon_months),
+    )?;
+    if wanted != held {
+        connection::save_sync_settings(&db, tenant, wanted, &actor).await?;
+    }
     let today = chrono::Utc::now().date_naive();
     let outcome = connection::test(&db, &ring, tenant, reach, &actor, today).await?;
-    Ok((saved, outcome))
+    Ok((saved, outcome, wanted))
+}
+
+/// Sync settings given to `tenant connect`; `None` keeps what is set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncChange {
+    pub pull_every_minutes: Option<u32>,
+    pub horizon_months: Option<u32>,
 }
 
 /// What `truestock sync` did.
@@ -320,8 +346,15 @@ pub async fn sync_tenant(
         ring: settings.key_ring()?,
         reach: settings.odoo_reach(),
     });
+    let estimate = match crate::sync::connection::open_client(&db, &sync.ring, tenant, sync.reach).await {
+        Ok(Ok(client)) => crate::sync::progress::estimate(&client).await,
+        // The pull itself reports what is wrong with the connection.
+        _ => 0,
+    };
     let registry = crate::jobs::Registry::production(sync);
-    let Some(attempt) = crate::jobs::worker::run_now(&db, &registry, id).await? else {
+    let ran = crate::jobs::worker::run_now(&db, &registry, id);
+    let label = format!("Pull of {slug}");
+    let Some(attempt) = crate::sync::progress::follow(&db, tenant, &label, estimate, ran).await? else {
         return Ok(SyncOutcome::Queued { job: id });
     };
     let run = tenancy::with_tenant(&db, tenant, async |tx| crate::db::mirror::recent_runs(tx, 1).await)

@@ -721,10 +721,15 @@ pub struct OdooConnectionRow {
     pub test_report: serde_json::Value,
     pub mirror_of: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// How often the schedule pulls this tenant, in minutes.
+    pub pull_every_minutes: i32,
+    /// How far back a first sync reads documents, in months.
+    pub horizon_months: i32,
 }
 
 const CONNECTION_COLUMNS: &str = "tenant_id, url, database, login, key_id, key_nonce, key_ciphertext, key_expires_on, \
-                                  status, status_detail, odoo_version, tested_at, test_report, mirror_of, updated_at";
+                                  status, status_detail, odoo_version, tested_at, test_report, mirror_of, updated_at, \
+                                  pull_every_minutes, horizon_months";
 
 pub async fn find_odoo_connection(
     db: &impl ConnectionTrait,
@@ -857,6 +862,23 @@ pub async fn bind_odoo_mirror(db: &impl ConnectionTrait, tenant_id: Uuid, identi
     ))
     .await
     .map(|_| ())
+}
+
+/// Sets a tenant's pull interval and history horizon; false when the tenant has no Odoo connection.
+pub async fn set_sync_settings(
+    db: &impl ConnectionTrait,
+    tenant_id: Uuid,
+    pull_every_minutes: i32,
+    horizon_months: i32,
+) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE control.odoo_connections SET pull_every_minutes = $2, horizon_months = $3, updated_at = now()
+              WHERE tenant_id = $1",
+            [tenant_id.into(), pull_every_minutes.into(), horizon_months.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Sets a tenant's webhook token (its hash); false when the tenant has no Odoo connection.

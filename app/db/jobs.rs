@@ -386,3 +386,20 @@ pub async fn cancel(db: &impl ConnectionTrait, id: i64, tenant_id: Option<Uuid>)
         Some(job) => Err(ChangeError::WrongState(job.state, "queued or running")),
     }
 }
+
+/// Cancels every queued or running job of one tenant's `queue` (as `cancel` does one: a running job
+/// loses its lease and stops at its next heartbeat or fence); returns how many. Inside a transaction,
+/// this waits for a side effect that is being committed under one of those leases, and a later fence
+/// waits for this transaction, so nothing commits under a cancelled lease once it has committed.
+pub async fn cancel_tenant_queue(db: &impl ConnectionTrait, tenant_id: Uuid, queue: &str) -> Result<u64, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE control.jobs
+                SET state = 'cancelled', finished_at = now(), updated_at = now(),
+                    lease_token = NULL, locked_until = NULL
+              WHERE tenant_id = $1 AND queue = $2 AND state IN ('queued', 'running')",
+            [tenant_id.into(), queue.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{ExprTrait as _, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, IdenStatic as _, IntoActiveModel, Iterable,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait as _, DbErr, EntityTrait, IdenStatic as _,
+    IntoActiveModel, Iterable, QueryFilter,
 };
 
 use super::entities::{
@@ -421,6 +421,79 @@ pub async fn quant_window_sums(tx: &TenantTxn, from: i64, to: i64) -> Result<(i6
         .await?;
     let (count, quantity, reserved, counted) = row.unwrap_or_default();
     Ok((count, [quantity, reserved, counted]))
+}
+
+/// What [`reset`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reset {
+    pub mirrored_rows: u64,
+    pub history_rows: u64,
+    pub cursors: u64,
+}
+
+/// Empties the tenant's mirror when it switches to another Odoo database: every mirrored row, every
+/// history row and every cursor (so the next pull is a first sync); a run still marked running is
+/// closed as failed. Runs in the transaction that records the switch.
+///
+/// DELETE, not TRUNCATE: the tenant role does not own the tables (only their owner may truncate), and
+/// DELETE is transactional with the rest of the switch. History tables are append-only for the tenant
+/// role, so their rows go through `purge_odoo_history()`, a function of the tenant schema that runs
+/// with its owner's rights (tenant migration 000006).
+pub async fn reset(tx: &TenantTxn) -> Result<Reset, DbErr> {
+    use sea_orm::sea_query::{Alias, Func, Query};
+    let mut done = Reset::default();
+    macro_rules! empty {
+        ($($table:ident),* $(,)?) => {
+            $(done.mirrored_rows += $table::Entity::delete_many().exec(tx).await?.rows_affected;)*
+        };
+    }
+    empty!(
+        odoo_res_currency,
+        odoo_res_company,
+        odoo_res_partner,
+        odoo_res_users,
+        odoo_uom_uom,
+        odoo_product_category,
+        odoo_stock_warehouse,
+        odoo_stock_location,
+        odoo_stock_picking_type,
+        odoo_product_template,
+        odoo_product_product,
+        odoo_product_product_cost,
+        odoo_product_supplierinfo,
+        odoo_stock_warehouse_orderpoint,
+        odoo_stock_quant,
+        odoo_purchase_order,
+        odoo_purchase_order_line,
+        odoo_stock_picking,
+        odoo_stock_scrap_reason_tag,
+        odoo_stock_scrap,
+        odoo_stock_move,
+        odoo_stock_move_line,
+    );
+    let purge = Query::select()
+        .expr(Func::cust(Alias::new("purge_odoo_history")))
+        .to_owned();
+    let purged: Option<i64> = match tx.query_one(&purge).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => None,
+    };
+    done.history_rows = purged.map_or(0, |n| u64::try_from(n).unwrap_or(0));
+    done.cursors = sync_cursor::Entity::delete_many().exec(tx).await?.rows_affected;
+    sync_run::Entity::update_many()
+        .col_expr(sync_run::Column::Status, sea_orm::sea_query::Expr::value("failed"))
+        .col_expr(
+            sync_run::Column::FinishedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .col_expr(
+            sync_run::Column::Error,
+            sea_orm::sea_query::Expr::value("stopped: the tenant was connected to another Odoo database"),
+        )
+        .filter(sync_run::Column::FinishedAt.is_null())
+        .exec(tx)
+        .await?;
+    Ok(done)
 }
 
 /// Rows pulled so far, summed over every model's cursor (the demo's and the sync page's progress).

@@ -2,6 +2,7 @@
 //! control-plane queries;
 //! the other modules are tenant query modules that take a [`TenantTxn`](tenancy::TenantTxn).
 
+pub mod alerts;
 pub mod audit;
 pub mod control;
 pub mod entities;

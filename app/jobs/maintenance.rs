@@ -1,6 +1,7 @@
 //! The platform's housekeeping job (hourly): retention of finished jobs (done after a day, discarded
 //! and cancelled after 30 days, as RELIABILITY §2.2 suggests) and of ended sign-in sessions and stale
-//! sign-in throttle rows.
+//! sign-in throttle rows; and the review of every connected tenant's Odoo key expiry, which opens a
+//! `key_expiring` alert for its admins 14 days ahead (and resolves it once the key is replaced).
 
 use std::time::Duration;
 
@@ -17,5 +18,8 @@ pub async fn run(ctx: JobContext) -> Result<(), JobError> {
     let jobs = crate::db::jobs::prune(&ctx.db, KEEP_DONE, KEEP_FAILED).await?;
     let sign_in = crate::db::control::prune_sign_in_state(&ctx.db, KEEP_ENDED_SESSIONS).await?;
     tracing::info!(jobs, sign_in, "pruned finished jobs and ended sessions");
+    let today = chrono::Utc::now().date_naive();
+    let expiring = crate::sync::connection::review_key_expiries(&ctx.db, today).await?;
+    tracing::info!(expiring, "reviewed Odoo key expiries");
     Ok(())
 }

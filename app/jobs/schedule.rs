@@ -18,7 +18,8 @@ pub fn window_key(now: DateTime<Utc>, period: std::time::Duration) -> String {
 }
 
 /// The jobs due in the window containing `now`: housekeeping, and an incremental pull of every tenant
-/// whose Odoo connection has a key that Odoo has not refused.
+/// whose Odoo connection has a key that Odoo has not refused, in windows of the tenant's own interval
+/// (every process reads the same interval from the connection row, so the window keys still agree).
 pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<NewJob>, DbErr> {
     let mut jobs =
         vec![NewJob::new(Queue::Maintenance, maintenance::KIND).scheduled(&window_key(now, maintenance::EVERY))];
@@ -32,7 +33,8 @@ pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<Ne
                     .unique(scope)
                     .scheduled(&format!("{scope}:{}", window_key(now, every)))
             };
-            jobs.push(crate::sync::pull::job(tenant).scheduled(&window_key(now, crate::sync::pull::EVERY)));
+            let every = crate::sync::connection::SyncSettings::of(&connection).pull_every();
+            jobs.push(crate::sync::pull::job(tenant).scheduled(&window_key(now, every)));
             jobs.push(reconcile("quants", HOURLY));
             jobs.push(reconcile("all", NIGHTLY));
         }

@@ -2,7 +2,9 @@
 //! vault, the key cleared when the address, database or login changes, a switch to another Odoo
 //! database only after confirmation — testing it with answers in plain words, and opening the client
 //! that pulls and write-backs use. Every change is written to the tenant's audit log in the same
-//! transaction as the change.
+//! transaction as the change. A confirmed switch to another Odoo database empties the mirror and cancels
+//! the tenant's pulls in that transaction; refused credentials and expiring keys open alerts for the
+//! tenant's admins (db::alerts), which a working connection resolves.
 
 use chrono::NaiveDate;
 use sea_orm::{DatabaseConnection, DbErr};
@@ -11,15 +13,20 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::auth::vault::{KeyRing, Sealed, VaultError};
+use crate::db::alerts::{self, AlertKind};
 use crate::db::audit::{self, Actor};
 use crate::db::control::{self, OdooConnectionRow, OdooConnectionUpdate};
-use crate::db::tenancy::with_control_then_tenant;
+use crate::db::tenancy::{TenantTxn, with_control_then_tenant, with_tenant};
 use crate::domain::tenant::TenantId;
 use crate::odoo::reach::check_url;
 use crate::odoo::{Client, OdooConfig, OdooError, Reach};
 
 /// Odoo 19 API keys last at most three months; TrueStock warns this long before one expires.
 pub const KEY_EXPIRY_WARNING_DAYS: i64 = 14;
+
+/// The `credential_invalid` alert, in words a tenant admin can act on.
+pub const CREDENTIAL_ALERT: &str = "Odoo refused TrueStock's login or API key, so syncing with Odoo has stopped. \
+     Create a new API key for the TrueStock user in Odoo and enter it on the Odoo connection page.";
 
 /// What a tenant admin or the operator enters.
 #[derive(Debug, Clone)]
@@ -65,7 +72,8 @@ pub enum KeyChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub key: KeyChange,
-    /// The tenant's synced data was let go because it came from another Odoo database.
+    /// The tenant's synced data was emptied (and its pulls cancelled) because it came from another Odoo
+    /// database; the next pull is a first sync.
     pub mirror_reset: bool,
 }
 
@@ -181,18 +189,29 @@ pub async fn save(
         tenant,
         async |txn| {
             control::save_odoo_connection(txn, tenant.as_uuid(), &update).await?;
+            // A pull of the old database must not commit after the reset: its jobs are cancelled in
+            // this transaction, and a running one stops at its next fence (db::jobs).
+            if mirror_reset {
+                crate::db::jobs::cancel_tenant_queue(txn, tenant.as_uuid(), crate::jobs::Queue::Pull.as_str()).await?;
+            }
             Ok::<_, ConnectionError>(())
         },
         async |tx, ()| {
             audit::record(tx, actor, "odoo.connection.saved", &target, details).await?;
+            let has_key = key_change != KeyChange::Cleared;
+            review_key_expiry(tx, has_key, update.key_expires_on, chrono::Utc::now().date_naive()).await?;
             if mirror_reset {
-                // The pull empties the mirror before it syncs the new database (the sync issue).
+                let reset = crate::db::mirror::reset(tx).await?;
                 audit::record(
                     tx,
                     actor,
                     "odoo.mirror.reset",
                     &target,
-                    json!({"previous": existing.as_ref().and_then(|e| e.mirror_of.clone())}),
+                    json!({
+                        "previous": existing.as_ref().and_then(|e| e.mirror_of.clone()),
+                        "mirrored_rows": reset.mirrored_rows, "history_rows": reset.history_rows,
+                        "cursors": reset.cursors,
+                    }),
                 )
                 .await?;
             }
@@ -204,6 +223,184 @@ pub async fn save(
         key: key_change,
         mirror_reset,
     })
+}
+
+/// How often the schedule pulls a tenant and how far back its first sync reads (DESIGN §5; stored on
+/// its connection, changed on the connection page and by `tenant connect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncSettings {
+    pub pull_every_minutes: u32,
+    pub horizon_months: u32,
+}
+
+impl SyncSettings {
+    /// The pull intervals a tenant may choose: a minute to a day.
+    pub const PULL_EVERY_MINUTES: std::ops::RangeInclusive<u32> = 1..=1440;
+    /// The history horizons a tenant may choose: a month to ten years.
+    pub const HORIZON_MONTHS: std::ops::RangeInclusive<u32> = 1..=120;
+
+    /// Checks both values against their ranges, with the reason in words a person can act on.
+    pub fn new(pull_every_minutes: u32, horizon_months: u32) -> Result<Self, ConnectionError> {
+        let (every, horizon) = (Self::PULL_EVERY_MINUTES, Self::HORIZON_MONTHS);
+        if !every.contains(&pull_every_minutes) {
+            return Err(ConnectionError::Invalid(format!(
+                "the pull interval must be {} to {} minutes",
+                every.start(),
+                every.end()
+            )));
+        }
+        if !horizon.contains(&horizon_months) {
+            return Err(ConnectionError::Invalid(format!(
+                "the history horizon must be {} to {} months",
+                horizon.start(),
+                horizon.end()
+            )));
+        }
+        Ok(Self {
+            pull_every_minutes,
+            horizon_months,
+        })
+    }
+
+    /// What a stored connection holds (the database's checks keep it in range).
+    pub fn of(row: &OdooConnectionRow) -> Self {
+        Self {
+            pull_every_minutes: u32::try_from(row.pull_every_minutes).unwrap_or(Self::default().pull_every_minutes),
+            horizon_months: u32::try_from(row.horizon_months).unwrap_or(Self::default().horizon_months),
+        }
+    }
+
+    /// The schedule's period of this tenant's pulls.
+    pub fn pull_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.pull_every_minutes) * 60)
+    }
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            pull_every_minutes: u32::try_from(crate::sync::pull::EVERY.as_secs() / 60).unwrap_or(5),
+            horizon_months: crate::sync::pull::HORIZON_MONTHS,
+        }
+    }
+}
+
+/// Saves a tenant's sync settings, with an entry in its audit log; the tenant must have a connection.
+pub async fn save_sync_settings(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    settings: SyncSettings,
+    actor: &Actor,
+) -> Result<(), ConnectionError> {
+    let (every, horizon) = (settings.pull_every_minutes, settings.horizon_months);
+    with_control_then_tenant(
+        db,
+        tenant,
+        async |txn| {
+            // Both fit an i32: `SyncSettings::new` keeps them in range.
+            let saved = control::set_sync_settings(
+                txn,
+                tenant.as_uuid(),
+                i32::try_from(every).unwrap_or(i32::MAX),
+                i32::try_from(horizon).unwrap_or(i32::MAX),
+            )
+            .await?;
+            if saved {
+                Ok(())
+            } else {
+                Err(ConnectionError::NotConfigured)
+            }
+        },
+        async |tx, ()| {
+            let details = json!({"pull_every_minutes": every, "horizon_months": horizon});
+            audit::record(tx, actor, "odoo.sync_settings.saved", "sync", details).await?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Opens the `key_expiring` alert when the stored key expires within [`KEY_EXPIRY_WARNING_DAYS`] of
+/// `today` (or has expired), and resolves it otherwise (a new key, a later expiry, no key); returns
+/// whether the alert is open.
+pub async fn review_key_expiry(
+    tx: &TenantTxn,
+    has_key: bool,
+    expires_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<bool, DbErr> {
+    let expiring = expires_on.filter(|expiry| has_key && (*expiry - today).num_days() <= KEY_EXPIRY_WARNING_DAYS);
+    let Some(expiry) = expiring else {
+        alerts::resolve(tx, AlertKind::KeyExpiring).await?;
+        return Ok(false);
+    };
+    let message = if expiry < today {
+        format!(
+            "The Odoo API key expired on {expiry}, so syncing with Odoo stops. Create a new API key for the \
+             TrueStock user in Odoo and enter it, with its expiry date, on the Odoo connection page."
+        )
+    } else {
+        format!(
+            "The Odoo API key expires on {expiry}. Before then, create a new API key for the TrueStock user \
+             in Odoo and enter it, with its expiry date, on the Odoo connection page; otherwise syncing stops."
+        )
+    };
+    alerts::record(tx, AlertKind::KeyExpiring, &message, json!({"expires_on": expiry})).await?;
+    Ok(true)
+}
+
+/// The hourly review of every connected tenant's key expiry (the maintenance job); returns how many
+/// tenants have a `key_expiring` alert open.
+pub async fn review_key_expiries(db: &DatabaseConnection, today: NaiveDate) -> Result<usize, DbErr> {
+    let mut open = 0;
+    for row in control::list_odoo_connections(db).await? {
+        let tenant = TenantId::from_uuid(row.tenant_id);
+        let has_key = row.key_id.is_some();
+        if with_tenant(db, tenant, async |tx| {
+            review_key_expiry(tx, has_key, row.key_expires_on, today).await
+        })
+        .await?
+        {
+            open += 1;
+        }
+    }
+    Ok(open)
+}
+
+/// Records that Odoo refused the stored credentials during `stopped_by` (a pull): the connection's
+/// status (which keeps the schedule away from the tenant) and the `credential_invalid` alert, together.
+pub async fn refused_credentials(
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    message: &str,
+    stopped_by: &str,
+) -> Result<(), DbErr> {
+    with_control_then_tenant(
+        db,
+        tenant,
+        async |txn| {
+            control::record_odoo_test(
+                txn,
+                tenant.as_uuid(),
+                "credential_invalid",
+                message,
+                None,
+                &json!({"stopped_by": stopped_by}),
+            )
+            .await
+        },
+        async |tx, ()| {
+            alerts::record(
+                tx,
+                AlertKind::CredentialInvalid,
+                CREDENTIAL_ALERT,
+                json!({"found_by": stopped_by}),
+            )
+            .await
+            .map(|_| ())
+        },
+    )
+    .await
 }
 
 /// An Odoo client for the tenant's stored connection.
@@ -375,6 +572,21 @@ pub async fn test(
         },
         async |tx, ()| {
             audit::record(tx, actor, "odoo.connection.tested", &target, details).await?;
+            match outcome.status {
+                "credential_invalid" => {
+                    alerts::record(
+                        tx,
+                        AlertKind::CredentialInvalid,
+                        CREDENTIAL_ALERT,
+                        json!({"found_by": "test"}),
+                    )
+                    .await?;
+                }
+                "ok" => {
+                    alerts::resolve(tx, AlertKind::CredentialInvalid).await?;
+                }
+                _ => {}
+            }
             Ok(())
         },
     )

@@ -108,8 +108,9 @@ pub trait Mirror: OdooModel + Sync {
 }
 
 /// How far back a first sync reads documents (moves, move lines, pickings, scraps, purchase orders and
-/// their lines): older ones are left in Odoo, unless still open, since reading years of them through
-/// Odoo's API takes hours and the stock screens look back less far. Later changes to an older document
+/// their lines) unless the tenant's settings say otherwise (`odoo_connections.horizon_months`): older
+/// ones are left in Odoo, unless still open, since reading years of them through Odoo's API takes
+/// hours and the stock screens look back less far. Later changes to an older document
 /// (a new write date) are pulled like any other, and a full re-pull applies the horizon again.
 pub const HORIZON_MONTHS: u32 = 24;
 
@@ -560,13 +561,15 @@ pub async fn units_for<M: Mirror>(db: &DatabaseConnection, tenant: TenantId) -> 
         .map(Some)
 }
 
-/// Pulls one model (in `scope`) from its cursor to now. `full` starts over from the beginning.
+/// Pulls one model (in `scope`) from its cursor to now. `full` starts over from the beginning; a first
+/// sync reads documents `horizon_months` back.
 pub async fn pull_model<M: Mirror>(
     client: &Client,
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
     full: bool,
+    horizon_months: u32,
     scope: &Scope,
 ) -> Result<ModelReport, PullError> {
     let started = Instant::now();
@@ -588,7 +591,7 @@ pub async fn pull_model<M: Mirror>(
         _ => (DateTime::UNIX_EPOCH, 0, true),
     };
     let horizon = if first_sync {
-        Utc::now().checked_sub_months(Months::new(HORIZON_MONTHS))
+        Utc::now().checked_sub_months(Months::new(horizon_months))
     } else {
         None
     };
@@ -869,7 +872,8 @@ pub fn job(tenant: TenantId) -> crate::jobs::NewJob {
         .unique("pull")
 }
 
-/// How often each connected tenant is pulled.
+/// How often each connected tenant is pulled unless its settings say otherwise
+/// (`odoo_connections.pull_every_minutes`).
 pub const EVERY: Duration = Duration::from_secs(5 * 60);
 
 /// What sync jobs need from the process: the vault's keys and the address rules.
@@ -892,6 +896,10 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         Ok(Err(error)) => return Err(stop_or_retry(&ctx, tenant, &error).await),
         Ok(Ok(client)) => client,
     };
+    // The tenant's horizon, read once per run.
+    let horizon_months = crate::db::control::find_odoo_connection(&ctx.db, tenant.as_uuid())
+        .await?
+        .map_or(HORIZON_MONTHS, |row| connection::SyncSettings::of(&row).horizon_months);
     let reconciling = ctx.kind == crate::sync::reconcile::KIND;
     let kind = if reconciling { "reconcile" } else { "pull" };
     let run = with_tenant(&ctx.db, tenant, async |tx| {
@@ -908,7 +916,7 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
                 .await
                 .map(|r| vec![r])
         } else {
-            reconcile::reconcile_all(&client, db, tenant, lease).await
+            reconcile::reconcile_all(&client, db, tenant, lease, horizon_months).await
         };
         let (models, stop) = match outcome {
             Ok(reports) => (
@@ -930,7 +938,7 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         ($record:ty, $scope:expr) => {
             if stop.is_none() && client.version().major >= <$record as Mirror>::SINCE {
                 let scope = $scope;
-                match pull_model::<$record>(&client, db, tenant, lease, full, &scope).await {
+                match pull_model::<$record>(&client, db, tenant, lease, full, horizon_months, &scope).await {
                     Ok(report) => reports.push(report),
                     Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => reports.push(ModelReport {
                         model: scope.name,
@@ -1033,7 +1041,12 @@ async fn finish(
         None => ("succeeded", None),
     };
     with_tenant(&ctx.db, tenant, async |tx| {
-        mirror::finish_run(tx, run, status, Value::Object(models), error).await
+        mirror::finish_run(tx, run, status, Value::Object(models), error).await?;
+        // Odoo took the credentials: whatever refused them before is over.
+        if status != "failed" {
+            crate::db::alerts::resolve(tx, crate::db::alerts::AlertKind::CredentialInvalid).await?;
+        }
+        Ok::<_, DbErr>(())
     })
     .await?;
     match stop {
@@ -1043,19 +1056,11 @@ async fn finish(
 }
 
 /// Bad credentials stop the tenant's sync at once (no retry storm against Odoo's login cooldown) and
-/// are recorded on the connection for its admins; transient faults are retried.
+/// are recorded on the connection, with an alert for its admins; transient faults are retried.
 async fn stop_or_retry(ctx: &crate::jobs::JobContext, tenant: TenantId, error: &OdooError) -> JobError {
-    let (status, message) = crate::sync::connection::explain(error, "the tenant's Odoo");
+    let (_, message) = crate::sync::connection::explain(error, "the tenant's Odoo");
     if *error == OdooError::BadCredentials {
-        let recorded = crate::db::control::record_odoo_test(
-            &ctx.db,
-            tenant.as_uuid(),
-            status,
-            &message,
-            None,
-            &json!({"stopped_by": "pull"}),
-        )
-        .await;
+        let recorded = crate::sync::connection::refused_credentials(&ctx.db, tenant, &message, "pull").await;
         if let Err(e) = recorded {
             tracing::error!(error = %e, "could not record the refused credentials");
         }

@@ -22,7 +22,7 @@ use chrono::{Months, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 
-use super::pull::{HORIZON_MONTHS, Mirror, PullError, RowContext, odoo_time, retrying};
+use super::pull::{Mirror, PullError, RowContext, odoo_time, retrying};
 use crate::db::mirror;
 use crate::db::tenancy::with_tenant;
 use crate::domain::tenant::TenantId;
@@ -184,14 +184,15 @@ pub async fn reconcile_quants(
     Ok(report)
 }
 
-/// Any mirrored model: the ids per window; documents within the history horizon (and those the mirror
-/// holds). A window that differs has the records the mirror lacks fetched and the rows Odoo no longer
+/// Any mirrored model: the ids per window; documents within the tenant's history horizon of
+/// `horizon_months` (and those the mirror holds). A window that differs has the records the mirror lacks fetched and the rows Odoo no longer
 /// has marked deleted.
 pub async fn reconcile_ids<M: Mirror>(
     client: &Client,
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
+    horizon_months: u32,
 ) -> Result<ReconcileReport, PullError> {
     #[derive(serde::Deserialize)]
     struct Id {
@@ -203,7 +204,7 @@ pub async fn reconcile_ids<M: Mirror>(
         ..ReconcileReport::default()
     };
     let within = Utc::now()
-        .checked_sub_months(Months::new(HORIZON_MONTHS))
+        .checked_sub_months(Months::new(horizon_months))
         .and_then(|from| M::within_horizon(&odoo_time(from)));
     let held_max = with_tenant(db, tenant, async |tx| mirror::max_id::<M::Table>(tx).await).await?;
     let top = odoo_max_id(client, M::MODEL).await?.max(held_max);
@@ -248,12 +249,13 @@ pub async fn reconcile_all(
     db: &DatabaseConnection,
     tenant: TenantId,
     lease: &Lease,
+    horizon_months: u32,
 ) -> Result<Vec<ReconcileReport>, PullError> {
     let mut reports = Vec::new();
     macro_rules! ids {
         ($($record:ty),* $(,)?) => {$(
             if client.version().major >= <$record as Mirror>::SINCE {
-                reports.push(reconcile_ids::<$record>(client, db, tenant, lease).await?);
+                reports.push(reconcile_ids::<$record>(client, db, tenant, lease, horizon_months).await?);
             }
         )*};
     }

@@ -1,6 +1,7 @@
 //! The tenant admin's Odoo connection page: address, database, login and API key (never shown back),
 //! the key's expiry, the last test with the rights survey, a new test on demand, and the secret
-//! webhook URL (shown once, when made). Saving tests the connection at once.
+//! webhook URL (shown once, when made), the sync settings (pull interval, history horizon) and the open
+//! alerts. Saving tests the connection at once.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
@@ -11,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::db::control;
-use crate::sync::connection::{self, ConnectionError, ConnectionSettings, KeyChange, TestOutcome};
+use crate::sync::connection::{self, ConnectionError, ConnectionSettings, KeyChange, SyncSettings, TestOutcome};
 use crate::sync::webhook;
 
 use super::AppState;
@@ -28,6 +29,7 @@ pub struct OdooPage {
     pub action: String,
     pub test_action: String,
     pub webhook_action: String,
+    pub schedule_action: String,
     pub url: String,
     pub database: String,
     pub login: String,
@@ -43,6 +45,12 @@ pub struct OdooPage {
     /// A freshly made webhook URL, shown this once.
     pub webhook_url: Option<String>,
     pub has_webhook: bool,
+    /// The sync settings as shown in their form (what was typed, when refused).
+    pub pull_every_minutes: String,
+    pub horizon_months: String,
+    /// A refused sync settings form's reason.
+    pub schedule_error: Option<String>,
+    pub alerts: Vec<super::sync::AlertView>,
 }
 
 async fn page(state: &AppState, admin: &Authorized<AdminRole>) -> Result<OdooPage, AppError> {
@@ -60,11 +68,13 @@ async fn page(state: &AppState, admin: &Authorized<AdminRole>) -> Result<OdooPag
             )
         })
         .collect();
+    let sync = row.as_ref().map(SyncSettings::of).unwrap_or_default();
     Ok(OdooPage {
         shell: Shell::member(admin, Section::Odoo),
         action: paths::odoo_settings(slug),
         test_action: format!("{}/test", paths::odoo_settings(slug)),
         webhook_action: format!("{}/webhook", paths::odoo_settings(slug)),
+        schedule_action: format!("{}/schedule", paths::odoo_settings(slug)),
         url: row.as_ref().map(|r| r.url.clone()).unwrap_or_default(),
         database: row.as_ref().map(|r| r.database.clone()).unwrap_or_default(),
         login: row.as_ref().map(|r| r.login.clone()).unwrap_or_default(),
@@ -85,6 +95,10 @@ async fn page(state: &AppState, admin: &Authorized<AdminRole>) -> Result<OdooPag
         confirm_reset: false,
         webhook_url: None,
         has_webhook: control::has_webhook(&state.db, admin.tenant.as_uuid()).await?,
+        pull_every_minutes: sync.pull_every_minutes.to_string(),
+        horizon_months: sync.horizon_months.to_string(),
+        schedule_error: None,
+        alerts: super::sync::open_alerts(state, admin.tenant).await?,
     })
 }
 
@@ -220,6 +234,61 @@ async fn test(state: web::Data<AppState>, admin: Authorized<AdminRole>) -> Resul
     render(StatusCode::OK, &done)
 }
 
+#[derive(Deserialize)]
+struct ScheduleForm {
+    #[serde(default)]
+    pull_every_minutes: String,
+    #[serde(default)]
+    horizon_months: String,
+}
+
+#[post("/t/{slug}/settings/odoo/schedule")]
+async fn save_schedule(
+    state: web::Data<AppState>,
+    admin: Authorized<AdminRole>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: ScheduleForm = parse_form(&body)?;
+    let every = SyncSettings::PULL_EVERY_MINUTES;
+    let horizon = SyncSettings::HORIZON_MONTHS;
+    let parsed = match (
+        form.pull_every_minutes.trim().parse::<u32>(),
+        form.horizon_months.trim().parse::<u32>(),
+    ) {
+        (Ok(minutes), Ok(months)) => SyncSettings::new(minutes, months).map_err(|e| e.to_string()),
+        _ => Err(format!(
+            "Give the pull interval as whole minutes ({} to {}) and the history horizon as whole months ({} to {}).",
+            every.start(),
+            every.end(),
+            horizon.start(),
+            horizon.end()
+        )),
+    };
+    let outcome = match parsed {
+        Ok(settings) => {
+            match connection::save_sync_settings(&state.db, admin.tenant, settings, &admin.user.actor()).await {
+                Ok(()) => Ok(()),
+                Err(ConnectionError::Db(e)) => return Err(e.into()),
+                Err(error) => Err(error.to_string()),
+            }
+        }
+        Err(why) => Err(why),
+    };
+    let mut done = page(&state, &admin).await?;
+    match outcome {
+        Ok(()) => {
+            done.notice = Some("Sync settings saved.".into());
+            render(StatusCode::OK, &done)
+        }
+        Err(why) => {
+            done.pull_every_minutes = form.pull_every_minutes.clone();
+            done.horizon_months = form.horizon_months.clone();
+            done.schedule_error = Some(why);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &done)
+        }
+    }
+}
+
 #[post("/t/{slug}/settings/odoo/webhook")]
 async fn rotate_webhook(state: web::Data<AppState>, admin: Authorized<AdminRole>) -> Result<HttpResponse, AppError> {
     let mut done = page(&state, &admin).await?;
@@ -235,5 +304,9 @@ async fn rotate_webhook(state: web::Data<AppState>, admin: Authorized<AdminRole>
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(show).service(save).service(test).service(rotate_webhook);
+    cfg.service(show)
+        .service(save)
+        .service(test)
+        .service(save_schedule)
+        .service(rotate_webhook);
 }

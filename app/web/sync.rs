@@ -1,7 +1,7 @@
 //! The sync page (tenant admins and managers): the Odoo connection's state, each mirrored model's last
 //! success and lag, the running pull's progress (the status part refreshes itself with htmx), recent
-//! runs with their errors in words a person can act on, "sync now", and the tenant's jobs with retry
-//! and cancel.
+//! runs with their errors in words a person can act on, the open alerts, "sync now", and the tenant's
+//! jobs with retry and cancel.
 
 use actix_web::http::header;
 use actix_web::web::{self, ServiceConfig};
@@ -10,11 +10,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use chrono::{DateTime, Utc};
 
-use crate::db::control;
 use crate::db::entities::{sync_cursor, sync_run};
 use crate::db::mirror;
 use crate::db::tenancy::with_tenant;
+use crate::db::{alerts, control};
+use crate::domain::tenant::TenantId;
 use crate::jobs::{self, ChangeError};
+use crate::sync::connection::SyncSettings;
 use crate::sync::pull;
 
 use super::AppState;
@@ -70,6 +72,27 @@ pub struct ConnectionView {
     pub findings: Vec<(String, String)>,
 }
 
+/// An open alert as shown to tenant admins (the sync page and the Odoo connection page).
+pub struct AlertView {
+    pub kind: String,
+    pub message: String,
+    pub since: String,
+}
+
+/// The tenant's open alerts, oldest first.
+pub(super) async fn open_alerts(state: &AppState, tenant: TenantId) -> Result<Vec<AlertView>, AppError> {
+    let now = Utc::now();
+    let open = with_tenant(&state.db, tenant, async |tx| alerts::open(tx).await).await?;
+    Ok(open
+        .into_iter()
+        .map(|a| AlertView {
+            kind: a.kind,
+            message: a.message,
+            since: ago(Some(a.created_at), now),
+        })
+        .collect())
+}
+
 pub struct SyncStatus {
     pub status_url: String,
     pub running: bool,
@@ -87,6 +110,7 @@ pub struct SyncPage {
     pub sync_now_action: String,
     pub jobs: Vec<JobView>,
     pub notice: Option<String>,
+    pub alerts: Vec<AlertView>,
 }
 
 fn run_view(run: &sync_run::Model, now: DateTime<Utc>) -> RunView {
@@ -123,7 +147,12 @@ async fn status(state: &AppState, member: &Authorized<SyncRole>) -> Result<SyncS
         Ok::<_, sea_orm::DbErr>((cursors, runs, rows))
     })
     .await?;
-    let lag_limit = chrono::Duration::from_std(pull::EVERY * 2).unwrap_or_default();
+    let every = control::find_odoo_connection(&state.db, member.tenant.as_uuid())
+        .await?
+        .map(|row| SyncSettings::of(&row))
+        .unwrap_or_default()
+        .pull_every();
+    let lag_limit = chrono::Duration::from_std(every * 2).unwrap_or_default();
     Ok(SyncStatus {
         status_url: paths::sync_status(member.slug.as_str()),
         running: runs.first().is_some_and(|r| r.finished_at.is_none()),
@@ -203,6 +232,7 @@ async fn index(
         sync_now_action: paths::sync_now(&slug),
         jobs,
         notice,
+        alerts: open_alerts(&state, member.tenant).await?,
     })
 }
 

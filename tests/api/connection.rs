@@ -1,13 +1,13 @@
 //! A tenant's Odoo connection against the simulator over HTTP: the key sealed at rest and bound to
 //! its tenant, cleared when the address changes, a switch of Odoo database only after confirmation,
-//! tests answered in plain words, the URL rules, key expiry warnings, key rotation, the audit log, and
-//! `truestock tenant connect`.
+//! tests answered in plain words, the URL rules, key expiry warnings and alerts, refused keys' alerts,
+//! key rotation, the sync settings (page and command), the audit log, and `truestock tenant connect`.
 
 use std::net::SocketAddr;
 
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use truestock::auth::vault::{KeyRing, VaultError};
 use truestock::config::SecretKey;
@@ -367,20 +367,10 @@ async fn the_connect_command_reads_the_key_from_a_file_and_reports_the_test() {
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
     // The simulator keeps answering on the runtime's other thread while this one waits.
     let run = |extra: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_truestock"))
-            .args(["tenant", "connect", "acme", "--url", &sim.url, "--db"])
+        app.command(&["tenant", "connect", "acme", "--url", &sim.url, "--db"])
             .arg(&sim.simulator.config.database)
             .args(["--login", &sim.simulator.config.login])
             .args(extra)
-            .env("TRUESTOCK_DATABASE_URL", app.settings.database_url.expose_secret())
-            .env(
-                "TRUESTOCK_OWNER_DATABASE_URL",
-                app.settings.owner_database_url.expose_secret(),
-            )
-            .env("TRUESTOCK_MASTER_KEY", "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=")
-            .env("TRUESTOCK_JWT_SECRET", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
-            .env("TRUESTOCK_ODOO_ALLOW_PRIVATE", "1")
-            .env("RUST_LOG", "warn")
             .output()
             .unwrap()
     };
@@ -399,6 +389,26 @@ async fn the_connect_command_reads_the_key_from_a_file_and_reports_the_test() {
     let second = run(&[]);
     let out = String::from_utf8_lossy(&second.stdout);
     assert!(second.status.success() && out.contains("API key kept"), "{out}");
+    assert!(
+        out.contains("a pull every 5 min; the first sync reads 24 months back"),
+        "{out}"
+    );
+    let refused = run(&["--pull-every-minutes", "0"]);
+    assert!(!refused.status.success(), "clap refuses an interval out of range");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("1..=1440"));
+    let changed = run(&["--pull-every-minutes", "60", "--horizon-months", "12"]);
+    let out = String::from_utf8_lossy(&changed.stdout);
+    assert!(changed.status.success(), "{out}");
+    assert!(
+        out.contains("a pull every 60 min; the first sync reads 12 months back"),
+        "{out}"
+    );
+    let kept = run(&["--horizon-months", "6"]);
+    let out = String::from_utf8_lossy(&kept.stdout);
+    assert!(
+        out.contains("a pull every 60 min; the first sync reads 6 months back"),
+        "{out}"
+    );
     sim.stop().await;
 }
 
@@ -407,7 +417,7 @@ async fn a_tenant_admin_connects_odoo_in_the_browser_and_only_admins_may() {
     use reqwest::StatusCode;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let app = TestApp::spawn_with(true).await; // dev mode: the simulator's loopback address is allowed
-    app.create_tenant("acme", "Acme").await;
+    let tenant = app.create_tenant("acme", "Acme").await;
     let sim = simulator(17).await;
     let admin = app
         .signed_in(&app.add_user("ada@acme.test", "acme", "admin").await)
@@ -438,6 +448,38 @@ async fn a_tenant_admin_connects_odoo_in_the_browser_and_only_admins_may() {
     ];
     let res = admin.post_form("/t/acme/settings/odoo", &bad, &token).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Sync settings: out of range or not a number is a 422 with the reason, and nothing is saved.
+    let settings_of = "SELECT (pull_every_minutes * 1000 + horizon_months)::bigint AS n FROM control.odoo_connections";
+    assert_eq!(
+        app.su_number(settings_of).await,
+        5_024,
+        "defaults: every 5 minutes, 24 months back"
+    );
+    for (minutes, months, reason) in [
+        ("0", "24", "1 to 1440 minutes"),
+        ("1441", "24", "1 to 1440 minutes"),
+        ("5", "121", "1 to 120 months"),
+        ("often", "24", "whole minutes"),
+    ] {
+        let form = [("pull_every_minutes", minutes), ("horizon_months", months)];
+        let res = admin.post_form("/t/acme/settings/odoo/schedule", &form, &token).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{minutes}/{months}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(reason), "{minutes}/{months}: {html}");
+    }
+    assert_eq!(app.su_number(settings_of).await, 5_024, "nothing saved");
+    let form = [("pull_every_minutes", "15"), ("horizon_months", "36")];
+    let res = admin.post_form("/t/acme/settings/odoo/schedule", &form, &token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Sync settings saved."));
+    assert_eq!(app.su_number(settings_of).await, 15_036);
+    let audited = audit_actions(&app, tenant).await;
+    assert!(
+        audited
+            .iter()
+            .any(|(action, details)| action == "odoo.sync_settings.saved" && details.contains("\"horizon_months\": 36")),
+        "{audited:?}"
+    );
     // The webhook URL is shown once.
     let res = admin.post_form("/t/acme/settings/odoo/webhook", &[], &token).await;
     let html = res.text().await.unwrap();
@@ -448,5 +490,121 @@ async fn a_tenant_admin_connects_odoo_in_the_browser_and_only_admins_may() {
         .signed_in(&app.add_user("mo@acme.test", "acme", "manager").await)
         .await;
     assert_eq!(manager.get_html("/t/acme/settings/odoo").await.0, StatusCode::FORBIDDEN);
+    sim.stop().await;
+}
+
+async fn open_alerts(app: &TestApp, tenant: TenantId, kind: &str) -> i64 {
+    app.su_number(&format!(
+        "SELECT count(*) AS n FROM {}.alerts WHERE kind = '{kind}' AND resolved_at IS NULL",
+        tenant.schema_name()
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_refused_key_opens_one_alert_that_a_working_key_resolves() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    let ring = app.settings.key_ring().unwrap();
+    let test = async || {
+        connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor(), today())
+            .await
+            .unwrap()
+    };
+    let save = async |key: &str| {
+        connection::save(
+            &app.app_db,
+            &ring,
+            tenant,
+            &settings(&sim, Some(key)),
+            Reach::Anywhere,
+            false,
+            &actor(),
+        )
+        .await
+        .unwrap()
+    };
+    save("not-the-key").await;
+    assert_eq!(test().await.status, "credential_invalid");
+    assert_eq!(test().await.status, "credential_invalid");
+    assert_eq!(
+        open_alerts(&app, tenant, "credential_invalid").await,
+        1,
+        "one open alert, not two"
+    );
+    save(KEY).await;
+    assert_eq!(test().await.status, "ok");
+    assert_eq!(open_alerts(&app, tenant, "credential_invalid").await, 0, "resolved");
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn the_maintenance_job_alerts_admins_to_a_key_expiring_within_14_days_until_it_is_replaced() {
+    use std::sync::Arc;
+    use truestock::jobs::{self, NewJob, Queue, Registry, maintenance, worker::drain};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let soon = app.create_tenant("acme", "Acme").await;
+    let later = app.create_tenant("bolt", "Bolt").await;
+    let sim = simulator(19).await;
+    let ring = app.settings.key_ring().unwrap();
+    let mut input = settings(&sim, Some(KEY));
+    input.key_expires_on = Some(today() + Duration::days(30));
+    for tenant in [soon, later] {
+        connection::save(&app.app_db, &ring, tenant, &input, Reach::Anywhere, false, &actor())
+            .await
+            .unwrap();
+    }
+    // Time passes: acme's key now expires in 10 days, bolt's in 30.
+    app.su_exec(&format!(
+        "UPDATE control.odoo_connections SET key_expires_on = current_date + 10 WHERE tenant_id = '{}'",
+        soon.as_uuid()
+    ))
+    .await;
+    let registry = Registry::production(Arc::new(truestock::sync::pull::SyncDeps {
+        ring: app.settings.key_ring().unwrap(),
+        reach: Reach::Anywhere,
+    }));
+    let maintain = async || {
+        let job = NewJob::new(Queue::Maintenance, maintenance::KIND);
+        jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+        let report = drain(&app.app_db, &registry, &[Queue::Maintenance]).await.unwrap();
+        assert_eq!(report.done, 1, "{report:?}");
+    };
+    maintain().await;
+    maintain().await;
+    assert_eq!(open_alerts(&app, soon, "key_expiring").await, 1);
+    assert_eq!(
+        open_alerts(&app, later, "key_expiring").await,
+        0,
+        "30 days ahead is not yet"
+    );
+    let message = app
+        .superuser_db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT message FROM {}.alerts", soon.schema_name()),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "message")
+        .unwrap();
+    let expiry = today() + Duration::days(10);
+    assert!(
+        message.contains(&format!("expires on {expiry}")) && message.contains("create a new API key"),
+        "{message}"
+    );
+    // A new key with a later expiry resolves it, and the next review leaves it resolved.
+    input.api_key = Some(SecretString::from(KEY.to_string()));
+    input.key_expires_on = Some(today() + Duration::days(90));
+    connection::save(&app.app_db, &ring, soon, &input, Reach::Anywhere, false, &actor())
+        .await
+        .unwrap();
+    assert_eq!(open_alerts(&app, soon, "key_expiring").await, 0);
+    maintain().await;
+    assert_eq!(open_alerts(&app, soon, "key_expiring").await, 0);
     sim.stop().await;
 }

@@ -271,6 +271,25 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
+
+    /// The `truestock` command on this test's database, with this test's master key (so it opens the
+    /// keys the test sealed) and private Odoo addresses allowed (the simulator's). Run it from a
+    /// multi-threaded test runtime, so that a simulator keeps answering while this thread waits.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_truestock"));
+        command
+            .args(args)
+            .env("TRUESTOCK_DATABASE_URL", self.settings.database_url.expose_secret())
+            .env(
+                "TRUESTOCK_OWNER_DATABASE_URL",
+                self.settings.owner_database_url.expose_secret(),
+            )
+            .env("TRUESTOCK_MASTER_KEY", "HxweHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgE=")
+            .env("TRUESTOCK_JWT_SECRET", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+            .env("TRUESTOCK_ODOO_ALLOW_PRIVATE", "1")
+            .env("RUST_LOG", "warn");
+        command
+    }
 }
 
 impl Drop for TestApp {

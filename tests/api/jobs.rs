@@ -1,7 +1,8 @@
 //! The job queue on a real PostgreSQL: exactly-once draining by competing workers, unique and
 //! schedule keys under concurrency, leases that fence completion and side effects (a worker process
 //! killed with SIGKILL, another frozen with SIGSTOP past its lease), retries with backoff, discarding,
-//! the per-tenant pull limit, enqueueing through the tenant's RLS policy, retention and shutdown.
+//! the per-tenant pull limit, enqueueing through the tenant's RLS policy, retention and shutdown, and
+//! each tenant's pull interval setting the windows of its scheduled pulls.
 
 use std::collections::HashMap;
 use std::process::{Child, Command};
@@ -610,4 +611,66 @@ async fn shutdown_lets_running_jobs_finish_within_the_grace_and_gives_back_the_r
     let given_back = job(&app, slow).await;
     assert_eq!((given_back.state.as_str(), given_back.attempts), ("queued", 0));
     assert!(effects(&app, slow, "effect").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_tenants_pull_interval_sets_the_windows_of_its_scheduled_pulls() {
+    use truestock::sync::connection::{self, ConnectionSettings, SyncSettings};
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let actor = truestock::db::audit::Actor {
+        account_id: None,
+        name: "test".into(),
+        email: "test@test".into(),
+    };
+    // Saving needs no answer from Odoo: the schedule only needs a stored key.
+    let settings = ConnectionSettings {
+        url: "http://127.0.0.1:9".into(),
+        database: "acme".into(),
+        login: "bot@acme.test".into(),
+        api_key: Some(SecretString::from("a-key-0123456789".to_string())),
+        key_expires_on: None,
+    };
+    let ring = app.settings.key_ring().unwrap();
+    connection::save(
+        &app.app_db,
+        &ring,
+        tenant,
+        &settings,
+        truestock::odoo::Reach::Anywhere,
+        false,
+        &actor,
+    )
+    .await
+    .unwrap();
+    let hour = chrono::DateTime::from_timestamp(1_800_000_000 / 3600 * 3600, 0).unwrap();
+    let pull_window = async |at| {
+        jobs::schedule::due(&app.app_db, at)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|job| job.kind == truestock::sync::pull::KIND)
+            .and_then(|job| job.schedule_key)
+            .unwrap()
+    };
+    let ten_minutes = chrono::Duration::minutes(10);
+    assert_ne!(
+        pull_window(hour).await,
+        pull_window(hour + ten_minutes).await,
+        "every 5 minutes by default: two windows"
+    );
+    connection::save_sync_settings(&app.app_db, tenant, SyncSettings::new(60, 24).unwrap(), &actor)
+        .await
+        .unwrap();
+    assert_eq!(
+        pull_window(hour).await,
+        pull_window(hour + ten_minutes).await,
+        "every hour: one window"
+    );
+    assert_ne!(
+        pull_window(hour).await,
+        pull_window(hour + chrono::Duration::minutes(60)).await
+    );
+    assert!(SyncSettings::new(0, 24).is_err() && SyncSettings::new(1441, 24).is_err());
+    assert!(SyncSettings::new(5, 0).is_err() && SyncSettings::new(5, 121).is_err());
 }

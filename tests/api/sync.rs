@@ -721,6 +721,27 @@ async fn a_revoked_key_stops_that_tenant_after_one_attempt_while_another_tenants
         .await;
     assert_eq!(status, 1);
     assert_eq!(last_run(&app.app_db, b).await.status, "succeeded");
+    // One alert for the admins, however often Odoo refuses; none for the other tenant.
+    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(a).unique("pull");
+    jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+    drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
+    let alerts = |tenant: TenantId| {
+        format!(
+            "SELECT count(*) AS n FROM {}.alerts WHERE kind = 'credential_invalid' AND resolved_at IS NULL",
+            tenant.schema_name()
+        )
+    };
+    assert_eq!(app.su_number(&alerts(a)).await, 1);
+    assert_eq!(app.su_number(&alerts(b)).await, 0);
+    let admin = app
+        .signed_in(&app.add_user("ada@acme.test", "acme", "admin").await)
+        .await;
+    let (_, html) = admin.get_html("/t/acme/sync").await;
+    assert!(
+        html.contains("Odoo refused TrueStock&#39;s login or API key")
+            || html.contains("Odoo refused TrueStock&#x27;s login or API key"),
+        "the sync page shows the alert: {html}"
+    );
     // The schedule leaves the stopped tenant alone until an admin enters a new key.
     app.su_exec("DELETE FROM control.jobs").await;
     jobs::schedule::tick(&app.app_db, Utc::now()).await.unwrap();
@@ -1417,5 +1438,161 @@ async fn the_first_sync_stops_at_the_horizon_and_open_documents_are_reread_on_ev
     let run = last_run(&app.app_db, tenant).await;
     assert!(run.models["stock.move"]["horizon"].is_null(), "{run:?}");
     assert!(mirrored(&app, tenant, "odoo_purchase_order", done_order).await);
+    sim.stop().await;
+}
+
+/// Every `odoo_*` table of the tenant (mirrors and histories) with rows, and the cursors' count.
+async fn leftovers(app: &TestApp, tenant: TenantId) -> (Vec<String>, i64) {
+    let schema = tenant.schema_name();
+    let tables: Vec<String> = app
+        .superuser_db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT tablename FROM pg_tables WHERE schemaname = '{schema}' AND tablename LIKE 'odoo\\_%'"),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("", "tablename").unwrap())
+        .collect();
+    assert!(tables.len() > 25, "mirrors and histories: {tables:?}");
+    let mut filled = Vec::new();
+    for table in tables {
+        if rows(app, tenant, &table, "true").await > 0 {
+            filled.push(table);
+        }
+    }
+    (filled, rows(app, tenant, "sync_cursors", "true").await)
+}
+
+#[tokio::test]
+async fn a_confirmed_switch_to_another_odoo_database_empties_the_mirror_and_the_next_pull_fills_it_from_the_new_one() {
+    let app = TestApp::spawn().await;
+    let registry = registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let old = simulator(17).await;
+    let mut config = SimConfig::new(17, Dataset::RetailS);
+    config.api_key = KEY.into();
+    config.database = "south-retail".into();
+    config.seed = 7;
+    let new = RunningSimulator::start(
+        tokio::task::spawn_blocking(move || Simulator::new(config))
+            .await
+            .unwrap(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .unwrap();
+    let ring = app.settings.key_ring().unwrap();
+    let actor = Actor {
+        account_id: None,
+        name: "test".into(),
+        email: "test@test".into(),
+    };
+    // A successful test binds the tenant to the Odoo database its data comes from.
+    let bind = async || {
+        let today = Utc::now().date_naive();
+        let outcome = connection::test(&app.app_db, &ring, tenant, Reach::Anywhere, &actor, today).await;
+        assert_eq!(outcome.unwrap().status, "ok");
+    };
+    connect(&app, tenant, &old).await;
+    bind().await;
+    pull_now(&app, tenant, &registry).await;
+    assert_eq!(last_run(&app.app_db, tenant).await.status, "succeeded");
+    assert!(rows(&app, tenant, "odoo_stock_quant", "true").await > 2_000);
+    assert!(rows(&app, tenant, "odoo_product_template_history", "true").await > 0);
+    // A pull of the old database waits in the queue, and a reconciliation runs (claimed by a worker).
+    let queued = jobs::enqueue(&app.app_db, &pull::job(tenant)).await.unwrap().unwrap();
+    let reconcile = NewJob::new(Queue::Pull, truestock::sync::reconcile::KIND)
+        .for_tenant(tenant)
+        .unique("quants");
+    let running = jobs::enqueue(&app.app_db, &reconcile).await.unwrap().unwrap();
+    let claimed = truestock::db::jobs::claim_id(&app.app_db, running, "w1", 60.0)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let settings = ConnectionSettings {
+        url: new.url.clone(),
+        database: new.simulator.config.database.clone(),
+        login: new.simulator.config.login.clone(),
+        api_key: Some(SecretString::from(KEY.to_string())),
+        key_expires_on: None,
+    };
+    let refused = connection::save(&app.app_db, &ring, tenant, &settings, Reach::Anywhere, false, &actor).await;
+    assert!(refused.is_err(), "another database needs confirmation");
+    assert!(
+        rows(&app, tenant, "odoo_stock_quant", "true").await > 2_000,
+        "nothing emptied unconfirmed"
+    );
+    let saved = connection::save(&app.app_db, &ring, tenant, &settings, Reach::Anywhere, true, &actor)
+        .await
+        .unwrap();
+    assert!(saved.mirror_reset);
+
+    let (filled, cursors) = leftovers(&app, tenant).await;
+    assert_eq!(
+        (filled, cursors),
+        (Vec::<String>::new(), 0),
+        "mirror, history and cursors emptied"
+    );
+    for id in [queued, running] {
+        let state = app
+            .su_number(&format!(
+                "SELECT count(*) AS n FROM control.jobs WHERE id = {id} AND state = 'cancelled'"
+            ))
+            .await;
+        assert_eq!(state, 1, "job {id} of the old database is cancelled");
+    }
+    let token = claimed.lease_token.unwrap();
+    assert!(
+        !truestock::db::jobs::holds_lease(&app.app_db, running, token)
+            .await
+            .unwrap(),
+        "the running job can no longer fence a page"
+    );
+    let reset = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {}.audit_log WHERE action = 'odoo.mirror.reset' AND (details->>'mirrored_rows')::bigint > 2000",
+            tenant.schema_name()
+        ))
+        .await;
+    assert_eq!(reset, 1, "the reset is audited with what it removed");
+
+    bind().await;
+    let report = pull_now(&app, tenant, &registry).await;
+    assert_eq!(report.done, 1, "{report:?}");
+    let run = last_run(&app.app_db, tenant).await;
+    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_all_mirrored(&app, tenant, &sim_client(&new).await, false, &[]).await;
+    old.stop().await;
+    new.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_wait_pulls_in_the_calling_process_and_exits_non_zero_with_the_reason_when_odoo_refuses() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = simulator(17).await;
+    connect(&app, tenant, &sim).await;
+    // The simulator keeps answering on the runtime's other thread while this one waits.
+    let sync = || app.command(&["sync", "acme", "--wait"]).output().unwrap();
+    let ran = sync();
+    let (out, err) = (
+        String::from_utf8_lossy(&ran.stdout),
+        String::from_utf8_lossy(&ran.stderr),
+    );
+    assert!(ran.status.success(), "{out}{err}");
+    assert!(out.contains("pull of acme: succeeded"), "{out}");
+    assert!(
+        !err.contains("rows, about"),
+        "no progress bar when stderr is not a terminal: {err}"
+    );
+    assert!(rows(&app, tenant, "odoo_stock_quant", "true").await > 2_000);
+
+    sim.simulator.revoke_key(KEY);
+    let refused = sync();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "a failed pull exits non-zero");
+    assert!(err.contains("Odoo refused the login or the API key"), "{err}");
     sim.stop().await;
 }

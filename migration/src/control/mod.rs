@@ -9,6 +9,7 @@ mod m20261126_000004_create_platform_audit;
 mod m20261126_000005_job_queue;
 mod m20261126_000006_create_odoo_connections;
 mod m20261126_000007_add_odoo_webhook_token;
+mod m20261126_000008_add_sync_settings;
 
 /// The control-plane migrator. Run with `search_path = control`.
 pub struct ControlMigrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for ControlMigrator {
             Box::new(m20261126_000005_job_queue::Migration),
             Box::new(m20261126_000006_create_odoo_connections::Migration),
             Box::new(m20261126_000007_add_odoo_webhook_token::Migration),
+            Box::new(m20261126_000008_add_sync_settings::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod m20261126_000002_create_location_groups;
 mod m20261126_000003_create_sync_state_and_first_mirrors;
 mod m20261126_000004_create_remaining_mirrors;
 mod m20261126_000005_create_mirror_history;
+mod m20261126_000006_create_alerts;
 mod m20261126_000007_add_product_unit_quantities;
 
 /// The per-tenant migrator. Run with `search_path` set to the tenant's schema.
@@ -21,6 +22,7 @@ impl MigratorTrait for TenantMigrator {
             Box::new(m20261126_000003_create_sync_state_and_first_mirrors::Migration),
             Box::new(m20261126_000004_create_remaining_mirrors::Migration),
             Box::new(m20261126_000005_create_mirror_history::Migration),
+            Box::new(m20261126_000006_create_alerts::Migration),
             Box::new(m20261126_000007_add_product_unit_quantities::Migration),
         ]
     }
