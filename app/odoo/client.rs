@@ -208,7 +208,8 @@ impl Client {
         // 19+ answers a plain GET; older versions 404 it, and JSON-RPC tells instead. A transport
         // failure of the probe is reported as such (retryable), not hidden behind the fallback.
         let (status, body) = self.send(self.http.get(self.endpoint("web/version")?)).await?;
-        if status.is_server_error() {
+        if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS
+        {
             return Err(OdooError::Transport(format!("Odoo answered HTTP {}", status.as_u16())));
         }
         if status == StatusCode::OK
@@ -620,7 +621,9 @@ impl Client {
 /// Reads a JSON-RPC answer: `result` (missing means `null`), or the error classified by its Odoo
 /// exception class. Any bytes give a value or a typed error, never a panic (property-tested).
 pub fn parse_jsonrpc_answer(status: StatusCode, body: &[u8], model: Option<&str>) -> Result<Value, OdooError> {
-    if status.is_server_error() {
+    // 408 and 429 come from servers and proxies that gave up on a request or want fewer of them:
+    // worth another try, like a 5xx.
+    if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS {
         return Err(OdooError::Transport(format!("Odoo answered HTTP {}", status.as_u16())));
     }
     if status.is_redirection() {
@@ -733,6 +736,20 @@ mod tests {
             let body = json!({"name": name, "message": message});
             prop_assert!(parse_json2_answer(StatusCode::UNPROCESSABLE_ENTITY, body.to_string().as_bytes(), "m").is_err());
         }
+    }
+
+    #[test]
+    fn timeouts_and_rate_limits_from_a_server_or_proxy_are_worth_another_try() {
+        for status in [
+            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::BAD_GATEWAY,
+        ] {
+            let error = parse_jsonrpc_answer(status, b"", None).unwrap_err();
+            assert!(error.is_transient(), "{status}: {error:?}");
+        }
+        let error = parse_jsonrpc_answer(StatusCode::NOT_FOUND, b"", None).unwrap_err();
+        assert!(!error.is_transient(), "{error:?}");
     }
 
     #[test]
