@@ -47,6 +47,17 @@ fn bench_settings(database: &str) -> Result<Settings, BenchError> {
     Ok(settings)
 }
 
+/// Drops `database` if it exists, creates and migrates it afresh; returns the owner's pool.
+async fn provision(settings: &Settings, database: &str) -> Result<sea_orm::DatabaseConnection, BenchError> {
+    bootstrap::drop_database(&settings.superuser_url, database)
+        .await
+        .map_err(OperatorError::from)?;
+    operator::init_database(settings).await?;
+    let owner = operator::owner_pool(settings, 2).await?;
+    operator::migrate_all(&owner, 2).await?;
+    Ok(owner)
+}
+
 fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
     if sorted_ms.is_empty() {
         return 0.0;
@@ -59,12 +70,7 @@ fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
 /// authenticated page (`/t/bench`, from `wrk` with `connections` connections for `seconds`).
 pub async fn web(sign_ins: usize, connections: u32, seconds: u32) -> Result<serde_json::Value, BenchError> {
     let settings = bench_settings(BENCH_DATABASE)?;
-    bootstrap::drop_database(&settings.superuser_url, BENCH_DATABASE)
-        .await
-        .map_err(OperatorError::from)?;
-    operator::init_database(&settings).await?;
-    let owner = operator::owner_pool(&settings, 2).await?;
-    operator::migrate_all(&owner, 2).await?;
+    let owner = provision(&settings, BENCH_DATABASE).await?;
     operator::create_tenant(&owner, "bench", "Bench Retail").await?;
     let hasher = PasswordHasher::new(settings.password_cost, 1).map_err(OperatorError::from)?;
     let password = generate_password();

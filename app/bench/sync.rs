@@ -14,9 +14,8 @@ use sea_orm::sqlx::{Connection as _, PgConnection, Row as _};
 use secrecy::SecretString;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
-use super::{BenchError, bench_settings};
+use super::{BenchError, bench_settings, provision};
 use crate::db::audit::Actor;
-use crate::db::tenancy::bootstrap;
 use crate::jobs::worker::{Attempt, run_now};
 use crate::jobs::{self, Registry};
 use crate::odoo::Reach;
@@ -199,12 +198,7 @@ pub async fn sync(dataset: Dataset, version: u8) -> Result<serde_json::Value, Be
     let settings = bench_settings(DATABASE)?;
     eprintln!("starting the simulator ({}, Odoo {version})…", dataset.name());
     let sim = SimProcess::start(dataset, version).await?;
-    bootstrap::drop_database(&settings.superuser_url, DATABASE)
-        .await
-        .map_err(OperatorError::from)?;
-    operator::init_database(&settings).await?;
-    let owner = operator::owner_pool(&settings, 2).await?;
-    operator::migrate_all(&owner, 2).await?;
+    let owner = provision(&settings, DATABASE).await?;
     let tenant = operator::create_tenant(&owner, "bench", "Bench Retail").await?;
     let copy_target = operator::create_tenant(&owner, "bench-copy", "COPY baseline").await?;
     owner.close().await.map_err(OperatorError::from)?;

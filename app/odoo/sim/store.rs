@@ -1064,6 +1064,9 @@ impl Store {
             .flatten();
         let order = self.parse_order(spec, order)?;
         let by_id = order.len() == 1 && order[0].0 == 0 && !order[0].1;
+        let page = |ids: &mut dyn Iterator<Item = i64>| -> Vec<i64> {
+            ids.skip(offset).take(limit.unwrap_or(usize::MAX)).collect()
+        };
         let table = self.table(model_name);
         let wanted = |row: &Vec<Val>| active_index.is_none_or(|i| row[i] == Val::Bool(true)) && self.eval(&expr, row);
         // A write-date range (the pull's cursor) reads only its rows, through the write-date index; in
@@ -1081,11 +1084,7 @@ impl Store {
                     .filter(|(_, row)| wanted(row));
                 let in_index_order = matches!(order.as_slice(), [(f, false)] | [(f, false), (0, false)] if *f == field);
                 if in_index_order {
-                    return Ok(candidates
-                        .skip(offset)
-                        .take(limit.unwrap_or(usize::MAX))
-                        .map(|(id, _)| id)
-                        .collect());
+                    return Ok(page(&mut candidates.map(|(id, _)| id)));
                 }
                 candidates.collect()
             }
@@ -1098,11 +1097,7 @@ impl Store {
                     .filter(|(_, row)| wanted(row))
                     .map(|(id, row)| (*id, row));
                 if by_id {
-                    return Ok(candidates
-                        .skip(offset)
-                        .take(limit.unwrap_or(usize::MAX))
-                        .map(|(id, _)| id)
-                        .collect());
+                    return Ok(page(&mut candidates.map(|(id, _)| id)));
                 }
                 candidates.collect()
             }
@@ -1142,12 +1137,7 @@ impl Store {
             }
             a.0.cmp(&b.0)
         });
-        Ok(matched
-            .into_iter()
-            .skip(offset)
-            .take(limit.unwrap_or(usize::MAX))
-            .map(|(id, _)| id)
-            .collect())
+        Ok(page(&mut matched.into_iter().map(|(id, _)| id)))
     }
 
     /// The write dates a domain can match, from top-level `write_date >= / > t` and `< / <= t` leaves:
