@@ -68,9 +68,10 @@ fn respond(id: &Value, outcome: SimResult<Option<Value>>) -> HttpResponse {
         Ok(None) => json!({"jsonrpc": "2.0", "id": id}),
         Err(error) => error_body(id, &error),
     };
+    // (to bytes directly: `to_string` goes through `fmt::Write`, measurably slower on large pages)
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(body.to_string())
+        .body(serde_json::to_vec(&body).unwrap_or_default())
 }
 
 /// Parses a JSON-RPC envelope: 400 for a body that is not JSON or not an object (Odoo's own answers).
@@ -455,7 +456,7 @@ async fn json2(sim: Sim, req: HttpRequest, path: web::Path<(String, String)>, bo
     match outcome {
         Ok(value) => HttpResponse::Ok()
             .content_type("application/json")
-            .body(value.unwrap_or(Value::Null).to_string()),
+            .body(serde_json::to_vec(&value.unwrap_or(Value::Null)).unwrap_or_default()),
         // An unknown method is the controller's NotFound (it catches get_public_method's AttributeError).
         Err(error) if error.name == "builtins.AttributeError" => {
             json2_error(404, "werkzeug.exceptions.NotFound", &error.message)

@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{Datelike as _, NaiveDate, NaiveDateTime, Timelike as _, Utc};
 use serde_json::{Map, Value, json};
 
 use super::schema::{FieldSpec, Kind, ModelSpec, Schema};
@@ -219,6 +219,9 @@ enum LeafValue {
     /// The ids `child_of` / `parent_of` resolved to.
     IdSet(BTreeSet<i64>),
 }
+
+/// Display names already built during one read, by (model, id).
+type NameCache = HashMap<(&'static str, i64), String>;
 
 /// All models' records.
 #[derive(Debug, Clone)]
@@ -1089,13 +1092,21 @@ impl Store {
                 candidates.collect()
             }
             _ => {
-                // Keyset paging (`id > n`, ordered by id) walks only the rows it returns.
-                let lower = Self::id_lower_bound(&expr);
-                let candidates = table
-                    .rows
-                    .range(lower..)
-                    .filter(|(_, row)| wanted(row))
-                    .map(|(id, row)| (*id, row));
+                // Id leaves read only their rows, through the primary key as PostgreSQL would: keyset
+                // paging (`id > n`, ordered by id) walks only the rows it returns, an id window only
+                // its window, `id in [...]` only the listed ids.
+                let (range, listed) = Self::id_bounds(&expr);
+                let candidates: Box<dyn Iterator<Item = (i64, &Vec<Val>)>> = match listed {
+                    Some(ids) => Box::new(
+                        ids.into_iter()
+                            .filter(move |id| range.contains(id))
+                            .filter_map(|id| table.rows.get(&id).map(|row| (id, row))),
+                    ),
+                    // (BTreeMap::range panics on a range that ends before it starts.)
+                    None if range.is_empty() => Box::new(std::iter::empty()),
+                    None => Box::new(table.rows.range(range).map(|(id, row)| (*id, row))),
+                };
+                let candidates = candidates.filter(|(_, row)| wanted(row));
                 if by_id {
                     return Ok(page(&mut candidates.map(|(id, _)| id)));
                 }
@@ -1170,22 +1181,49 @@ impl Store {
         from.map(|from| (from, to))
     }
 
-    /// The smallest id a domain can match, from top-level `id > n` / `id >= n` leaves.
-    fn id_lower_bound(expr: &Expr) -> i64 {
-        match expr {
-            Expr::And(a, b) => Self::id_lower_bound(a).max(Self::id_lower_bound(b)),
-            Expr::All(terms) => terms.iter().map(Self::id_lower_bound).max().unwrap_or(i64::MIN),
-            Expr::Leaf(Leaf {
-                hops,
-                op,
-                value: LeafValue::Json(Value::Number(n)),
-            }) if hops.len() == 1 && hops[0].2.name == "id" => match (op, n.as_i64()) {
-                (Op::Gt, Some(n)) => n.saturating_add(1),
-                (Op::Ge | Op::Eq, Some(n)) => n,
-                _ => i64::MIN,
-            },
-            _ => i64::MIN,
+    /// The ids a domain can match, from its top-level id leaves: a range (`id > n`, `id <= n`, …) and,
+    /// from `id = n` or `id in [...]`, the ids listed (sorted). A superset: every row is still tested
+    /// against the whole domain.
+    fn id_bounds(expr: &Expr) -> (std::ops::RangeInclusive<i64>, Option<BTreeSet<i64>>) {
+        fn walk(expr: &Expr, lower: &mut i64, upper: &mut i64, listed: &mut Option<BTreeSet<i64>>) {
+            let leaf = match expr {
+                Expr::And(a, b) => {
+                    walk(a, lower, upper, listed);
+                    walk(b, lower, upper, listed);
+                    return;
+                }
+                Expr::All(terms) => {
+                    terms.iter().for_each(|t| walk(t, lower, upper, listed));
+                    return;
+                }
+                Expr::Leaf(leaf) if leaf.hops.len() == 1 && leaf.hops[0].2.name == "id" => leaf,
+                _ => return,
+            };
+            let LeafValue::Json(value) = &leaf.value else { return };
+            let mut list = |ids: BTreeSet<i64>| {
+                *listed = Some(match listed.take() {
+                    Some(before) => before.intersection(&ids).copied().collect(),
+                    None => ids,
+                })
+            };
+            match (leaf.op, value.as_i64()) {
+                (Op::Gt, Some(n)) => *lower = (*lower).max(n.saturating_add(1)),
+                (Op::Ge, Some(n)) => *lower = (*lower).max(n),
+                (Op::Lt, Some(n)) => *upper = (*upper).min(n.saturating_sub(1)),
+                (Op::Le, Some(n)) => *upper = (*upper).min(n),
+                (Op::Eq, Some(n)) => list(BTreeSet::from([n])),
+                (Op::In, None) => {
+                    // Only a list of plain ids narrows; anything else is left to the full test.
+                    if let Some(ids) = value.as_array().and_then(|a| a.iter().map(Value::as_i64).collect()) {
+                        list(ids)
+                    }
+                }
+                _ => {}
+            }
         }
+        let (mut lower, mut upper, mut listed) = (i64::MIN, i64::MAX, None);
+        walk(expr, &mut lower, &mut upper, &mut listed);
+        (lower..=upper, listed)
     }
 
     /// The requested order, or the model's `_order` when none is given (ODOO-API §2.2).
@@ -1323,6 +1361,9 @@ impl Store {
         };
         let table = self.table(spec.name);
         let mut rows = Vec::with_capacity(ids.len());
+        // The records a page refers to repeat (its products, locations, units): each display name is
+        // built once per read.
+        let mut names = NameCache::default();
         for id in ids {
             let Some(row) = table.rows.get(id) else { continue };
             let mut out = Map::with_capacity(wanted.len() + 1);
@@ -1333,9 +1374,9 @@ impl Store {
                 } else if let Some(c) = company.filter(|c| *c != 1 && is_company_dependent(spec.name, f.name)) {
                     // A company that never set its own value sees none (Odoo's company_dependent).
                     self.company_value(spec.name, f.name, *id, c)
-                        .map_or(json!(0.0), |own| self.encode(f, own, classic))
+                        .map_or(json!(0.0), |own| self.encode(f, own, classic, &mut names))
                 } else {
-                    self.encode(f, &row[*i], classic)
+                    self.encode(f, &row[*i], classic, &mut names)
                 };
                 out.insert(f.name.to_string(), value);
             }
@@ -1384,7 +1425,7 @@ impl Store {
         }
     }
 
-    fn encode(&self, f: &FieldSpec, value: &Val, classic: bool) -> Value {
+    fn encode(&self, f: &FieldSpec, value: &Val, classic: bool, names: &mut NameCache) -> Value {
         match (&f.kind, value) {
             (Kind::Integer, Val::Null) => json!(0),
             (Kind::Float, Val::Null) => json!(0.0),
@@ -1393,11 +1434,15 @@ impl Store {
             (_, Val::Null) => json!(false),
             (Kind::Many2one(target), Val::Int(id)) => {
                 if classic {
-                    let name = self
-                        .spec(target)
-                        .ok()
-                        .and_then(|t| self.display_name(t, *id))
-                        .unwrap_or_default();
+                    let name = names
+                        .entry((target, *id))
+                        .or_insert_with(|| {
+                            self.spec(target)
+                                .ok()
+                                .and_then(|t| self.display_name(t, *id))
+                                .unwrap_or_default()
+                        })
+                        .clone();
                     json!([id, name])
                 } else {
                     json!(id)
@@ -1407,9 +1452,17 @@ impl Store {
             (_, Val::Int(i)) => json!(i),
             (_, Val::Float(x)) => json!(x),
             (_, Val::Str(s)) => json!(s),
-            (_, Val::Date(d)) => json!(d.format("%Y-%m-%d").to_string()),
+            (_, Val::Date(d)) => json!(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())),
             // Stored with microseconds, returned to the second (ODOO-API §2.3).
-            (_, Val::DateTime(t)) => json!(t.format("%Y-%m-%d %H:%M:%S").to_string()),
+            (_, Val::DateTime(t)) => json!(format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )),
             (_, Val::Ids(ids)) => json!(ids),
         }
     }
@@ -1704,6 +1757,38 @@ mod tests {
         // A pathological pattern on a long text finishes at once.
         let text = "a".repeat(5_000);
         assert!(!like(&format!("{}b", "%".repeat(2_000)), &text, false));
+    }
+
+    #[test]
+    fn id_leaves_read_only_their_rows_and_still_answer_like_a_scan() {
+        let mut store = Store::new(Schema::for_version(17));
+        let ids: Vec<i64> = (0..50)
+            .map(|n| {
+                let vals = json!({"name": format!("Partner {n}")});
+                store
+                    .create_at("res.partner", vals.as_object().unwrap(), 1, now())
+                    .unwrap()
+            })
+            .collect();
+        let ctx = Ctx::from_json(None, 1);
+        let search = |domain: Value| store.search("res.partner", &domain, &ctx, Some("id"), 0, None).unwrap();
+        let (a, b, c) = (ids[3], ids[10], ids[20]);
+        assert_eq!(search(json!([["id", ">=", a], ["id", "<", b]])), ids[3..10]);
+        assert_eq!(search(json!([["id", "in", [c, a, 999_999]]])), [a, c]);
+        assert_eq!(search(json!([["id", "in", [a, b, c]], ["id", ">", a]])), [b, c]);
+        assert_eq!(search(json!([["id", "in", [a, b]], ["id", "=", b]])), [b]);
+        assert_eq!(
+            search(json!([["id", ">", b], ["id", "<", a]])),
+            Vec::<i64>::new(),
+            "an empty range"
+        );
+        assert_eq!(search(json!([["id", "in", []]])), Vec::<i64>::new());
+        // Not top-level: every row is tested, as before.
+        assert_eq!(search(json!(["|", ["id", "=", a], ["id", "=", c]])), [a, c]);
+        assert_eq!(
+            search(json!([["id", "not in", [ids[1]]], ["id", "<=", ids[2]]])),
+            [ids[0], ids[2]]
+        );
     }
 
     #[test]
