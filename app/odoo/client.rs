@@ -219,7 +219,7 @@ impl Client {
         {
             return Ok(version);
         }
-        let info = self.jsonrpc("common", "version", json!([]), None).await?;
+        let info: Value = self.jsonrpc("common", "version", json!([]), None).await?;
         let text = info
             .get("server_serie")
             .or_else(|| info.get("server_version"))
@@ -230,7 +230,7 @@ impl Client {
 
     async fn authenticate(&self) -> Result<i64, OdooError> {
         if self.version.uses_json2() {
-            let context = self
+            let context: Value = self
                 .call(Call {
                     model: "res.users",
                     method: "context_get",
@@ -246,7 +246,7 @@ impl Client {
                 .ok_or_else(|| OdooError::Malformed("context_get returned no uid".into()));
         }
         let key = self.config.api_key.expose_secret();
-        let uid = self
+        let uid: Value = self
             .jsonrpc(
                 "common",
                 "authenticate",
@@ -280,7 +280,13 @@ impl Client {
     }
 
     /// One JSON-RPC call to `/jsonrpc`. A missing `result` is `null` (methods returning `None`).
-    async fn jsonrpc(&self, service: &str, method: &str, args: Value, model: Option<&str>) -> Result<Value, OdooError> {
+    async fn jsonrpc<T: DeserializeOwned>(
+        &self,
+        service: &str,
+        method: &str,
+        args: Value,
+        model: Option<&str>,
+    ) -> Result<T, OdooError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let envelope = json!({"jsonrpc": "2.0", "method": "call", "id": id,
                               "params": {"service": service, "method": method, "args": args}});
@@ -291,14 +297,14 @@ impl Client {
 
     /// One model method call over the transport of this Odoo's version. A session-expired answer is
     /// retried once: our calls carry their credentials, so a fresh attempt is a fresh session.
-    async fn call(&self, call: Call<'_>) -> Result<Value, OdooError> {
+    async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, OdooError> {
         match self.call_once(&call).await {
             Err(OdooError::SessionExpired) => self.call_once(&call).await,
             outcome => outcome,
         }
     }
 
-    async fn call_once(&self, call: &Call<'_>) -> Result<Value, OdooError> {
+    async fn call_once<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, OdooError> {
         if self.version.uses_json2() {
             return self.json2(call).await;
         }
@@ -326,7 +332,7 @@ impl Client {
     }
 
     /// One JSON-2 call: named arguments only, the key as a bearer token, the status as the error class.
-    async fn json2(&self, call: &Call<'_>) -> Result<Value, OdooError> {
+    async fn json2<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, OdooError> {
         let mut body = Map::new();
         if let Some(ids) = call.ids {
             body.insert("ids".into(), json!(ids));
@@ -349,10 +355,6 @@ impl Client {
         parse_json2_answer(status, &bytes, call.model)
     }
 
-    fn decode<T: DeserializeOwned>(model: &str, value: Value) -> Result<T, OdooError> {
-        serde_json::from_value(value).map_err(|e| OdooError::Malformed(format!("{model}: {e}")))
-    }
-
     /// `search_read`: the rows matching `domain`, decoded into `T`.
     pub async fn search_read<T: DeserializeOwned>(
         &self,
@@ -372,23 +374,21 @@ impl Client {
         if let Some(order) = &options.order {
             args.push(("order", json!(order)));
         }
-        let rows = self
-            .call(Call {
-                model,
-                method: "search_read",
-                ids: None,
-                args,
-                positional: 0,
-                context: &options.context,
-            })
-            .await?;
-        Self::decode(model, rows)
+        self.call(Call {
+            model,
+            method: "search_read",
+            ids: None,
+            args,
+            positional: 0,
+            context: &options.context,
+        })
+        .await
     }
 
     /// `search_count`.
     pub async fn search_count(&self, model: &str, domain: &Domain, options: &SearchOptions) -> Result<u64, OdooError> {
         let args = vec![("domain", domain.to_json())];
-        let count = self
+        let count: Value = self
             .call(Call {
                 model,
                 method: "search_count",
@@ -412,17 +412,15 @@ impl Client {
         options: &SearchOptions,
     ) -> Result<Vec<T>, OdooError> {
         let args = vec![("fields", json!(fields))];
-        let rows = self
-            .call(Call {
-                model,
-                method: "read",
-                ids: Some(ids),
-                args,
-                positional: 0,
-                context: &options.context,
-            })
-            .await?;
-        Self::decode(model, rows)
+        self.call(Call {
+            model,
+            method: "read",
+            ids: Some(ids),
+            args,
+            positional: 0,
+            context: &options.context,
+        })
+        .await
     }
 
     /// `create` of one record: its id.
@@ -434,7 +432,7 @@ impl Client {
     ) -> Result<i64, OdooError> {
         // A list of one dict gets a list of one id on every version and transport.
         let args = vec![("vals_list", json!([values]))];
-        let created = self
+        let created: Value = self
             .call(Call {
                 model,
                 method: "create",
@@ -461,7 +459,7 @@ impl Client {
         options: &SearchOptions,
     ) -> Result<(), OdooError> {
         let args = vec![("vals", Value::Object(values))];
-        let done = self
+        let done: Value = self
             .call(Call {
                 model,
                 method: "write",
@@ -562,7 +560,7 @@ impl Client {
                 context: &options.context,
             }
         };
-        let rows = self.call(call).await?;
+        let rows: Value = self.call(call).await?;
         let row = rows
             .as_array()
             .and_then(|r| r.first())
@@ -601,7 +599,7 @@ impl Client {
             "attributes",
             json!(["type", "string", "relation", "selection", "required", "readonly"]),
         )];
-        let fields = self
+        let fields: Value = self
             .call(Call {
                 model,
                 method: "fields_get",
@@ -620,7 +618,11 @@ impl Client {
 
 /// Reads a JSON-RPC answer: `result` (missing means `null`), or the error classified by its Odoo
 /// exception class. Any bytes give a value or a typed error, never a panic (property-tested).
-pub fn parse_jsonrpc_answer(status: StatusCode, body: &[u8], model: Option<&str>) -> Result<Value, OdooError> {
+pub fn parse_jsonrpc_answer<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+    model: Option<&str>,
+) -> Result<T, OdooError> {
     // 408 and 429 come from servers and proxies that gave up on a request or want fewer of them:
     // worth another try, like a 5xx.
     if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS {
@@ -637,12 +639,29 @@ pub fn parse_jsonrpc_answer(status: StatusCode, body: &[u8], model: Option<&str>
             status.as_u16()
         )));
     }
-    let mut answer: Value =
-        serde_json::from_slice(body).map_err(|_| OdooError::Malformed("the answer is not JSON".into()))?;
-    let Some(object) = answer.as_object_mut() else {
-        return Err(OdooError::Malformed("the answer is not a JSON-RPC object".into()));
+    // The result is decoded straight into `T` (no tree of `Value`s in between: pages of thousands of
+    // records are most of what a pull reads).
+    #[derive(serde::Deserialize)]
+    struct Answer<T> {
+        result: Option<T>,
+        error: Option<Value>,
+    }
+    // (serde would also take a two-element array for the struct.)
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => OdooError::Malformed("the answer is not a JSON-RPC object".into()),
+            Err(_) => OdooError::Malformed("the answer is not JSON".into()),
+        });
+    }
+    let answer: Answer<T> = match serde_json::from_slice(body) {
+        Ok(answer) => answer,
+        Err(e) if e.is_data() && serde_json::from_slice::<Map<String, Value>>(body).is_ok() => {
+            return Err(unexpected(model.unwrap_or("Odoo"), &e));
+        }
+        Err(e) if e.is_data() => return Err(OdooError::Malformed("the answer is not a JSON-RPC object".into())),
+        Err(_) => return Err(OdooError::Malformed("the answer is not JSON".into())),
     };
-    if let Some(error) = object.remove("error") {
+    if let Some(error) = answer.error {
         if error.get("code").and_then(Value::as_i64) == Some(100) {
             return Err(OdooError::SessionExpired);
         }
@@ -658,14 +677,25 @@ pub fn parse_jsonrpc_answer(status: StatusCode, body: &[u8], model: Option<&str>
             .unwrap_or("no message");
         return Err(OdooError::from_exception(name, message, model));
     }
-    Ok(object.remove("result").unwrap_or(Value::Null))
+    match answer.result {
+        Some(result) => Ok(result),
+        None => T::deserialize(Value::Null).map_err(|e| unexpected(model.unwrap_or("Odoo"), &e)),
+    }
+}
+
+/// An answer that is JSON, but not what the call returns.
+fn unexpected(model: &str, error: &serde_json::Error) -> OdooError {
+    OdooError::Malformed(format!("{model}: {error}"))
 }
 
 /// Reads a JSON-2 answer: the value on 200, otherwise the error by status and exception class (the
 /// body is an object, or a bare string on pre-release builds). Never panics (property-tested).
-pub fn parse_json2_answer(status: StatusCode, bytes: &[u8], model: &str) -> Result<Value, OdooError> {
+pub fn parse_json2_answer<T: DeserializeOwned>(status: StatusCode, bytes: &[u8], model: &str) -> Result<T, OdooError> {
     if status == StatusCode::OK {
-        return serde_json::from_slice(bytes).map_err(|_| OdooError::Malformed("the answer is not JSON".into()));
+        return serde_json::from_slice(bytes).map_err(|e| match e.is_data() {
+            true => unexpected(model, &e),
+            false => OdooError::Malformed("the answer is not JSON".into()),
+        });
     }
     // The error body is an object (`name`, `message`, …); pre-release builds sent a bare string.
     let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
@@ -721,8 +751,8 @@ mod tests {
         #[test]
         fn any_answer_is_a_value_or_a_typed_error(body in proptest::collection::vec(any::<u8>(), 0..256), code in 100u16..600) {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-            let _ = parse_jsonrpc_answer(status, &body, Some("stock.quant"));
-            let _ = parse_json2_answer(status, &body, "stock.quant");
+            let _ = parse_jsonrpc_answer::<Value>(status, &body, Some("stock.quant"));
+            let _ = parse_json2_answer::<Value>(status, &body, "stock.quant");
         }
 
         #[test]
@@ -732,9 +762,9 @@ mod tests {
             message in prop_oneof![Just(json!("m")), Just(json!(false)), Just(json!({"deep": [[[]]]}))],
         ) {
             let body = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": code, "data": {"name": name, "message": message}}});
-            prop_assert!(parse_jsonrpc_answer(StatusCode::OK, body.to_string().as_bytes(), None).is_err());
+            prop_assert!(parse_jsonrpc_answer::<Value>(StatusCode::OK, body.to_string().as_bytes(), None).is_err());
             let body = json!({"name": name, "message": message});
-            prop_assert!(parse_json2_answer(StatusCode::UNPROCESSABLE_ENTITY, body.to_string().as_bytes(), "m").is_err());
+            prop_assert!(parse_json2_answer::<Value>(StatusCode::UNPROCESSABLE_ENTITY, body.to_string().as_bytes(), "m").is_err());
         }
     }
 
@@ -745,21 +775,21 @@ mod tests {
             StatusCode::TOO_MANY_REQUESTS,
             StatusCode::BAD_GATEWAY,
         ] {
-            let error = parse_jsonrpc_answer(status, b"", None).unwrap_err();
+            let error = parse_jsonrpc_answer::<Value>(status, b"", None).unwrap_err();
             assert!(error.is_transient(), "{status}: {error:?}");
         }
-        let error = parse_jsonrpc_answer(StatusCode::NOT_FOUND, b"", None).unwrap_err();
+        let error = parse_jsonrpc_answer::<Value>(StatusCode::NOT_FOUND, b"", None).unwrap_err();
         assert!(!error.is_transient(), "{error:?}");
     }
 
     #[test]
     fn a_missing_result_is_null_and_a_string_error_body_is_its_message() {
         assert_eq!(
-            parse_jsonrpc_answer(StatusCode::OK, br#"{"jsonrpc":"2.0","id":1}"#, None),
+            parse_jsonrpc_answer::<Value>(StatusCode::OK, br#"{"jsonrpc":"2.0","id":1}"#, None),
             Ok(Value::Null)
         );
         assert_eq!(
-            parse_json2_answer(
+            parse_json2_answer::<Value>(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 br#""cannot call res.users.create with ids""#,
                 "res.users"
@@ -768,7 +798,7 @@ mod tests {
         );
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(matches!(
-            parse_jsonrpc_answer(StatusCode::OK, deep.as_bytes(), None),
+            parse_jsonrpc_answer::<Value>(StatusCode::OK, deep.as_bytes(), None),
             Err(OdooError::Malformed(_))
         ));
     }
