@@ -198,8 +198,7 @@ pub async fn run_worker(
     config: crate::jobs::worker::WorkerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send,
 ) -> Result<(), OperatorError> {
-    let slots = (config.pull_slots + config.other_slots) as u32;
-    let db = app_pool(settings, slots * 2 + 2).await?;
+    let db = app_pool(settings, config.pool_size()).await?;
     let sync = std::sync::Arc::new(crate::sync::pull::SyncDeps {
         ring: settings.key_ring()?,
         reach: settings.odoo_reach(),
@@ -329,7 +328,8 @@ pub async fn sync_tenant(
     full: bool,
     wait: bool,
 ) -> Result<SyncOutcome, OperatorError> {
-    let db = app_pool(settings, 4).await?;
+    // The pull's lanes, the job's heartbeat and the progress bar.
+    let db = app_pool(settings, crate::sync::pull::LANES + 2).await?;
     let parsed = TenantSlug::parse(slug)?;
     let tenant = control::find_tenant_by_slug(&db, &parsed)
         .await?

@@ -142,8 +142,7 @@ impl Application {
         };
         let worker = match job_workers {
             Some(config) => {
-                let slots = (config.pull_slots + config.other_slots) as u32;
-                let pool = db::connect(&settings.database_url, slots * 2 + 2)
+                let pool = db::connect(&settings.database_url, config.pool_size())
                     .await
                     .map_err(StartupError::Database)?;
                 let sync = Arc::new(crate::sync::pull::SyncDeps {

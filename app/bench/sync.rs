@@ -203,7 +203,7 @@ pub async fn sync(dataset: Dataset, version: u8) -> Result<serde_json::Value, Be
     let copy_target = operator::create_tenant(&owner, "bench-copy", "COPY baseline").await?;
     owner.close().await.map_err(OperatorError::from)?;
 
-    let db = operator::app_pool(&settings, 4).await?;
+    let db = operator::app_pool(&settings, crate::sync::pull::LANES + 2).await?;
     let ring = settings.key_ring()?;
     let actor = Actor {
         account_id: None,

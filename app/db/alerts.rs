@@ -59,6 +59,17 @@ pub async fn resolve(tx: &TenantTxn, kind: AlertKind) -> Result<bool, DbErr> {
     Ok(done.rows_affected > 0)
 }
 
+/// Whether an alert of `kind` is open.
+pub async fn is_open(tx: &TenantTxn, kind: AlertKind) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let open = alert::Entity::find()
+        .filter(alert::Column::Kind.eq(kind.as_str()))
+        .filter(alert::Column::ResolvedAt.is_null())
+        .count(tx)
+        .await?;
+    Ok(open > 0)
+}
+
 /// The open alerts, oldest first.
 pub async fn open(tx: &TenantTxn) -> Result<Vec<alert::Model>, DbErr> {
     alert::Entity::find()

@@ -4,8 +4,6 @@
 //! Every entry carries Odoo's `write_uid`/`write_date` of the change and `recorded_at`, the pull that
 //! saw it. The pull appends them through [`super::mirror::write_page`], in the page's transaction.
 
-use sea_orm::ActiveValue::{NotSet, Set};
-
 use super::entities::{
     odoo_product_product, odoo_product_product_cost, odoo_product_product_cost_history, odoo_product_product_history,
     odoo_product_supplierinfo, odoo_product_supplierinfo_history, odoo_product_template, odoo_product_template_history,
@@ -22,13 +20,13 @@ fn changed<M, K: PartialEq>(old: Option<&M>, new: &M, kept: impl Fn(&M) -> K) ->
 /// An entry of `$history` from `$new`: the listed columns, plus who and when.
 macro_rules! entry {
     ($history:ident, $new:ident, { $($column:ident : $value:expr),* $(,)? }) => {
-        $history::ActiveModel {
-            id: NotSet,
-            odoo_id: Set($new.odoo_id),
-            $($column: Set($value),)*
-            write_uid: Set($new.write_uid),
-            write_date: Set($new.write_date),
-            recorded_at: Set($new.synced_at),
+        $history::Model {
+            id: super::mirror::ASSIGNED_ON_INSERT,
+            odoo_id: $new.odoo_id,
+            $($column: $value,)*
+            write_uid: $new.write_uid,
+            write_date: $new.write_date,
+            recorded_at: $new.synced_at,
         }
     };
 }
@@ -39,7 +37,7 @@ impl History for odoo_purchase_order_line_history::Entity {
     fn entry(
         old: Option<&odoo_purchase_order_line::Model>,
         new: &odoo_purchase_order_line::Model,
-    ) -> Option<Self::ActiveModel> {
+    ) -> Option<Self::Model> {
         if !changed(old, new, |r| r.date_planned) {
             return None;
         }
@@ -58,7 +56,7 @@ impl History for odoo_product_supplierinfo_history::Entity {
     fn entry(
         old: Option<&odoo_product_supplierinfo::Model>,
         new: &odoo_product_supplierinfo::Model,
-    ) -> Option<Self::ActiveModel> {
+    ) -> Option<Self::Model> {
         if !changed(old, new, |r| {
             (r.price, r.currency_id, r.min_qty, r.delay, r.date_start, r.date_end)
         }) {
@@ -85,7 +83,7 @@ impl History for odoo_product_product_cost_history::Entity {
     fn entry(
         old: Option<&odoo_product_product_cost::Model>,
         new: &odoo_product_product_cost::Model,
-    ) -> Option<Self::ActiveModel> {
+    ) -> Option<Self::Model> {
         if !changed(old, new, |r| r.standard_price) {
             return None;
         }
@@ -101,7 +99,7 @@ impl History for odoo_product_product_cost_history::Entity {
 /// without a count adds none. The on-hand quantity at that moment is recorded beside it.
 impl History for odoo_stock_quant_history::Entity {
     type Of = odoo_stock_quant::Entity;
-    fn entry(old: Option<&odoo_stock_quant::Model>, new: &odoo_stock_quant::Model) -> Option<Self::ActiveModel> {
+    fn entry(old: Option<&odoo_stock_quant::Model>, new: &odoo_stock_quant::Model) -> Option<Self::Model> {
         let count = |q: &odoo_stock_quant::Model| {
             (
                 q.inventory_quantity_set,
@@ -139,7 +137,7 @@ impl History for odoo_stock_warehouse_orderpoint_history::Entity {
     fn entry(
         old: Option<&odoo_stock_warehouse_orderpoint::Model>,
         new: &odoo_stock_warehouse_orderpoint::Model,
-    ) -> Option<Self::ActiveModel> {
+    ) -> Option<Self::Model> {
         if !changed(old, new, |r| (r.product_min_qty, r.product_max_qty)) {
             return None;
         }
@@ -157,10 +155,7 @@ impl History for odoo_stock_warehouse_orderpoint_history::Entity {
 /// Product attributes on templates: name, internal reference, barcode, category, unit.
 impl History for odoo_product_template_history::Entity {
     type Of = odoo_product_template::Entity;
-    fn entry(
-        old: Option<&odoo_product_template::Model>,
-        new: &odoo_product_template::Model,
-    ) -> Option<Self::ActiveModel> {
+    fn entry(old: Option<&odoo_product_template::Model>, new: &odoo_product_template::Model) -> Option<Self::Model> {
         if !changed(old, new, |r| {
             (
                 r.name.clone(),
@@ -186,10 +181,7 @@ impl History for odoo_product_template_history::Entity {
 /// template's).
 impl History for odoo_product_product_history::Entity {
     type Of = odoo_product_product::Entity;
-    fn entry(
-        old: Option<&odoo_product_product::Model>,
-        new: &odoo_product_product::Model,
-    ) -> Option<Self::ActiveModel> {
+    fn entry(old: Option<&odoo_product_product::Model>, new: &odoo_product_product::Model) -> Option<Self::Model> {
         if !changed(old, new, |r| (r.default_code.clone(), r.barcode.clone())) {
             return None;
         }
@@ -238,7 +230,7 @@ mod tests {
         fn entry(
             old: Option<&odoo_stock_quant::Model>,
             new: &odoo_stock_quant::Model,
-        ) -> Option<odoo_stock_quant_history::ActiveModel> {
+        ) -> Option<odoo_stock_quant_history::Model> {
             odoo_stock_quant_history::Entity::entry(old, new)
         }
         let uncounted = quant(false, 0.0, None);

@@ -36,6 +36,14 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
+    /// Database connections the worker's pool needs: a pull writes up to
+    /// [`crate::sync::pull::LANES`] pages at once, besides its heartbeat; another job uses one
+    /// besides its heartbeat; two for the maintenance loop.
+    pub fn pool_size(&self) -> u32 {
+        let pull = crate::sync::pull::LANES + 1;
+        (self.pull_slots as u32) * pull + (self.other_slots as u32) * 2 + 2
+    }
+
     pub fn new(name: &str) -> Self {
         Self {
             name: name.to_string(),

@@ -14,6 +14,9 @@
 //! back to a history horizon only ([`HORIZON_MONTHS`]): a domain clause added while the model's cursor
 //! has never completed a pull. Open purchase orders, their lines and open pickings are re-read by id on
 //! every run ([`reread`]), since Odoo recomputes their stored fields without moving write dates.
+//!
+//! A run ([`run`]) pulls the referenced models one after the other, then the rest in [`LANES`] lanes
+//! side by side (one call to Odoo in flight per lane), each lane taking the next model when done.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -890,22 +893,32 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         .tenant
         .ok_or_else(|| JobError::Fatal("a pull job must name its tenant".into()))?;
     let full = ctx.payload["full"].as_bool().unwrap_or(false);
+    let reconciling = ctx.kind == crate::sync::reconcile::KIND;
+    let kind = if reconciling { "reconcile" } else { "pull" };
+    // The run is recorded before Odoo is reached, so that an Odoo that does not answer shows as a
+    // failed run (and, repeated, as an alert) like any other failure.
+    let run = with_tenant(&ctx.db, tenant, async |tx| {
+        mirror::start_run(tx, Some(ctx.id), kind).await
+    })
+    .await?;
     let client = match connection::open_client(&ctx.db, &deps.ring, tenant, deps.reach).await {
-        Err(ConnectionError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(JobError::Fatal(e.to_string())),
-        Ok(Err(error)) => return Err(stop_or_retry(&ctx, tenant, &error).await),
+        Err(e) => {
+            let stop = match e {
+                ConnectionError::Db(e) => e.into(),
+                e => JobError::Fatal(e.to_string()),
+            };
+            return finish(&ctx, tenant, run, serde_json::Map::new(), Vec::new(), Some(stop)).await;
+        }
+        Ok(Err(error)) => {
+            let stop = stop_or_retry(&ctx, tenant, &error).await;
+            return finish(&ctx, tenant, run, serde_json::Map::new(), Vec::new(), Some(stop)).await;
+        }
         Ok(Ok(client)) => client,
     };
     // The tenant's horizon, read once per run.
     let horizon_months = crate::db::control::find_odoo_connection(&ctx.db, tenant.as_uuid())
         .await?
         .map_or(HORIZON_MONTHS, |row| connection::SyncSettings::of(&row).horizon_months);
-    let reconciling = ctx.kind == crate::sync::reconcile::KIND;
-    let kind = if reconciling { "reconcile" } else { "pull" };
-    let run = with_tenant(&ctx.db, tenant, async |tx| {
-        mirror::start_run(tx, Some(ctx.id), kind).await
-    })
-    .await?;
     let lease = &ctx.lease;
     let db = &ctx.db;
     if reconciling {
@@ -929,103 +942,207 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         };
         return finish(&ctx, tenant, run, models, Vec::new(), stop).await;
     }
-    let mut reports = Vec::new();
-    let mut stop: Option<JobError> = None;
-    macro_rules! step {
-        ($record:ty) => {
-            step!($record, Scope::model::<$record>())
-        };
-        ($record:ty, $scope:expr) => {
-            if stop.is_none() && client.version().major >= <$record as Mirror>::SINCE {
-                let scope = $scope;
-                match pull_model::<$record>(&client, db, tenant, lease, full, horizon_months, &scope).await {
-                    Ok(report) => reports.push(report),
-                    Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => reports.push(ModelReport {
-                        model: scope.name,
-                        error: Some(format!("Odoo does not let TrueStock's user read {model}")),
-                        ..ModelReport::default()
-                    }),
-                    Err(PullError::Odoo(error)) => stop = Some(stop_or_retry(&ctx, tenant, &error).await),
-                    Err(PullError::Job(error)) => stop = Some(error),
-                    Err(PullError::Db(error)) => stop = Some(error.into()),
-                }
+    let pass = Pass {
+        ctx: &ctx,
+        client: &client,
+        tenant,
+        full,
+        horizon_months,
+    };
+    // Referenced models first, in order: the documents' rows convert quantities with the units and
+    // products, and cost is pulled per company the mirror holds.
+    let mut masters = Lane::default();
+    pass.step::<Currency>(&mut masters).await;
+    pass.step::<Company>(&mut masters).await;
+    pass.step::<Partner>(&mut masters).await;
+    pass.step::<User>(&mut masters).await;
+    pass.step::<Uom>(&mut masters).await;
+    pass.step::<ProductCategory>(&mut masters).await;
+    pass.step::<Warehouse>(&mut masters).await;
+    pass.step::<Location>(&mut masters).await;
+    pass.step::<PickingType>(&mut masters).await;
+    pass.step::<ProductTemplate>(&mut masters).await;
+    pass.step::<ProductProduct>(&mut masters).await;
+    let mut lanes = vec![masters];
+    if lanes[0].stop.is_none() {
+        match with_tenant(db, tenant, async |tx| {
+            let companies = mirror::active_company_ids(tx).await?;
+            // Open documents as the mirror holds them before this run's pull: re-read after it,
+            // whether or not their write date moved (the lines of an order received in full
+            // meanwhile included).
+            let open = mirror::open_documents(tx).await?;
+            Ok::<_, DbErr>((companies, open))
+        })
+        .await
+        {
+            Ok((companies, open)) => {
+                // Then the rest, [`LANES`] at a time (DESIGN §5: 2–4 calls per tenant), the
+                // larger models first so that the lanes end together.
+                let mut work = vec![Work::Moves, Work::MoveLines, Work::Quants, Work::Orderpoints];
+                work.push(Work::Purchases(open));
+                work.push(Work::SupplierInfo);
+                work.extend(companies.into_iter().map(Work::Costs));
+                work.push(Work::Scraps);
+                let queue = std::sync::Mutex::new(std::collections::VecDeque::from(work));
+                let lane = async || {
+                    let mut lane = Lane::default();
+                    while lane.stop.is_none() {
+                        let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
+                        let Some(work) = next else { break };
+                        pass.work(&mut lane, work).await;
+                    }
+                    lane
+                };
+                lanes.extend(futures_util::future::join_all((0..LANES).map(|_| lane())).await);
             }
-        };
-    }
-    // Referenced models first, so that a page's many2ones find their rows on the first sync.
-    step!(Currency);
-    step!(Company);
-    step!(Partner);
-    step!(User);
-    step!(Uom);
-    step!(ProductCategory);
-    step!(Warehouse);
-    step!(Location);
-    step!(PickingType);
-    step!(ProductTemplate);
-    step!(ProductProduct);
-    // Cost is company-dependent: one pass per company the mirror holds.
-    if stop.is_none() {
-        match with_tenant(db, tenant, async |tx| mirror::active_company_ids(tx).await).await {
-            Ok(companies) => {
-                for company in companies {
-                    step!(ProductCost, Scope::company::<ProductCost>(company));
-                }
-            }
-            Err(error) => stop = Some(error.into()),
+            Err(error) => lanes[0].stop = Some(error.into()),
         }
     }
-    step!(SupplierInfo);
-    step!(Orderpoint);
-    step!(Quant);
-    // Open documents as the mirror holds them before this run's pull; re-read after it, whether or not
-    // their write date moved (the lines of an order received in full meanwhile included).
-    let open = match stop {
-        None => match with_tenant(db, tenant, async |tx| mirror::open_documents(tx).await).await {
-            Ok(open) => open,
-            Err(error) => {
-                stop = Some(error.into());
-                mirror::OpenDocuments::default()
-            }
-        },
-        Some(_) => mirror::OpenDocuments::default(),
-    };
-    step!(PurchaseOrder);
-    step!(PurchaseOrderLine);
-    step!(Picking);
-    macro_rules! reread {
-        ($record:ty, $ids:expr) => {
-            let model = <$record as OdooModel>::MODEL;
-            // Not when the model's own step stopped or was refused.
-            if let (None, Some(report)) = (
-                &stop,
-                reports.iter_mut().find(|r| r.model == model && r.error.is_none()),
-            ) {
-                match reread::<$record>(&client, db, tenant, lease, &$ids, report).await {
-                    Ok(()) => {}
-                    Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => {
-                        report.error = Some(format!("Odoo does not let TrueStock's user read {model}"))
-                    }
-                    Err(PullError::Odoo(error)) => stop = Some(stop_or_retry(&ctx, tenant, &error).await),
-                    Err(PullError::Job(error)) => stop = Some(error),
-                    Err(PullError::Db(error)) => stop = Some(error.into()),
-                }
-            }
-        };
-    }
-    reread!(PurchaseOrder, open.purchase_orders);
-    reread!(PurchaseOrderLine, open.purchase_order_lines);
-    reread!(Picking, open.pickings);
-    step!(ScrapReasonTag);
-    step!(Scrap);
-    step!(Move);
-    step!(MoveLine);
+    let reports: Vec<&ModelReport> = lanes.iter().flat_map(|lane| &lane.reports).collect();
     let models: serde_json::Map<String, Value> = reports.iter().map(|r| (r.model.to_string(), r.to_json())).collect();
     let degraded: Vec<String> = reports.iter().filter_map(|r| r.error.clone()).collect();
+    // The first reason to stop wins; a lost lease over any other.
+    let mut stops = lanes.into_iter().filter_map(|lane| lane.stop).collect::<Vec<_>>();
+    let stop = match stops.iter().position(|e| matches!(e, JobError::LeaseLost)) {
+        Some(lost) => Some(stops.swap_remove(lost)),
+        None => stops.into_iter().next(),
+    };
     finish(&ctx, tenant, run, models, degraded, stop).await
 }
 
-/// Records how a run ended and turns it into the job's outcome.
+/// Failed runs in a row (pulls or reconciliations, retries included) after which the tenant's admins
+/// get a `sync_failing` alert: one failure is usually a blip that the job's retry absorbs.
+pub const FAILURES_BEFORE_ALERT: u64 = 3;
+
+/// How many models a pull reads at once, after the referenced ones: each lane has one call to Odoo
+/// and one page being written at a time, and takes the next model when it is done with one.
+pub const LANES: u32 = 3;
+
+/// What a pull does after the referenced models, in parts that may run side by side.
+enum Work {
+    /// Cost as one company sees it.
+    Costs(i64),
+    SupplierInfo,
+    Orderpoints,
+    Quants,
+    /// Purchase orders, their lines and pickings, then the documents that were open re-read.
+    Purchases(mirror::OpenDocuments),
+    Scraps,
+    Moves,
+    MoveLines,
+}
+
+/// Models pulled one after the other: a lane stops at its first fault, and its reports so far stand.
+#[derive(Default)]
+struct Lane {
+    reports: Vec<ModelReport>,
+    stop: Option<JobError>,
+}
+
+/// What every step of one run of a tenant's pull shares.
+struct Pass<'a> {
+    ctx: &'a crate::jobs::JobContext,
+    client: &'a Client,
+    tenant: TenantId,
+    full: bool,
+    horizon_months: u32,
+}
+
+impl Pass<'_> {
+    /// Pulls the whole of `M`, unless the lane has stopped or this Odoo has no such model.
+    async fn step<M: Mirror>(&self, lane: &mut Lane) {
+        self.step_in::<M>(lane, Scope::model::<M>()).await
+    }
+
+    /// Pulls `M` in `scope`: a model Odoo denies access to is reported and skipped (the others carry
+    /// on); any other fault stops the lane.
+    async fn step_in<M: Mirror>(&self, lane: &mut Lane, scope: Scope) {
+        if lane.stop.is_some() || self.client.version().major < M::SINCE {
+            return;
+        }
+        let (db, lease) = (&self.ctx.db, &self.ctx.lease);
+        match pull_model::<M>(
+            self.client,
+            db,
+            self.tenant,
+            lease,
+            self.full,
+            self.horizon_months,
+            &scope,
+        )
+        .await
+        {
+            Ok(report) => lane.reports.push(report),
+            Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => lane.reports.push(ModelReport {
+                model: scope.name,
+                error: Some(denied(&model)),
+                ..ModelReport::default()
+            }),
+            Err(error) => lane.stop = Some(self.stop(error).await),
+        }
+    }
+
+    /// Re-reads `ids` of `M` into its report, unless the model's own step stopped or was refused.
+    async fn reread<M: Mirror>(&self, lane: &mut Lane, ids: &[i64]) {
+        let Some(report) = lane
+            .reports
+            .iter_mut()
+            .find(|r| r.model == M::MODEL && r.error.is_none())
+        else {
+            return;
+        };
+        if lane.stop.is_some() {
+            return;
+        }
+        let (db, lease) = (&self.ctx.db, &self.ctx.lease);
+        match reread::<M>(self.client, db, self.tenant, lease, ids, report).await {
+            Ok(()) => {}
+            Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => report.error = Some(denied(&model)),
+            Err(error) => lane.stop = Some(self.stop(error).await),
+        }
+    }
+
+    async fn work(&self, lane: &mut Lane, work: Work) {
+        match work {
+            Work::Costs(company) => {
+                self.step_in::<ProductCost>(lane, Scope::company::<ProductCost>(company))
+                    .await
+            }
+            Work::SupplierInfo => self.step::<SupplierInfo>(lane).await,
+            Work::Orderpoints => self.step::<Orderpoint>(lane).await,
+            Work::Quants => self.step::<Quant>(lane).await,
+            Work::Purchases(open) => {
+                self.step::<PurchaseOrder>(lane).await;
+                self.step::<PurchaseOrderLine>(lane).await;
+                self.step::<Picking>(lane).await;
+                self.reread::<PurchaseOrder>(lane, &open.purchase_orders).await;
+                self.reread::<PurchaseOrderLine>(lane, &open.purchase_order_lines).await;
+                self.reread::<Picking>(lane, &open.pickings).await;
+            }
+            Work::Scraps => {
+                self.step::<ScrapReasonTag>(lane).await;
+                self.step::<Scrap>(lane).await;
+            }
+            Work::Moves => self.step::<Move>(lane).await,
+            Work::MoveLines => self.step::<MoveLine>(lane).await,
+        }
+    }
+
+    async fn stop(&self, error: PullError) -> JobError {
+        match error {
+            PullError::Odoo(error) => stop_or_retry(self.ctx, self.tenant, &error).await,
+            PullError::Job(error) => error,
+            PullError::Db(error) => error.into(),
+        }
+    }
+}
+
+fn denied(model: &str) -> String {
+    format!("Odoo does not let TrueStock's user read {model}")
+}
+
+/// Records how a run ended and turns it into the job's outcome; opens or resolves the alerts a run's
+/// outcome decides.
 async fn finish(
     ctx: &crate::jobs::JobContext,
     tenant: TenantId,
@@ -1041,10 +1158,22 @@ async fn finish(
         None => ("succeeded", None),
     };
     with_tenant(&ctx.db, tenant, async |tx| {
-        mirror::finish_run(tx, run, status, Value::Object(models), error).await?;
-        // Odoo took the credentials: whatever refused them before is over.
+        use crate::db::alerts::{self, AlertKind};
+        mirror::finish_run(tx, run, status, Value::Object(models), error.clone()).await?;
         if status != "failed" {
-            crate::db::alerts::resolve(tx, crate::db::alerts::AlertKind::CredentialInvalid).await?;
+            // Odoo took the credentials and the run got through: whatever stopped syncs before is over.
+            alerts::resolve(tx, AlertKind::CredentialInvalid).await?;
+            alerts::resolve(tx, AlertKind::SyncFailing).await?;
+        } else if mirror::failures_in_a_row(tx, FAILURES_BEFORE_ALERT).await? >= FAILURES_BEFORE_ALERT
+            && !alerts::is_open(tx, AlertKind::CredentialInvalid).await?
+        {
+            // Refused credentials have their own alert; anything else that keeps failing gets this one.
+            let message = format!(
+                "The last {FAILURES_BEFORE_ALERT} syncs with Odoo failed, so stock figures are getting \
+                 older. The latest error: {}",
+                error.as_deref().unwrap_or("unknown")
+            );
+            alerts::record(tx, AlertKind::SyncFailing, &message, json!({ "run": run })).await?;
         }
         Ok::<_, DbErr>(())
     })

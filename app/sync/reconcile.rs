@@ -29,8 +29,8 @@ use crate::domain::tenant::TenantId;
 use crate::jobs::Lease;
 use crate::odoo::records::{
     Company, Currency, Location, Move, MoveLine, Orderpoint, Partner, Picking, PickingType, ProductCategory,
-    ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag, SupplierInfo, Uom,
-    User, Warehouse,
+    ProductCost, ProductProduct, ProductTemplate, PurchaseOrder, PurchaseOrderLine, Quant, Scrap, ScrapReasonTag,
+    SupplierInfo, Uom, User, Warehouse,
 };
 use crate::odoo::{Client, Domain, Op, SearchOptions};
 
@@ -243,7 +243,7 @@ pub async fn reconcile_ids<M: Mirror>(
 }
 
 /// Every mirrored model's id reconciliation (referenced models first, as the pull orders them; models
-/// this Odoo version lacks skipped), then the quants' checksums.
+/// this Odoo version lacks skipped), then the costs per company, then the quants' checksums.
 pub async fn reconcile_all(
     client: &Client,
     db: &DatabaseConnection,
@@ -281,6 +281,71 @@ pub async fn reconcile_all(
         Move,
         MoveLine,
     );
+    reports.push(reconcile_costs(client, db, tenant, lease).await?);
     reports.push(reconcile_quants(client, db, tenant, lease).await?);
     Ok(reports)
 }
+
+/// Cost per company follows the variants, once their ids are reconciled: the costs of a variant the
+/// cost cursors passed by (committed late, fetched by reconciliation) are read for each company, and
+/// the costs of variants marked deleted are marked too. Costs that changed are the pull's: writing a
+/// company's cost moves the variant's write date.
+pub async fn reconcile_costs(
+    client: &Client,
+    db: &DatabaseConnection,
+    tenant: TenantId,
+    lease: &Lease,
+) -> Result<ReconcileReport, PullError> {
+    let started = Instant::now();
+    let mut report = ReconcileReport {
+        model: COSTS,
+        ..ReconcileReport::default()
+    };
+    let companies = with_tenant(db, tenant, async |tx| mirror::active_company_ids(tx).await).await?;
+    let fields = super::pull::fields_to_read::<ProductCost>(client).await?;
+    for company in companies {
+        report.windows += 1;
+        let missing = with_tenant(db, tenant, async |tx| mirror::variants_without_cost(tx, company).await).await?;
+        if !missing.is_empty() {
+            report.differing += 1;
+        }
+        let options = SearchOptions::default()
+            .include_archived()
+            .order("id")
+            .context("allowed_company_ids", json!([company]));
+        for ids in missing.chunks(WINDOW as usize) {
+            let domain = Domain::leaf("id", Op::In, json!(ids));
+            let records: Vec<ProductCost> = retrying(COSTS, || {
+                client.search_read("product.product", &domain, &fields, &options)
+            })
+            .await?;
+            let at = RowContext {
+                version: client.version().major,
+                company_id: Some(company),
+                synced_at: Utc::now(),
+                units: None,
+            };
+            let rows: Vec<_> = records.iter().map(|r| r.to_row(&at)).collect();
+            let written = with_tenant(db, tenant, async |tx| {
+                lease.fence(tx).await?;
+                Ok::<_, PullError>(mirror::write_page::<<ProductCost as Mirror>::Table>(tx, rows).await?)
+            })
+            .await?;
+            report.rewritten += written.inserted + written.updated;
+        }
+    }
+    let now = Utc::now();
+    report.marked_deleted = with_tenant(db, tenant, async |tx| {
+        lease.fence(tx).await?;
+        Ok::<_, PullError>(mirror::mark_costs_of_deleted_variants(tx, now).await?)
+    })
+    .await?;
+    if report.marked_deleted > 0 {
+        report.differing += 1;
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The cost reconciliation's name in a run's report.
+pub const COSTS: &str = "product.product standard_price per company";

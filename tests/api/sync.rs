@@ -290,7 +290,11 @@ async fn assert_costs_mirrored(app: &TestApp, tenant: TenantId, client: &Client)
     })
     .await
     .unwrap();
-    let held: std::collections::HashMap<(i64, i64), _> = rows.iter().map(|r| ((r.odoo_id, r.company_id), r)).collect();
+    let held: std::collections::HashMap<(i64, i64), _> = rows
+        .iter()
+        .filter(|r| r.odoo_deleted_at.is_none())
+        .map(|r| ((r.odoo_id, r.company_id), r))
+        .collect();
     let mut compared = 0;
     for company in &companies {
         let fields = pull::fields_to_read::<ProductCost>(client).await.unwrap();
@@ -319,7 +323,7 @@ async fn assert_costs_mirrored(app: &TestApp, tenant: TenantId, client: &Client)
             compared += 1;
         }
     }
-    assert_eq!(compared, rows.len(), "extra cost rows in the mirror");
+    assert_eq!(compared, held.len(), "extra cost rows in the mirror");
 }
 
 #[tokio::test]
@@ -507,6 +511,52 @@ async fn twenty_percent_injected_5xx_and_dropped_connections_still_converge_on_e
     assert_eq!(differing(&run), 0, "{run:?}");
     sim_control(&sim, serde_json::json!({"error_rate": 0.0, "drop_rate": 0.0})).await;
     assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn an_odoo_that_keeps_failing_opens_one_sync_failing_alert_that_the_next_good_run_resolves() {
+    let (app, registry, tenant, sim) = connected().await;
+    let open_alerts = format!(
+        "SELECT count(*) AS n FROM {}.alerts WHERE kind = 'sync_failing' AND resolved_at IS NULL",
+        tenant.schema_name()
+    );
+    // Every answer a 502: each attempt of the pull fails and is retried after its backoff.
+    sim_control(&sim, serde_json::json!({"error_rate": 1.0})).await;
+    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(tenant).unique("pull");
+    let id = jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
+    let mut failed = 0;
+    for attempt in 1..=pull::FAILURES_BEFORE_ALERT + 1 {
+        let report = drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
+        assert_eq!(report.retrying, 1, "attempt {attempt}: {report:?}");
+        failed += 1;
+        let run = last_run(&app.app_db, tenant).await;
+        assert_eq!(run.status, "failed", "{run:?}");
+        assert!(
+            run.error.is_some_and(|e| !e.contains("502")),
+            "the error is in words, not a status code"
+        );
+        let expected = i64::from(failed >= pull::FAILURES_BEFORE_ALERT);
+        assert_eq!(
+            app.su_number(&open_alerts).await,
+            expected,
+            "after {failed} failed runs"
+        );
+        app.su_exec("UPDATE control.jobs SET run_at = now() WHERE state = 'queued'")
+            .await;
+    }
+    let admin = app
+        .signed_in(&app.add_user("ada@acme.test", "acme", "admin").await)
+        .await;
+    let (_, html) = admin.get_html("/t/acme/sync").await;
+    assert!(
+        html.contains("syncs with Odoo failed"),
+        "the sync page shows the alert: {html}"
+    );
+    // Odoo answers again: the retried pull completes and the alert is over.
+    sim_control(&sim, serde_json::json!({"error_rate": 0.0})).await;
+    drain_until_done(&app, tenant, &registry, id).await;
+    assert_eq!(app.su_number(&open_alerts).await, 0);
     sim.stop().await;
 }
 
@@ -806,7 +856,7 @@ async fn reconciliation_fetches_documents_committed_behind_the_cursor_and_marks_
     pull_now(&app, tenant, &registry).await;
     // Odoo deletes records of several models, and records appear with write dates long behind the
     // cursor: documents of three days ago (inside the horizon) and closed ones of 30 months ago.
-    let (deleted, recent, old) = sim.simulator.with_store_mut(|store| {
+    let (mut deleted, recent, old) = sim.simulator.with_store_mut(|store| {
         let mut deleted = Vec::new();
         for (model, nth) in [
             ("purchase.order.line", 3),
@@ -816,11 +866,20 @@ async fn reconciliation_fetches_documents_committed_behind_the_cursor_and_marks_
             ("stock.scrap", 0),
             ("res.partner", 7),
             ("product.supplierinfo", 8),
+            ("product.product", 9),
         ] {
             let id = store.ids(model)[nth];
             store.unlink(model, &[id]).unwrap();
             deleted.push((model, id));
         }
+        // A variant committed behind the cursor: the costs of each company come with it.
+        let template = store.ids("product.template")[0];
+        let at = truestock::odoo::sim::store::now() - chrono::Duration::days(3);
+        let values = json!({"product_tmpl_id": template, "default_code": "LATE-VARIANT"});
+        let late = store
+            .create_at("product.product", values.as_object().unwrap(), 2, at)
+            .unwrap();
+        deleted.push(("", late));
         let partner = store.ids("res.partner")[0];
         let product = store.ids("product.product")[0];
         let [from, to] = [0, 1].map(|i| store.ids("stock.location")[i]);
@@ -889,6 +948,22 @@ async fn reconciliation_fetches_documents_committed_behind_the_cursor_and_marks_
             "{model} {id} is older than the horizon and closed"
         );
     }
+    let late_variant = deleted.pop().unwrap().1;
+    assert!(mirrored(&app, tenant, "odoo_product_product", late_variant).await);
+    assert!(
+        run.models[truestock::sync::reconcile::COSTS]["rewritten"]
+            .as_u64()
+            .unwrap()
+            >= 2,
+        "{run:?}"
+    );
+    let (_, gone_variant) = deleted.iter().find(|(model, _)| *model == "product.product").unwrap();
+    let live_costs = format!("odoo_id = {gone_variant} AND odoo_deleted_at IS NULL");
+    assert_eq!(
+        rows(&app, tenant, "odoo_product_product_cost", &live_costs).await,
+        0,
+        "the costs of a deleted variant are marked too"
+    );
     for (model, id) in &deleted {
         let marked = format!("odoo_id = {id} AND odoo_deleted_at IS NOT NULL");
         assert_eq!(
