@@ -173,11 +173,13 @@ pub async fn heartbeat(db: &impl ConnectionTrait, id: i64, token: Uuid, lease_se
 }
 
 /// Whether the lease is still held, locking the job's row until the transaction ends so that nobody
-/// can take the job over before the caller's side effect commits (the fence of a side effect).
+/// can take the job over before the caller's side effect commits (the fence of a side effect). A
+/// share lock: it blocks every update of the row (rescue, completion, heartbeat) as an exclusive one
+/// would, but lets one job's concurrent transactions (a pull's lanes) fence and commit side by side.
 pub async fn holds_lease(db: &impl ConnectionTrait, id: i64, token: Uuid) -> Result<bool, DbErr> {
     let row = db
         .query_one_raw(stmt(
-            &format!("SELECT id FROM control.jobs WHERE {LEASE_HELD} FOR UPDATE"),
+            &format!("SELECT id FROM control.jobs WHERE {LEASE_HELD} FOR SHARE"),
             [id.into(), token.into()],
         ))
         .await?;

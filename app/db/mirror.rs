@@ -279,8 +279,9 @@ pub async fn write_page<E: MirrorTable>(tx: &TenantTxn, rows: Vec<E::Model>) -> 
     }
     outcome.history = E::append_history(tx, &changes).await?;
     // New rows are plain inserts, cheaper than upserts for PostgreSQL: a tenant's pull jobs run one
-    // at a time and a pull's lanes write different tables, so nothing else inserts them meanwhile
-    // (were it to happen, the page's transaction fails on the key and the job's retry re-reads).
+    // at a time and a pull's lanes write different rows (different tables, or costs of different
+    // companies), so nothing else inserts them meanwhile (were it to happen, the page's transaction
+    // fails on the key and the job's retry re-reads).
     let (changed, new): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| c.old.is_some());
     let columns: Vec<E::Column> = E::Column::iter().collect();
     let new: Vec<E::Model> = new.into_iter().map(|c| c.new).collect();

@@ -253,12 +253,13 @@ pub fn available_to_sell(
     (sellable - buffer_taken, steps)
 }
 
-/// Stock value: on hand × the product's cost in the company that owns each quant (consigned stock has
-/// no value to the tenant; a company without a cost values its stock at 0).
-pub fn stock_value(quants: &[Quant], cost_by_company: &HashMap<i64, f64>) -> f64 {
+/// Stock value of the group: on hand × the product's cost in the company that owns each quant (the
+/// quants [`position`] counts as on hand; consigned stock has no value to the tenant; a company
+/// without a cost values its stock at 0).
+pub fn stock_value(locations: &Locations, group: &Group, quants: &[Quant], cost_by_company: &HashMap<i64, f64>) -> f64 {
     quants
         .iter()
-        .filter(|q| !q.consigned)
+        .filter(|q| !q.consigned && locations.is_internal(q.location) && locations.within(q.location, &group.roots))
         .map(|q| q.quantity * q.company.and_then(|c| cost_by_company.get(&c)).copied().unwrap_or(0.0))
         .sum()
 }
@@ -325,7 +326,7 @@ mod tests {
         let p = position(&tree(), &Group::of([1]), &quants, &[]);
         assert_eq!((p.on_hand, p.consigned), (10.0, 5.0));
         let costs = HashMap::from([(1, 2.5)]);
-        assert_eq!(stock_value(&quants, &costs), 25.0);
+        assert_eq!(stock_value(&tree(), &Group::of([1]), &quants, &costs), 25.0);
     }
 
     #[test]
@@ -407,9 +408,20 @@ mod tests {
         let mut other = quant(11, 4.0, 0.0);
         other.company = Some(2);
         let costs = HashMap::from([(1, 2.0), (2, 3.5)]);
-        assert_eq!(stock_value(&[quant(3, 10.0, 0.0), other], &costs), 34.0);
+        let everywhere = Group::of([1, 10, 92]);
+        let quants = [quant(3, 10.0, 0.0), other, quant(92, 100.0, 0.0)];
+        assert_eq!(
+            stock_value(&tree(), &everywhere, &quants, &costs),
+            34.0,
+            "transit has no value here"
+        );
+        assert_eq!(stock_value(&tree(), &Group::of([10]), &quants, &costs), 14.0);
         let unknown = HashMap::from([(1, 2.0)]);
-        assert_eq!(stock_value(&[other], &unknown), 0.0, "no cost known for the company");
+        assert_eq!(
+            stock_value(&tree(), &everywhere, &[other], &unknown),
+            0.0,
+            "no cost known for the company"
+        );
     }
 
     #[test]

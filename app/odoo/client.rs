@@ -640,11 +640,17 @@ pub fn parse_jsonrpc_answer<T: DeserializeOwned>(
         )));
     }
     // The result is decoded straight into `T` (no tree of `Value`s in between: pages of thousands of
-    // records are most of what a pull reads).
+    // records are most of what a pull reads), once the error, if any, has been read. An `error` key is
+    // an error whatever it holds (`null` included).
     #[derive(serde::Deserialize)]
-    struct Answer<T> {
-        result: Option<T>,
+    struct Answer<'a> {
+        #[serde(borrow)]
+        result: Option<&'a serde_json::value::RawValue>,
+        #[serde(default, deserialize_with = "present")]
         error: Option<Value>,
+    }
+    fn present<'de, D: serde::Deserializer<'de>>(value: D) -> Result<Option<Value>, D::Error> {
+        serde::Deserialize::deserialize(value).map(Some)
     }
     // (serde would also take a two-element array for the struct.)
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -653,11 +659,8 @@ pub fn parse_jsonrpc_answer<T: DeserializeOwned>(
             Err(_) => OdooError::Malformed("the answer is not JSON".into()),
         });
     }
-    let answer: Answer<T> = match serde_json::from_slice(body) {
+    let answer: Answer = match serde_json::from_slice(body) {
         Ok(answer) => answer,
-        Err(e) if e.is_data() && serde_json::from_slice::<Map<String, Value>>(body).is_ok() => {
-            return Err(unexpected(model.unwrap_or("Odoo"), &e));
-        }
         Err(e) if e.is_data() => return Err(OdooError::Malformed("the answer is not a JSON-RPC object".into())),
         Err(_) => return Err(OdooError::Malformed("the answer is not JSON".into())),
     };
@@ -677,10 +680,8 @@ pub fn parse_jsonrpc_answer<T: DeserializeOwned>(
             .unwrap_or("no message");
         return Err(OdooError::from_exception(name, message, model));
     }
-    match answer.result {
-        Some(result) => Ok(result),
-        None => T::deserialize(Value::Null).map_err(|e| unexpected(model.unwrap_or("Odoo"), &e)),
-    }
+    let result = answer.result.map_or("null", |raw| raw.get());
+    serde_json::from_str(result).map_err(|e| unexpected(model.unwrap_or("Odoo"), &e))
 }
 
 /// An answer that is JSON, but not what the call returns.
@@ -788,6 +789,20 @@ mod tests {
             parse_jsonrpc_answer::<Value>(StatusCode::OK, br#"{"jsonrpc":"2.0","id":1}"#, None),
             Ok(Value::Null)
         );
+        assert!(
+            parse_jsonrpc_answer::<Value>(StatusCode::OK, br#"{"jsonrpc":"2.0","id":1,"error":null}"#, None).is_err(),
+            "an error key is an error"
+        );
+        // The error wins over a result of the wrong shape.
+        let denied = br#"{"id":1,"result":"x","error":{"code":200,"data":{"name":"odoo.exceptions.AccessError","message":"no"}}}"#;
+        assert!(matches!(
+            parse_jsonrpc_answer::<Vec<i64>>(StatusCode::OK, denied, Some("stock.quant")),
+            Err(OdooError::AccessDenied { .. })
+        ));
+        assert!(matches!(
+            parse_jsonrpc_answer::<Vec<i64>>(StatusCode::OK, br#"{"id":1,"result":"x"}"#, Some("m")),
+            Err(OdooError::Malformed(_))
+        ));
         assert_eq!(
             parse_json2_answer::<Value>(
                 StatusCode::UNPROCESSABLE_ENTITY,

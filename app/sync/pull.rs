@@ -895,6 +895,10 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     let full = ctx.payload["full"].as_bool().unwrap_or(false);
     let reconciling = ctx.kind == crate::sync::reconcile::KIND;
     let kind = if reconciling { "reconcile" } else { "pull" };
+    // The tenant's horizon, read once per run.
+    let horizon_months = crate::db::control::find_odoo_connection(&ctx.db, tenant.as_uuid())
+        .await?
+        .map_or(HORIZON_MONTHS, |row| connection::SyncSettings::of(&row).horizon_months);
     // The run is recorded before Odoo is reached, so that an Odoo that does not answer shows as a
     // failed run (and, repeated, as an alert) like any other failure.
     let run = with_tenant(&ctx.db, tenant, async |tx| {
@@ -915,10 +919,6 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         }
         Ok(Ok(client)) => client,
     };
-    // The tenant's horizon, read once per run.
-    let horizon_months = crate::db::control::find_odoo_connection(&ctx.db, tenant.as_uuid())
-        .await?
-        .map_or(HORIZON_MONTHS, |row| connection::SyncSettings::of(&row).horizon_months);
     let lease = &ctx.lease;
     let db = &ctx.db;
     if reconciling {
@@ -984,12 +984,18 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
                 work.extend(companies.into_iter().map(Work::Costs));
                 work.push(Work::Scraps);
                 let queue = std::sync::Mutex::new(std::collections::VecDeque::from(work));
+                // A lane that stops stops the others at their next model: bad credentials stop the
+                // tenant's sync at once, and a lost lease or a database fault ends the run.
+                let halted = std::sync::atomic::AtomicBool::new(false);
                 let lane = async || {
                     let mut lane = Lane::default();
-                    while lane.stop.is_none() {
+                    while !halted.load(std::sync::atomic::Ordering::Relaxed) {
                         let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
                         let Some(work) = next else { break };
                         pass.work(&mut lane, work).await;
+                        if lane.stop.is_some() {
+                            halted.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
                     }
                     lane
                 };
@@ -1015,7 +1021,8 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
 pub const FAILURES_BEFORE_ALERT: u64 = 3;
 
 /// How many models a pull reads at once, after the referenced ones: each lane has one call to Odoo
-/// and one page being written at a time, and takes the next model when it is done with one.
+/// and one page being written at a time (their transactions share the job's fence), and takes the
+/// next model when it is done with one.
 pub const LANES: u32 = 3;
 
 /// What a pull does after the referenced models, in parts that may run side by side.
@@ -1169,8 +1176,8 @@ async fn finish(
         {
             // Refused credentials have their own alert; anything else that keeps failing gets this one.
             let message = format!(
-                "The last {FAILURES_BEFORE_ALERT} syncs with Odoo failed, so stock figures are getting \
-                 older. The latest error: {}",
+                "The last {FAILURES_BEFORE_ALERT} attempts to sync with Odoo failed, so stock figures are \
+                 getting older. The latest error: {}",
                 error.as_deref().unwrap_or("unknown")
             );
             alerts::record(tx, AlertKind::SyncFailing, &message, json!({ "run": run })).await?;

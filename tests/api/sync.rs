@@ -964,6 +964,8 @@ async fn reconciliation_fetches_documents_committed_behind_the_cursor_and_marks_
         0,
         "the costs of a deleted variant are marked too"
     );
+    let marked_costs = format!("odoo_id = {gone_variant} AND odoo_deleted_at IS NOT NULL");
+    assert!(rows(&app, tenant, "odoo_product_product_cost", &marked_costs).await >= 1);
     for (model, id) in &deleted {
         let marked = format!("odoo_id = {id} AND odoo_deleted_at IS NOT NULL");
         assert_eq!(

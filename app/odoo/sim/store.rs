@@ -1783,8 +1783,10 @@ mod tests {
             "an empty range"
         );
         assert_eq!(search(json!([["id", "in", []]])), Vec::<i64>::new());
-        // Not top-level: every row is tested, as before.
+        // Not top-level, or not plain ids: every row is tested, as before.
         assert_eq!(search(json!(["|", ["id", "=", a], ["id", "=", c]])), [a, c]);
+        assert_eq!(search(json!(["!", ["id", ">", ids[1]]])), ids[..2]);
+        assert_eq!(search(json!([["id", "in", [a, false]]])), [a]);
         assert_eq!(
             search(json!([["id", "not in", [ids[1]]], ["id", "<=", ids[2]]])),
             [ids[0], ids[2]]
