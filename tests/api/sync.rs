@@ -550,7 +550,7 @@ async fn an_odoo_that_keeps_failing_opens_one_sync_failing_alert_that_the_next_g
         .await;
     let (_, html) = admin.get_html("/t/acme/sync").await;
     assert!(
-        html.contains("syncs with Odoo failed"),
+        html.contains("attempts to sync with Odoo failed"),
         "the sync page shows the alert: {html}"
     );
     // Odoo answers again: the retried pull completes and the alert is over.
