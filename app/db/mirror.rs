@@ -606,7 +606,7 @@ pub async fn active_company_ids(tx: &TenantTxn) -> Result<Vec<i64>, DbErr> {
 /// Documents Odoo may still change without moving their write date (DESIGN §5 "Open documents"):
 /// stored computed fields such as received quantities, receipt status and states are recomputed by the
 /// ORM without touching the document. The pull re-reads them on every run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenDocuments {
     /// Confirmed (`purchase`, or ≤18 `done`) and not fully received.
     pub purchase_orders: Vec<i64>,

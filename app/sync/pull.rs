@@ -885,8 +885,9 @@ pub struct SyncDeps {
     pub reach: crate::odoo::Reach,
 }
 
-/// A tenant's pull as a job: every mirrored model, one after the other; a model Odoo denies access
-/// to is skipped and reported (the others carry on); bad credentials stop the tenant's sync at once.
+/// A tenant's pull (or reconciliation) as a job: every mirrored model, the referenced ones first and
+/// the rest in [`LANES`] lanes; a model Odoo denies access to is skipped and reported (the others
+/// carry on); bad credentials stop the tenant's sync at once.
 pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -> Result<(), JobError> {
     use crate::sync::connection::{self, ConnectionError};
     let tenant = ctx
@@ -921,6 +922,13 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
     };
     let lease = &ctx.lease;
     let db = &ctx.db;
+    let pass = Pass {
+        ctx: &ctx,
+        client: &client,
+        tenant,
+        full,
+        horizon_months,
+    };
     if reconciling {
         use crate::sync::reconcile;
         let quants_only = ctx.payload["scope"].as_str() == Some("quants");
@@ -936,19 +944,10 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
                 reports.iter().map(|r| (r.model.to_string(), r.to_json())).collect(),
                 None,
             ),
-            Err(PullError::Odoo(error)) => (serde_json::Map::new(), Some(stop_or_retry(&ctx, tenant, &error).await)),
-            Err(PullError::Job(error)) => (serde_json::Map::new(), Some(error)),
-            Err(PullError::Db(error)) => (serde_json::Map::new(), Some(error.into())),
+            Err(error) => (serde_json::Map::new(), Some(pass.stop(error).await)),
         };
         return finish(&ctx, tenant, run, models, Vec::new(), stop).await;
     }
-    let pass = Pass {
-        ctx: &ctx,
-        client: &client,
-        tenant,
-        full,
-        horizon_months,
-    };
     // Referenced models first, in order: the documents' rows convert quantities with the units and
     // products, and cost is pulled per company the mirror holds.
     let mut masters = Lane::default();
@@ -976,30 +975,13 @@ pub async fn run(ctx: crate::jobs::JobContext, deps: std::sync::Arc<SyncDeps>) -
         .await
         {
             Ok((companies, open)) => {
-                // Then the rest, [`LANES`] at a time (DESIGN §5: 2–4 calls per tenant), the
-                // larger models first so that the lanes end together.
+                // Then the rest, the larger models first so that the lanes end together.
                 let mut work = vec![Work::Moves, Work::MoveLines, Work::Quants, Work::Orderpoints];
                 work.push(Work::Purchases(open));
                 work.push(Work::SupplierInfo);
                 work.extend(companies.into_iter().map(Work::Costs));
                 work.push(Work::Scraps);
-                let queue = std::sync::Mutex::new(std::collections::VecDeque::from(work));
-                // A lane that stops stops the others at their next model: bad credentials stop the
-                // tenant's sync at once, and a lost lease or a database fault ends the run.
-                let halted = std::sync::atomic::AtomicBool::new(false);
-                let lane = async || {
-                    let mut lane = Lane::default();
-                    while !halted.load(std::sync::atomic::Ordering::Relaxed) {
-                        let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
-                        let Some(work) = next else { break };
-                        pass.work(&mut lane, work).await;
-                        if lane.stop.is_some() {
-                            halted.store(true, std::sync::atomic::Ordering::Relaxed);
-                        }
-                    }
-                    lane
-                };
-                lanes.extend(futures_util::future::join_all((0..LANES).map(|_| lane())).await);
+                lanes.extend(pass.in_lanes(work).await);
             }
             Err(error) => lanes[0].stop = Some(error.into()),
         }
@@ -1107,6 +1089,28 @@ impl Pass<'_> {
             Err(PullError::Odoo(OdooError::AccessDenied { model, .. })) => report.error = Some(denied(&model)),
             Err(error) => lane.stop = Some(self.stop(error).await),
         }
+    }
+
+    /// Does `work` in [`LANES`] lanes side by side (DESIGN §5: 2–4 calls per tenant), each taking the
+    /// next part when done with one. A lane that stops stops the others at their next part: bad
+    /// credentials stop the tenant's sync at once, and a lost lease or a database fault ends the run.
+    async fn in_lanes(&self, work: Vec<Work>) -> Vec<Lane> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let queue = std::sync::Mutex::new(std::collections::VecDeque::from(work));
+        let halted = AtomicBool::new(false);
+        let lane = async || {
+            let mut lane = Lane::default();
+            while !halted.load(Ordering::Relaxed) {
+                let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
+                let Some(work) = next else { break };
+                self.work(&mut lane, work).await;
+                if lane.stop.is_some() {
+                    halted.store(true, Ordering::Relaxed);
+                }
+            }
+            lane
+        };
+        futures_util::future::join_all((0..LANES).map(|_| lane())).await
     }
 
     async fn work(&self, lane: &mut Lane, work: Work) {
