@@ -51,6 +51,8 @@ pub enum OperatorError {
     Connection(#[from] crate::sync::connection::ConnectionError),
     #[error("the tenant has no Odoo connection yet (see `truestock tenant connect`)")]
     NotConnected,
+    #[error("refreshing the stock positions failed: {0}")]
+    StockRefresh(crate::jobs::JobError),
     #[error("could not read {path}: {source}")]
     SecretFile {
         path: std::path::PathBuf,
@@ -357,6 +359,12 @@ pub async fn sync_tenant(
     let Some(attempt) = crate::sync::progress::follow(&db, tenant, &label, estimate, ran).await? else {
         return Ok(SyncOutcome::Queued { job: id });
     };
+    if attempt == crate::jobs::worker::Attempt::Done {
+        // The stock figures follow the pull here too, so they are current when the command returns.
+        crate::sync::positions::refresh(&db, tenant, None)
+            .await
+            .map_err(OperatorError::StockRefresh)?;
+    }
     let run = tenancy::with_tenant(&db, tenant, async |tx| crate::db::mirror::recent_runs(tx, 1).await)
         .await?
         .into_iter()

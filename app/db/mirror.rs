@@ -474,8 +474,9 @@ pub struct Reset {
 }
 
 /// Empties the tenant's mirror when it switches to another Odoo database: every mirrored row, every
-/// history row and every cursor (so the next pull is a first sync); a run still marked running is
-/// closed as failed. Runs in the transaction that records the switch.
+/// history row and every cursor (so the next pull is a first sync), and the stock setup and positions,
+/// which name the old database's locations (`db::stock::forget_locations`); a run still marked running
+/// is closed as failed. Runs in the transaction that records the switch.
 ///
 /// DELETE, not TRUNCATE: the tenant role does not own the tables (only their owner may truncate), and
 /// DELETE is transactional with the rest of the switch. History tables are append-only for the tenant
@@ -522,6 +523,7 @@ pub async fn reset(tx: &TenantTxn) -> Result<Reset, DbErr> {
     };
     done.history_rows = purged.map_or(0, |n| u64::try_from(n).unwrap_or(0));
     done.cursors = sync_cursor::Entity::delete_many().exec(tx).await?.rows_affected;
+    super::stock::forget_locations(tx).await?;
     sync_run::Entity::update_many()
         .col_expr(sync_run::Column::Status, sea_orm::sea_query::Expr::value("failed"))
         .col_expr(

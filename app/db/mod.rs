@@ -10,6 +10,7 @@ pub mod history;
 pub mod jobs;
 pub mod location_groups;
 pub mod mirror;
+pub mod stock;
 pub mod tenancy;
 
 use std::time::Duration;

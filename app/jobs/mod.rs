@@ -287,6 +287,7 @@ impl Registry {
         registry.register(crate::sync::reconcile::KIND, move |ctx| {
             crate::sync::pull::run(ctx, sync.clone())
         });
+        registry.register(crate::sync::positions::KIND, crate::sync::positions::run);
         registry
     }
 

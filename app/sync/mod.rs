@@ -2,6 +2,7 @@
 //! the slices to come — the pull, reconciliation and write-back jobs.
 
 pub mod connection;
+pub mod positions;
 pub mod progress;
 pub mod pull;
 pub mod reconcile;

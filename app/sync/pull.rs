@@ -1170,7 +1170,11 @@ async fn finish(
     };
     with_tenant(&ctx.db, tenant, async |tx| {
         use crate::db::alerts::{self, AlertKind};
-        mirror::finish_run(tx, run, status, Value::Object(models), error.clone()).await?;
+        mirror::finish_run(tx, run, status, Value::Object(models.clone()), error.clone()).await?;
+        // What the run wrote (a failed run may have written pages) reaches the stock figures.
+        if status != "failed" || !models.is_empty() {
+            crate::jobs::enqueue(tx, &crate::sync::positions::job(tenant)).await?;
+        }
         if status != "failed" {
             // Odoo took the credentials and the run got through: whatever stopped syncs before is over.
             alerts::resolve(tx, AlertKind::CredentialInvalid).await?;

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod paths;
 pub mod shell;
+pub mod stock;
 pub mod sync;
 pub mod tenants;
 
@@ -126,6 +127,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(auth::routes)
         .configure(tenants::routes)
         .configure(members::routes)
+        .configure(stock::routes)
         .configure(sync::routes)
         .configure(hooks::routes)
         .configure(connection::routes);

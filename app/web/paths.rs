@@ -20,6 +20,10 @@ pub fn tenant_home(slug: &str) -> String {
     format!("/t/{slug}")
 }
 
+pub fn stock(slug: &str) -> String {
+    format!("/t/{slug}/stock")
+}
+
 pub fn members(slug: &str) -> String {
     format!("/t/{slug}/settings/members")
 }

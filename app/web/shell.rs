@@ -18,6 +18,7 @@ pub struct NavLink {
 pub enum Section {
     None,
     Overview,
+    Stock,
     Sync,
     Odoo,
     Members,
@@ -65,6 +66,11 @@ impl Shell {
             href: paths::tenant_home(slug),
             current: section == Section::Overview,
         }];
+        nav.push(NavLink {
+            label: "Stock",
+            href: paths::stock(slug),
+            current: section == Section::Stock,
+        });
         if member.roles.contains(Role::Admin) || member.roles.contains(Role::Manager) {
             nav.push(NavLink {
                 label: "Sync",

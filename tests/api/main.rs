@@ -13,6 +13,7 @@ mod members;
 mod odoo;
 mod odoo_clients;
 mod odoo_wire;
+mod stock;
 mod sync;
 mod tenancy;
 mod web;

@@ -86,7 +86,8 @@ async fn reconcile_now(app: &TestApp, tenant: TenantId, registry: &Registry, sco
         .for_tenant(tenant)
         .payload(serde_json::json!({"scope": scope}));
     jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();
-    assert_eq!(drain(&app.app_db, registry, &[Queue::Pull]).await.unwrap().done, 1);
+    // The reconciliation, and the stock refresh it queues.
+    assert_eq!(drain(&app.app_db, registry, &[Queue::Pull]).await.unwrap().done, 2);
     last_run(&app.app_db, tenant).await
 }
 
@@ -335,7 +336,10 @@ async fn a_full_pull_equals_odoo_row_by_row_on_every_version_and_a_second_run_wr
         let sim = simulator(version).await;
         connect(&app, tenant, &sim).await;
         let report = pull_now(&app, tenant, &registry).await;
-        assert_eq!(report.done, 1, "Odoo {version}: {report:?}");
+        assert_eq!(
+            report.done, 2,
+            "Odoo {version}: the pull and its stock refresh: {report:?}"
+        );
         let run = last_run(&app.app_db, tenant).await;
         assert_eq!(run.status, "succeeded", "Odoo {version}: {run:?}");
         let client = sim_client(&sim).await;
@@ -450,7 +454,7 @@ async fn a_page_that_fails_to_commit_leaves_nothing_and_the_rerun_converges() {
         .await;
     app.su_exec("UPDATE control.jobs SET run_at = now()").await;
     let report = drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
-    assert_eq!(report.done, 1);
+    assert_eq!(report.done, 2, "the pull and its stock refresh: {report:?}");
     assert_all_mirrored(&app, tenant, &sim_client(&sim).await, false, &[]).await;
     sim.stop().await;
 }
@@ -714,7 +718,7 @@ async fn one_models_access_denied_degrades_only_that_model() {
     let (app, registry, tenant, sim) = connected().await;
     sim.simulator.faults.deny_model("stock.warehouse");
     let report = pull_now(&app, tenant, &registry).await;
-    assert_eq!(report.done, 1);
+    assert_eq!(report.done, 2, "the pull and its stock refresh: {report:?}");
     let run = last_run(&app.app_db, tenant).await;
     assert_eq!(run.status, "partial");
     assert!(
@@ -755,7 +759,7 @@ async fn a_revoked_key_stops_that_tenant_after_one_attempt_while_another_tenants
     let report = drain(&app.app_db, &registry, &[Queue::Pull]).await.unwrap();
     assert_eq!(
         (report.done, report.discarded, report.retrying),
-        (1, 1, 0),
+        (2, 1, 0),
         "{report:?}"
     );
     let stopped = app
@@ -1639,7 +1643,7 @@ async fn a_confirmed_switch_to_another_odoo_database_empties_the_mirror_and_the_
 
     bind().await;
     let report = pull_now(&app, tenant, &registry).await;
-    assert_eq!(report.done, 1, "{report:?}");
+    assert_eq!(report.done, 2, "the pull and its stock refresh: {report:?}");
     let run = last_run(&app.app_db, tenant).await;
     assert_eq!(run.status, "succeeded", "{run:?}");
     assert_all_mirrored(&app, tenant, &sim_client(&new).await, false, &[]).await;

@@ -9,6 +9,10 @@ pub struct Model {
     pub id: i16,
     pub time_zone: String,
     pub currency: String,
+    pub sales_window_days: i32,
+    pub low_cover_days: f64,
+    pub overstock_cover_days: f64,
+    pub locations_configured: bool,
     pub updated_at: DateTimeUtc,
 }
 

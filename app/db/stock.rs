@@ -1,0 +1,589 @@
+//! Tenant query module of the stock positions (DESIGN §2.1, §2.8): keeping them up to date through
+//! the functions of tenant migration 000008, which hold the SQL of the figures (tested against
+//! `domain::stock`), and reading them for the stock screens.
+
+use sea_orm::sea_query::{Alias, Func, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait as _, DbErr, EntityTrait, QueryResult};
+
+use super::entities::{
+    location_group, odoo_product_category, odoo_product_product, odoo_product_product_cost, odoo_product_supplierinfo,
+    odoo_product_template, odoo_purchase_order, odoo_purchase_order_line, odoo_purchase_order_line_history,
+    odoo_res_partner, odoo_stock_location, odoo_stock_move, odoo_stock_picking, odoo_stock_quant, quarantine_location,
+    sales_channel, sales_channel_source, settings, stock_dirty_product, stock_position, stock_refresh_state,
+    stock_scope, stock_scope_location,
+};
+use super::tenancy::TenantTxn;
+
+/// Calls one of the schema's stock functions; its one row.
+async fn call(tx: &TenantTxn, function: &str, args: Vec<SimpleExpr>) -> Result<QueryResult, DbErr> {
+    let mut call = Func::cust(Alias::new(function));
+    for arg in args {
+        call = call.arg(arg);
+    }
+    let select = Query::select().expr(call).to_owned();
+    tx.query_one(&select)
+        .await?
+        .ok_or_else(|| DbErr::Custom(format!("{function}() returned no row")))
+}
+
+/// Calls a function that returns how many products it refreshed.
+async fn count(tx: &TenantTxn, function: &str, batch: i32) -> Result<u64, DbErr> {
+    let done: i64 = call(tx, function, vec![batch.into()]).await?.try_get_by_index(0)?;
+    Ok(done.max(0) as u64)
+}
+
+/// Where the positions stand: scopes to rebuild, a full refresh under way, the sales window's day.
+pub async fn refresh_state(tx: &TenantTxn) -> Result<stock_refresh_state::Model, DbErr> {
+    stock_refresh_state::Entity::find_by_id(1i16)
+        .one(tx)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("stock_refresh_state".into()))
+}
+
+/// Rebuilds the scopes from the tenant's setup (deriving the setup from Odoo's warehouses if nobody
+/// has configured it yet) and schedules a full refresh.
+pub async fn rebuild_scopes(tx: &TenantTxn) -> Result<(), DbErr> {
+    call(tx, "stock_rebuild_scopes", Vec::new()).await?;
+    Ok(())
+}
+
+/// Refreshes the next `batch` products of a full refresh; 0 when there is none under way or it just
+/// ended.
+pub async fn refresh_full(tx: &TenantTxn, batch: i32) -> Result<u64, DbErr> {
+    count(tx, "stock_refresh_full", batch).await
+}
+
+/// Refreshes the products of up to `batch` marks left by writes to the mirror; 0 when none are left.
+pub async fn refresh_marked(tx: &TenantTxn, batch: i32) -> Result<u64, DbErr> {
+    count(tx, "stock_refresh_dirty", batch).await
+}
+
+/// Schedules a full refresh when the tenant's day has moved on since the last one (the sales window
+/// slid); whether it did.
+pub async fn start_full_if_new_day(tx: &TenantTxn) -> Result<bool, DbErr> {
+    call(tx, "stock_start_full_if_new_day", Vec::new())
+        .await?
+        .try_get_by_index(0)
+}
+
+/// Forgets what names Odoo locations when the tenant switches to another Odoo database: the stock
+/// positions, the location groups and channels (their locations are the old database's), the
+/// quarantine list; the setup is derived anew from the new database's warehouses after its first
+/// sync. Members scoped to a removed group see nothing until an admin scopes them again (fail closed).
+pub async fn forget_locations(tx: &TenantTxn) -> Result<(), DbErr> {
+    use sea_orm::{ActiveValue::Set, ColumnTrait as _, QueryFilter as _};
+    stock_position::Entity::delete_many().exec(tx).await?;
+    stock_dirty_product::Entity::delete_many().exec(tx).await?;
+    quarantine_location::Entity::delete_many().exec(tx).await?;
+    sales_channel::Entity::delete_many().exec(tx).await?;
+    location_group::Entity::delete_many().exec(tx).await?;
+    settings::Entity::update_many()
+        .set(settings::ActiveModel {
+            locations_configured: Set(false),
+            ..Default::default()
+        })
+        .filter(settings::Column::Id.eq(1i16))
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Every scope: the stock table's "where" choices.
+pub async fn scopes(tx: &TenantTxn) -> Result<Vec<stock_scope::Model>, DbErr> {
+    use sea_orm::QueryOrder as _;
+    stock_scope::Entity::find()
+        .order_by_asc(stock_scope::Column::Kind)
+        .order_by_asc(stock_scope::Column::Name)
+        .all(tx)
+        .await
+}
+
+/// The internal locations of `scopes`, by scope (a group's locations, a channel's sources).
+pub async fn scope_locations(tx: &TenantTxn, scopes: &[i64]) -> Result<Vec<(i64, i64)>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    Ok(stock_scope_location::Entity::find()
+        .filter(stock_scope_location::Column::ScopeId.is_in(scopes.iter().copied()))
+        .filter(stock_scope_location::Column::Internal.eq(true))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|row| (row.scope_id, row.location_id))
+        .collect())
+}
+
+/// A column the stock table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Sku,
+    Name,
+    Where,
+    OnHand,
+    Available,
+    Incoming,
+    Outgoing,
+    Forecast,
+    Cover,
+    Value,
+    Sellable,
+    Status,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 12] = [
+        SortKey::Sku,
+        SortKey::Name,
+        SortKey::Where,
+        SortKey::OnHand,
+        SortKey::Available,
+        SortKey::Incoming,
+        SortKey::Outgoing,
+        SortKey::Forecast,
+        SortKey::Cover,
+        SortKey::Value,
+        SortKey::Sellable,
+        SortKey::Status,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Sku => "sku",
+            SortKey::Name => "name",
+            SortKey::Where => "where",
+            SortKey::OnHand => "on_hand",
+            SortKey::Available => "available",
+            SortKey::Incoming => "incoming",
+            SortKey::Outgoing => "outgoing",
+            SortKey::Forecast => "forecast",
+            SortKey::Cover => "cover",
+            SortKey::Value => "value",
+            SortKey::Sellable => "sellable",
+            SortKey::Status => "status",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|key| key.as_str() == text)
+    }
+}
+
+/// What the stock table shows: rows of some scopes, filtered, sorted, one page.
+#[derive(Debug, Clone)]
+pub struct StockQuery {
+    pub scopes: Vec<i64>,
+    /// Matched against SKU, barcode and name (case-insensitive substring, trigram-indexed).
+    pub search: Option<String>,
+    pub status: Option<String>,
+    /// Categories (a category and those below it).
+    pub categories: Option<Vec<i64>>,
+    /// A supplier (`res.partner`) with a price for the product or its template.
+    pub supplier: Option<i64>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One row of the stock table.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct StockRow {
+    pub scope_id: i64,
+    pub product_id: i64,
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    pub barcode: Option<String>,
+    pub on_hand: f64,
+    pub reserved: f64,
+    pub available: f64,
+    pub incoming: f64,
+    pub outgoing: f64,
+    pub forecast: f64,
+    pub consigned: f64,
+    pub value: f64,
+    pub cover_days: Option<f64>,
+    pub sellable: Option<f64>,
+    pub status: String,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `%text%` for LIKE, with LIKE's own characters taken literally.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn filtered(query: &StockQuery) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::extension::postgres::PgExpr as _;
+    use sea_orm::sea_query::{Cond, Expr, ExprTrait as _};
+    use stock_position::Column as P;
+    let mut select = Query::select();
+    select
+        .from(stock_position::Entity)
+        .and_where(Expr::col(P::ScopeId).is_in(query.scopes.iter().copied()));
+    if let Some(status) = &query.status {
+        select.and_where(Expr::col(P::Status).eq(status.as_str()));
+    }
+    if let Some(categories) = &query.categories {
+        select.and_where(Expr::col(P::CategoryId).is_in(categories.iter().copied()));
+    }
+    if let Some(text) = &query.search {
+        // Backslash is LIKE's default escape character (sea-query renders an explicit ESCAPE clause
+        // inside parentheses, which PostgreSQL refuses).
+        let pattern = || contains_pattern(text);
+        let search = odoo_product_product::Entity;
+        let matching = Query::select()
+            .column(odoo_product_product::Column::OdooId)
+            .from(search)
+            .cond_where(
+                Cond::any()
+                    .add(Expr::col(odoo_product_product::Column::DefaultCode).ilike(pattern()))
+                    .add(Expr::col(odoo_product_product::Column::Barcode).ilike(pattern()))
+                    .add(Expr::col(odoo_product_product::Column::DisplayName).ilike(pattern())),
+            )
+            .to_owned();
+        select.and_where(Expr::col(P::ProductId).in_subquery(matching));
+    }
+    if let Some(partner) = query.supplier {
+        use odoo_product_supplierinfo::Column as S;
+        let product = (stock_position::Entity, P::ProductId);
+        let offers = Query::select()
+            .expr(Expr::val(1))
+            .from(odoo_product_supplierinfo::Entity)
+            .and_where(Expr::col(S::PartnerId).eq(partner))
+            .and_where(Expr::col(S::OdooDeletedAt).is_null())
+            .cond_where(
+                Cond::any().add(Expr::col(S::ProductId).equals(product)).add(
+                    Cond::all().add(Expr::col(S::ProductId).is_null()).add(
+                        Expr::col(S::ProductTmplId).in_subquery(
+                            Query::select()
+                                .column(odoo_product_product::Column::ProductTmplId)
+                                .from(odoo_product_product::Entity)
+                                .and_where(Expr::col(odoo_product_product::Column::OdooId).equals(product))
+                                .to_owned(),
+                        ),
+                    ),
+                ),
+            )
+            .to_owned();
+        select.and_where(Expr::exists(offers));
+    }
+    select
+}
+
+/// One page of the stock table, and how many rows match in all.
+pub async fn stock_page(tx: &TenantTxn, query: &StockQuery) -> Result<(Vec<StockRow>, u64), DbErr> {
+    use sea_orm::FromQueryResult as _;
+    use sea_orm::sea_query::{Expr, NullOrdering, Order};
+    use stock_position::Column as P;
+    let mut count = filtered(query);
+    count.expr(Func::count(Expr::col(P::ProductId)));
+    let total: i64 = match tx.query_one(&count).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    let mut page = filtered(query);
+    let wanted = [
+        P::ScopeId,
+        P::ProductId,
+        P::Sku,
+        P::Name,
+        P::Barcode,
+        P::OnHand,
+        P::Reserved,
+        P::Available,
+        P::Incoming,
+        P::Outgoing,
+        P::Forecast,
+        P::Consigned,
+        P::Value,
+        P::CoverDays,
+        P::Sellable,
+        P::Status,
+        P::ComputedAt,
+    ];
+    page.columns(wanted);
+    let order = if query.descending { Order::Desc } else { Order::Asc };
+    let column = match query.sort {
+        SortKey::Sku => P::Sku,
+        SortKey::Name => P::Name,
+        SortKey::Where => P::ScopeId,
+        SortKey::OnHand => P::OnHand,
+        SortKey::Available => P::Available,
+        SortKey::Incoming => P::Incoming,
+        SortKey::Outgoing => P::Outgoing,
+        SortKey::Forecast => P::Forecast,
+        SortKey::Cover => P::CoverDays,
+        SortKey::Value => P::Value,
+        SortKey::Sellable => P::Sellable,
+        SortKey::Status => P::Status,
+    };
+    // Missing values (no SKU, no cover) last whichever the direction; ties in a stable order.
+    page.order_by_with_nulls(column, order, NullOrdering::Last)
+        .order_by(P::ProductId, Order::Asc)
+        .order_by(P::ScopeId, Order::Asc)
+        .offset(query.offset)
+        .limit(query.limit);
+    let rows = tx
+        .query_all(&page)
+        .await?
+        .iter()
+        .map(|row| StockRow::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, total.max(0) as u64))
+}
+
+/// The product categories, for the filter (id, full name).
+pub async fn categories(tx: &TenantTxn) -> Result<Vec<odoo_product_category::Model>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+    odoo_product_category::Entity::find()
+        .filter(odoo_product_category::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_product_category::Column::CompleteName)
+        .all(tx)
+        .await
+}
+
+/// The suppliers (partners with a supplier rank), for the filter.
+pub async fn suppliers(tx: &TenantTxn) -> Result<Vec<odoo_res_partner::Model>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+    odoo_res_partner::Entity::find()
+        .filter(odoo_res_partner::Column::SupplierRank.gt(0))
+        .filter(odoo_res_partner::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_res_partner::Column::Name)
+        .all(tx)
+        .await
+}
+
+/// Everything the product detail shows of one product, as the mirror holds it.
+#[derive(Debug, Clone)]
+pub struct ProductDetail {
+    pub product: odoo_product_product::Model,
+    pub template: Option<odoo_product_template::Model>,
+    pub category: Option<String>,
+    /// Cost per company (company id, cost).
+    pub costs: Vec<(i64, f64)>,
+    pub positions: Vec<stock_position::Model>,
+    pub quants: Vec<odoo_stock_quant::Model>,
+    /// Open moves, and moves done since `since`, newest first.
+    pub moves: Vec<odoo_stock_move::Model>,
+    pub locations: Vec<odoo_stock_location::Model>,
+    pub channels: Vec<sales_channel::Model>,
+    pub channel_sources: Vec<(uuid::Uuid, i64)>,
+    pub quarantine: Vec<i64>,
+    /// Open receipts from suppliers: (move, purchase order name, supplier name, promised date now,
+    /// first promised date).
+    pub receipts: Vec<Receipt>,
+}
+
+/// An open receipt of the product from a supplier, with what was promised.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub move_id: i64,
+    pub reference: Option<String>,
+    pub order: Option<String>,
+    pub supplier: Option<String>,
+    pub remaining: f64,
+    pub location_dest_id: Option<i64>,
+    pub scheduled: Option<chrono::DateTime<chrono::Utc>>,
+    pub promised: Option<chrono::DateTime<chrono::Utc>>,
+    pub first_promised: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The product detail's data; `None` when the mirror has no such product.
+pub async fn product_detail(
+    tx: &TenantTxn,
+    product_id: i64,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<ProductDetail>, DbErr> {
+    use sea_orm::sea_query::Cond;
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+    let Some(product) = odoo_product_product::Entity::find_by_id(product_id).one(tx).await? else {
+        return Ok(None);
+    };
+    let template = match product.product_tmpl_id {
+        Some(id) => odoo_product_template::Entity::find_by_id(id).one(tx).await?,
+        None => None,
+    };
+    let category = match template.as_ref().and_then(|t| t.categ_id) {
+        Some(id) => odoo_product_category::Entity::find_by_id(id)
+            .one(tx)
+            .await?
+            .and_then(|c| c.complete_name.or(c.name)),
+        None => None,
+    };
+    let costs = odoo_product_product_cost::Entity::find()
+        .filter(odoo_product_product_cost::Column::OdooId.eq(product_id))
+        .filter(odoo_product_product_cost::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_product_product_cost::Column::CompanyId)
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|c| (c.company_id, c.standard_price))
+        .collect();
+    let positions = stock_position::Entity::find()
+        .filter(stock_position::Column::ProductId.eq(product_id))
+        .all(tx)
+        .await?;
+    let quants = odoo_stock_quant::Entity::find()
+        .filter(odoo_stock_quant::Column::ProductId.eq(product_id))
+        .filter(odoo_stock_quant::Column::OdooDeletedAt.is_null())
+        .order_by_asc(odoo_stock_quant::Column::LocationId)
+        .order_by_asc(odoo_stock_quant::Column::OdooId)
+        .all(tx)
+        .await?;
+    let moves = odoo_stock_move::Entity::find()
+        .filter(odoo_stock_move::Column::ProductId.eq(product_id))
+        .filter(odoo_stock_move::Column::OdooDeletedAt.is_null())
+        .filter(
+            Cond::any()
+                .add(odoo_stock_move::Column::State.is_not_in(["done", "cancel"]))
+                .add(
+                    Cond::all()
+                        .add(odoo_stock_move::Column::State.eq("done"))
+                        .add(odoo_stock_move::Column::Date.gte(since)),
+                ),
+        )
+        .order_by_desc(odoo_stock_move::Column::Date)
+        .order_by_desc(odoo_stock_move::Column::OdooId)
+        .all(tx)
+        .await?;
+    let locations = odoo_stock_location::Entity::find()
+        .filter(odoo_stock_location::Column::OdooDeletedAt.is_null())
+        .all(tx)
+        .await?;
+    let channels = sales_channel::Entity::find()
+        .order_by_asc(sales_channel::Column::Name)
+        .all(tx)
+        .await?;
+    let channel_sources = sales_channel_source::Entity::find()
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|s| (s.channel_id, s.location_id))
+        .collect();
+    let quarantine = quarantine_location::Entity::find()
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|q| q.location_id)
+        .collect();
+    let receipts = receipts(tx, &moves, &locations).await?;
+    Ok(Some(ProductDetail {
+        product,
+        template,
+        category,
+        costs,
+        positions,
+        quants,
+        moves,
+        locations,
+        channels,
+        channel_sources,
+        quarantine,
+        receipts,
+    }))
+}
+
+/// The open moves among `moves` that come from a supplier location, with their purchase order and
+/// the dates promised for them (now, and first: the purchase line's history).
+async fn receipts(
+    tx: &TenantTxn,
+    moves: &[odoo_stock_move::Model],
+    locations: &[odoo_stock_location::Model],
+) -> Result<Vec<Receipt>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _};
+    let suppliers: std::collections::HashSet<i64> = locations
+        .iter()
+        .filter(|l| l.usage.as_deref() == Some("supplier"))
+        .map(|l| l.odoo_id)
+        .collect();
+    let open: Vec<&odoo_stock_move::Model> = moves
+        .iter()
+        .filter(|m| !matches!(m.state.as_deref(), Some("done" | "cancel")))
+        .filter(|m| m.location_id.is_some_and(|l| suppliers.contains(&l)))
+        .collect();
+    let line_ids: Vec<i64> = open.iter().filter_map(|m| m.purchase_line_id).collect();
+    let picking_ids: Vec<i64> = open.iter().filter_map(|m| m.picking_id).collect();
+    let lines: std::collections::HashMap<i64, odoo_purchase_order_line::Model> =
+        odoo_purchase_order_line::Entity::find()
+            .filter(odoo_purchase_order_line::Column::OdooId.is_in(line_ids.clone()))
+            .all(tx)
+            .await?
+            .into_iter()
+            .map(|l| (l.odoo_id, l))
+            .collect();
+    let order_ids: Vec<i64> = lines.values().filter_map(|l| l.order_id).collect();
+    let orders: std::collections::HashMap<i64, odoo_purchase_order::Model> = odoo_purchase_order::Entity::find()
+        .filter(odoo_purchase_order::Column::OdooId.is_in(order_ids))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|o| (o.odoo_id, o))
+        .collect();
+    let partner_ids: Vec<i64> = orders.values().filter_map(|o| o.partner_id).collect();
+    let partners: std::collections::HashMap<i64, Option<String>> = odoo_res_partner::Entity::find()
+        .filter(odoo_res_partner::Column::OdooId.is_in(partner_ids))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|p| (p.odoo_id, p.name))
+        .collect();
+    let pickings: std::collections::HashMap<i64, odoo_stock_picking::Model> = odoo_stock_picking::Entity::find()
+        .filter(odoo_stock_picking::Column::OdooId.is_in(picking_ids))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|p| (p.odoo_id, p))
+        .collect();
+    // The first promised date: the oldest recorded entry of each line's history.
+    let mut first_promised = std::collections::HashMap::new();
+    for entry in odoo_purchase_order_line_history::Entity::find()
+        .filter(odoo_purchase_order_line_history::Column::OdooId.is_in(line_ids))
+        .order_by_desc(odoo_purchase_order_line_history::Column::RecordedAt)
+        .all(tx)
+        .await?
+    {
+        first_promised.insert(entry.odoo_id, entry.date_planned);
+    }
+    Ok(open
+        .into_iter()
+        .map(|m| {
+            let line = m.purchase_line_id.and_then(|id| lines.get(&id));
+            let order = line.and_then(|l| l.order_id).and_then(|id| orders.get(&id));
+            Receipt {
+                move_id: m.odoo_id,
+                reference: m.reference.clone(),
+                order: order.and_then(|o| o.name.clone()),
+                supplier: order
+                    .and_then(|o| o.partner_id)
+                    .and_then(|p| partners.get(&p).cloned().flatten()),
+                remaining: m.quantity_remaining_product_uom,
+                location_dest_id: m.location_dest_id,
+                scheduled: m
+                    .picking_id
+                    .and_then(|p| pickings.get(&p))
+                    .and_then(|p| p.scheduled_date),
+                promised: line.and_then(|l| l.date_planned),
+                first_promised: m
+                    .purchase_line_id
+                    .and_then(|id| first_promised.get(&id).copied().flatten()),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn searches_take_like_wildcards_literally() {
+        assert_eq!(contains_pattern("a%b_c\\d"), "%a\\%b\\_c\\\\d%");
+    }
+}
