@@ -51,8 +51,8 @@ pub enum OperatorError {
     Connection(#[from] crate::sync::connection::ConnectionError),
     #[error("the tenant has no Odoo connection yet (see `truestock tenant connect`)")]
     NotConnected,
-    #[error("refreshing the stock positions failed: {0}")]
-    StockRefresh(crate::jobs::JobError),
+    #[error("the pull succeeded but the stock refresh after it did not (job {0}: see `truestock jobs list`)")]
+    StockRefresh(i64),
     #[error("could not read {path}: {source}")]
     SecretFile {
         path: std::path::PathBuf,
@@ -360,10 +360,24 @@ pub async fn sync_tenant(
         return Ok(SyncOutcome::Queued { job: id });
     };
     if attempt == crate::jobs::worker::Attempt::Done {
-        // The stock figures follow the pull here too, so they are current when the command returns.
-        crate::sync::positions::refresh(&db, tenant, None)
-            .await
-            .map_err(OperatorError::StockRefresh)?;
+        // The stock refresh the pull queued runs here too (through the queue, so never beside another
+        // refresh or pull of the tenant), and the figures are current when the command returns. A
+        // worker that claimed it first runs it instead.
+        let queued = crate::jobs::Filter {
+            tenant_id: Some(tenant.as_uuid()),
+            state: Some("queued".into()),
+            limit: 50,
+        };
+        let refresh = crate::jobs::list(&db, &queued)
+            .await?
+            .into_iter()
+            .find(|job| job.kind == crate::sync::positions::KIND);
+        if let Some(job) = refresh
+            && let Some(ended) = crate::jobs::worker::run_now(&db, &registry, job.id).await?
+            && ended != crate::jobs::worker::Attempt::Done
+        {
+            return Err(OperatorError::StockRefresh(job.id));
+        }
     }
     let run = tenancy::with_tenant(&db, tenant, async |tx| crate::db::mirror::recent_runs(tx, 1).await)
         .await?

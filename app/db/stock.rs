@@ -8,9 +8,9 @@ use sea_orm::{ConnectionTrait as _, DbErr, EntityTrait, QueryResult};
 use super::entities::{
     location_group, odoo_product_category, odoo_product_product, odoo_product_product_cost, odoo_product_supplierinfo,
     odoo_product_template, odoo_purchase_order, odoo_purchase_order_line, odoo_purchase_order_line_history,
-    odoo_res_partner, odoo_stock_location, odoo_stock_move, odoo_stock_picking, odoo_stock_quant, quarantine_location,
-    sales_channel, sales_channel_source, settings, stock_dirty_product, stock_position, stock_refresh_state,
-    stock_scope, stock_scope_location,
+    odoo_res_company, odoo_res_partner, odoo_stock_location, odoo_stock_move, odoo_stock_picking, odoo_stock_quant,
+    quarantine_location, sales_channel, sales_channel_source, settings, stock_dirty_product, stock_position,
+    stock_refresh_state, stock_scope, stock_scope_location,
 };
 use super::tenancy::TenantTxn;
 
@@ -73,6 +73,7 @@ pub async fn start_full_if_new_day(tx: &TenantTxn) -> Result<bool, DbErr> {
 pub async fn forget_locations(tx: &TenantTxn) -> Result<(), DbErr> {
     use sea_orm::{ActiveValue::Set, ColumnTrait as _, QueryFilter as _};
     stock_position::Entity::delete_many().exec(tx).await?;
+    stock_scope::Entity::delete_many().exec(tx).await?;
     stock_dirty_product::Entity::delete_many().exec(tx).await?;
     quarantine_location::Entity::delete_many().exec(tx).await?;
     sales_channel::Entity::delete_many().exec(tx).await?;
@@ -251,43 +252,53 @@ fn filtered(query: &StockQuery) -> sea_orm::sea_query::SelectStatement {
         select.and_where(Expr::col(P::ProductId).in_subquery(matching));
     }
     if let Some(partner) = query.supplier {
+        // Products the supplier has a price for: named ones, and every variant of a named template.
         use odoo_product_supplierinfo::Column as S;
-        let product = (stock_position::Entity, P::ProductId);
-        let offers = Query::select()
-            .expr(Expr::val(1))
+        let named = Query::select()
+            .column(S::ProductId)
             .from(odoo_product_supplierinfo::Entity)
             .and_where(Expr::col(S::PartnerId).eq(partner))
             .and_where(Expr::col(S::OdooDeletedAt).is_null())
-            .cond_where(
-                Cond::any().add(Expr::col(S::ProductId).equals(product)).add(
-                    Cond::all().add(Expr::col(S::ProductId).is_null()).add(
-                        Expr::col(S::ProductTmplId).in_subquery(
-                            Query::select()
-                                .column(odoo_product_product::Column::ProductTmplId)
-                                .from(odoo_product_product::Entity)
-                                .and_where(Expr::col(odoo_product_product::Column::OdooId).equals(product))
-                                .to_owned(),
-                        ),
-                    ),
-                ),
-            )
+            .and_where(Expr::col(S::ProductId).is_not_null())
             .to_owned();
-        select.and_where(Expr::exists(offers));
+        let templates = Query::select()
+            .column(S::ProductTmplId)
+            .from(odoo_product_supplierinfo::Entity)
+            .and_where(Expr::col(S::PartnerId).eq(partner))
+            .and_where(Expr::col(S::OdooDeletedAt).is_null())
+            .and_where(Expr::col(S::ProductId).is_null())
+            .to_owned();
+        let variants = Query::select()
+            .column(odoo_product_product::Column::OdooId)
+            .from(odoo_product_product::Entity)
+            .and_where(Expr::col(odoo_product_product::Column::ProductTmplId).in_subquery(templates))
+            .to_owned();
+        select.cond_where(
+            Cond::any()
+                .add(Expr::col(P::ProductId).in_subquery(named))
+                .add(Expr::col(P::ProductId).in_subquery(variants)),
+        );
     }
     select
 }
 
-/// One page of the stock table, and how many rows match in all.
-pub async fn stock_page(tx: &TenantTxn, query: &StockQuery) -> Result<(Vec<StockRow>, u64), DbErr> {
-    use sea_orm::FromQueryResult as _;
-    use sea_orm::sea_query::{Expr, NullOrdering, Order};
-    use stock_position::Column as P;
+/// How many rows of the stock table match `query` (its paging aside).
+pub async fn stock_count(tx: &TenantTxn, query: &StockQuery) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
     let mut count = filtered(query);
-    count.expr(Func::count(Expr::col(P::ProductId)));
+    count.expr(Func::count(Expr::col(stock_position::Column::ProductId)));
     let total: i64 = match tx.query_one(&count).await? {
         Some(row) => row.try_get_by_index(0)?,
         None => 0,
     };
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// One page of the stock table.
+pub async fn stock_rows(tx: &TenantTxn, query: &StockQuery) -> Result<Vec<StockRow>, DbErr> {
+    use sea_orm::FromQueryResult as _;
+    use sea_orm::sea_query::{Expr, ExprTrait as _, NullOrdering, Order, SubQueryStatement};
+    use stock_position::Column as P;
     let mut page = filtered(query);
     let wanted = [
         P::ScopeId,
@@ -310,33 +321,61 @@ pub async fn stock_page(tx: &TenantTxn, query: &StockQuery) -> Result<(Vec<Stock
     ];
     page.columns(wanted);
     let order = if query.descending { Order::Desc } else { Order::Asc };
-    let column = match query.sort {
-        SortKey::Sku => P::Sku,
-        SortKey::Name => P::Name,
-        SortKey::Where => P::ScopeId,
-        SortKey::OnHand => P::OnHand,
-        SortKey::Available => P::Available,
-        SortKey::Incoming => P::Incoming,
-        SortKey::Outgoing => P::Outgoing,
-        SortKey::Forecast => P::Forecast,
-        SortKey::Cover => P::CoverDays,
-        SortKey::Value => P::Value,
-        SortKey::Sellable => P::Sellable,
-        SortKey::Status => P::Status,
+    let column = |column: P| Expr::col((stock_position::Entity, column));
+    let key = match query.sort {
+        SortKey::Sku => column(P::Sku),
+        SortKey::Name => column(P::Name),
+        // The location's name.
+        SortKey::Where => Expr::SubQuery(
+            None,
+            Box::new(SubQueryStatement::SelectStatement(
+                Query::select()
+                    .column(stock_scope::Column::Name)
+                    .from(stock_scope::Entity)
+                    .and_where(
+                        Expr::col((stock_scope::Entity, stock_scope::Column::Id))
+                            .equals((stock_position::Entity, P::ScopeId)),
+                    )
+                    .to_owned(),
+            )),
+        ),
+        SortKey::OnHand => column(P::OnHand),
+        SortKey::Available => column(P::Available),
+        SortKey::Incoming => column(P::Incoming),
+        SortKey::Outgoing => column(P::Outgoing),
+        SortKey::Forecast => column(P::Forecast),
+        SortKey::Cover => column(P::CoverDays),
+        SortKey::Value => column(P::Value),
+        SortKey::Sellable => column(P::Sellable),
+        // By severity, the most urgent first when ascending.
+        SortKey::Status => Expr::case(column(P::Status).eq("negative"), 0)
+            .case(column(P::Status).eq("out"), 1)
+            .case(column(P::Status).eq("low"), 2)
+            .case(column(P::Status).eq("overstock"), 3)
+            .finally(4)
+            .into(),
     };
-    // Missing values (no SKU, no cover) last whichever the direction; ties in a stable order.
-    page.order_by_with_nulls(column, order, NullOrdering::Last)
-        .order_by(P::ProductId, Order::Asc)
-        .order_by(P::ScopeId, Order::Asc)
-        .offset(query.offset)
-        .limit(query.limit);
-    let rows = tx
-        .query_all(&page)
+    // Missing values (no SKU, no cover) last whichever the direction (columns that are never null
+    // sort as their indexes do); ties in a stable order.
+    let nullable = matches!(
+        query.sort,
+        SortKey::Sku | SortKey::Name | SortKey::Cover | SortKey::Sellable | SortKey::Where
+    );
+    if nullable {
+        page.order_by_expr_with_nulls(key, order.clone(), NullOrdering::Last);
+    } else {
+        page.order_by_expr(key, order.clone());
+    }
+    page.order_by(P::ProductId, Order::Asc);
+    if query.scopes.len() > 1 {
+        page.order_by(P::ScopeId, Order::Asc);
+    }
+    page.offset(query.offset).limit(query.limit);
+    tx.query_all(&page)
         .await?
         .iter()
         .map(|row| StockRow::from_query_result(row, ""))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((rows, total.max(0) as u64))
+        .collect()
 }
 
 /// The product categories, for the filter (id, full name).
@@ -347,6 +386,14 @@ pub async fn categories(tx: &TenantTxn) -> Result<Vec<odoo_product_category::Mod
         .order_by_asc(odoo_product_category::Column::CompleteName)
         .all(tx)
         .await
+}
+
+/// Whether `partner` is a supplier (has a supplier rank).
+pub async fn is_supplier(tx: &TenantTxn, partner: i64) -> Result<bool, DbErr> {
+    Ok(odoo_res_partner::Entity::find_by_id(partner)
+        .one(tx)
+        .await?
+        .is_some_and(|p| p.supplier_rank > 0 && p.odoo_deleted_at.is_none()))
 }
 
 /// The suppliers (partners with a supplier rank), for the filter.
@@ -368,6 +415,8 @@ pub struct ProductDetail {
     pub category: Option<String>,
     /// Cost per company (company id, cost).
     pub costs: Vec<(i64, f64)>,
+    /// Company names by id.
+    pub companies: std::collections::HashMap<i64, String>,
     pub positions: Vec<stock_position::Model>,
     pub quants: Vec<odoo_stock_quant::Model>,
     /// Open moves, and moves done since `since`, newest first.
@@ -426,6 +475,12 @@ pub async fn product_detail(
         .into_iter()
         .map(|c| (c.company_id, c.standard_price))
         .collect();
+    let companies = odoo_res_company::Entity::find()
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|c| (c.odoo_id, c.name.unwrap_or_else(|| format!("company {}", c.odoo_id))))
+        .collect();
     let positions = stock_position::Entity::find()
         .filter(stock_position::Column::ProductId.eq(product_id))
         .all(tx)
@@ -479,6 +534,7 @@ pub async fn product_detail(
         template,
         category,
         costs,
+        companies,
         positions,
         quants,
         moves,

@@ -220,10 +220,21 @@ pub enum Buffer {
     Percent(f64),
 }
 
+/// What one step of the available-to-sell waterfall stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepKind {
+    /// A source location and its available quantity (counted when positive).
+    Source { location: LocationId, available: f64 },
+    /// A source location held in quarantine: nothing of it is sold.
+    Quarantined { location: LocationId },
+    /// The channel's safety buffer.
+    Buffer,
+}
+
 /// One step of the available-to-sell waterfall, for the product detail's explanation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    pub label: String,
+    pub kind: StepKind,
     /// What the step adds (positive) or takes away (negative).
     pub change: f64,
 }
@@ -238,10 +249,10 @@ pub fn available_to_sell(
 ) -> (f64, Vec<Step>) {
     let mut steps = Vec::new();
     let mut sellable = 0.0;
-    for (location, quantity) in available {
-        if quarantine.contains(location) {
+    for &(location, quantity) in available {
+        if quarantine.contains(&location) {
             steps.push(Step {
-                label: format!("location {location}: quarantine, not sold"),
+                kind: StepKind::Quarantined { location },
                 change: 0.0,
             });
             continue;
@@ -249,7 +260,10 @@ pub fn available_to_sell(
         let counted = quantity.max(0.0);
         sellable += counted;
         steps.push(Step {
-            label: format!("location {location}: available {quantity}"),
+            kind: StepKind::Source {
+                location,
+                available: quantity,
+            },
             change: counted,
         });
     }
@@ -259,10 +273,29 @@ pub fn available_to_sell(
     };
     let buffer_taken = buffer_quantity.min(sellable);
     steps.push(Step {
-        label: "safety buffer".into(),
+        kind: StepKind::Buffer,
         change: -buffer_taken,
     });
     (sellable - buffer_taken, steps)
+}
+
+/// A channel's locations with the product's available quantity in each: every internal location
+/// under the channel's sources that holds stock of it, once however the sources overlap (consigned
+/// stock left out), in location order — [`available_to_sell`]'s input. Quarantine locations are
+/// among them; `available_to_sell` leaves them out.
+pub fn channel_locations(
+    locations: &Locations,
+    sources: &HashSet<LocationId>,
+    quants: &[Quant],
+) -> Vec<(LocationId, f64)> {
+    let mut by_location: std::collections::BTreeMap<LocationId, f64> = std::collections::BTreeMap::new();
+    for q in quants
+        .iter()
+        .filter(|q| !q.consigned && locations.is_internal(q.location) && locations.within(q.location, sources))
+    {
+        *by_location.entry(q.location).or_default() += q.quantity - q.reserved;
+    }
+    by_location.into_iter().collect()
 }
 
 /// Stock value of the group: on hand × the product's cost in the company that owns each quant (the
@@ -274,6 +307,49 @@ pub fn stock_value(locations: &Locations, group: &Group, quants: &[Quant], cost_
         .filter(|q| !q.consigned && locations.is_internal(q.location) && locations.within(q.location, &group.roots))
         .map(|q| q.quantity * q.company.and_then(|c| cost_by_company.get(&c)).copied().unwrap_or(0.0))
         .sum()
+}
+
+/// A done move of the product, dated in the tenant's time zone (for the on-hand history).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DoneMove {
+    pub from: LocationId,
+    pub to: LocationId,
+    pub quantity: f64,
+    pub day: chrono::NaiveDate,
+}
+
+/// On hand in `group` at the end of each of the last `days` days, oldest first, ending with today
+/// (`on_hand_now`): walking back from now, a move that brought stock into the group's internal
+/// locations is taken off and one that took stock out is added back. Moves within the group's stock
+/// change nothing.
+pub fn on_hand_history(
+    locations: &Locations,
+    group: &Group,
+    on_hand_now: f64,
+    moves: &[DoneMove],
+    today: chrono::NaiveDate,
+    days: u32,
+) -> Vec<(chrono::NaiveDate, f64)> {
+    let stock = |location| locations.is_internal(location) && locations.within(location, &group.roots);
+    let mut net_by_day: HashMap<chrono::NaiveDate, f64> = HashMap::new();
+    for m in moves.iter().filter(|m| m.day <= today) {
+        let net = match (stock(m.from), stock(m.to)) {
+            (false, true) => m.quantity,
+            (true, false) => -m.quantity,
+            _ => continue,
+        };
+        *net_by_day.entry(m.day).or_default() += net;
+    }
+    let mut history = Vec::with_capacity(days as usize);
+    let mut level = on_hand_now;
+    let mut day = today;
+    for _ in 0..days {
+        history.push((day, level));
+        level -= net_by_day.get(&day).copied().unwrap_or(0.0);
+        day = day.pred_opt().unwrap_or(day);
+    }
+    history.reverse();
+    history
 }
 
 #[cfg(test)]
@@ -452,5 +528,45 @@ mod tests {
         ]);
         assert!(!looped.within(1, &HashSet::from([7])));
         assert!(looped.within(1, &HashSet::from([2])));
+    }
+
+    #[test]
+    fn on_hand_history_walks_back_from_now_through_the_moves_in_and_out() {
+        let locations = tree();
+        let warehouse = Group::of([1]);
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let moves = [
+            // Received 10 on the 25th, sold 4 on the 26th, moved 3 between shelves (no change), and
+            // sold 1 today.
+            DoneMove {
+                from: 90,
+                to: 2,
+                quantity: 10.0,
+                day: day(25),
+            },
+            DoneMove {
+                from: 3,
+                to: 91,
+                quantity: 4.0,
+                day: day(26),
+            },
+            DoneMove {
+                from: 3,
+                to: 4,
+                quantity: 3.0,
+                day: day(26),
+            },
+            DoneMove {
+                from: 2,
+                to: 91,
+                quantity: 1.0,
+                day: day(27),
+            },
+        ];
+        let history = on_hand_history(&locations, &warehouse, 20.0, &moves, day(27), 4);
+        assert_eq!(
+            history,
+            vec![(day(24), 15.0), (day(25), 25.0), (day(26), 21.0), (day(27), 20.0)]
+        );
     }
 }

@@ -28,6 +28,24 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/css/pico-2.1.1.min.css"),
     },
     Asset {
+        path: "js/uplot-1.6.32.iife.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        immutable: true,
+        body: include_bytes!("../../static/js/uplot-1.6.32.iife.min.js"),
+    },
+    Asset {
+        path: "css/uplot-1.6.32.min.css",
+        content_type: "text/css; charset=utf-8",
+        immutable: true,
+        body: include_bytes!("../../static/css/uplot-1.6.32.min.css"),
+    },
+    Asset {
+        path: "js/charts.js",
+        content_type: "text/javascript; charset=utf-8",
+        immutable: false,
+        body: include_bytes!("../../static/js/charts.js"),
+    },
+    Asset {
         path: "css/truestock.css",
         content_type: "text/css; charset=utf-8",
         immutable: false,

@@ -126,6 +126,8 @@ pub async fn htmx_toasts(
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header(("HX-Retarget", "#toasts"))
         .insert_header(("HX-Reswap", "beforeend"))
+        // A refused request's URL (a bad filter) does not go into the browser's history.
+        .insert_header(("HX-Push-Url", "false"))
         .body(body);
     let (req, _) = res.into_parts();
     Ok(ServiceResponse::new(req, toast))

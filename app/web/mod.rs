@@ -12,6 +12,7 @@ pub mod members;
 pub mod metrics;
 pub mod middleware;
 pub mod paths;
+pub mod product;
 pub mod shell;
 pub mod stock;
 pub mod sync;
@@ -128,6 +129,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(tenants::routes)
         .configure(members::routes)
         .configure(stock::routes)
+        .configure(product::routes)
         .configure(sync::routes)
         .configure(hooks::routes)
         .configure(connection::routes);

@@ -24,6 +24,10 @@ pub fn stock(slug: &str) -> String {
     format!("/t/{slug}/stock")
 }
 
+pub fn product(slug: &str, product_id: i64) -> String {
+    format!("/t/{slug}/stock/products/{product_id}")
+}
+
 pub fn members(slug: &str) -> String {
     format!("/t/{slug}/settings/members")
 }

@@ -93,6 +93,9 @@ impl View {
         if search.as_ref().is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
             return Err(bad(format!("Search for at most {MAX_SEARCH_CHARS} characters.")));
         }
+        if search.as_ref().is_some_and(|s| s.chars().any(char::is_control)) {
+            return Err(bad("Search for letters, digits and punctuation only."));
+        }
         let status = match non_empty(params.status) {
             None => None,
             Some(text) => Some(Status::parse(&text).ok_or_else(|| {
@@ -224,6 +227,7 @@ pub struct Choice {
 }
 
 pub struct RowView {
+    pub href: String,
     pub sku: String,
     pub name: String,
     pub barcode: String,
@@ -313,23 +317,40 @@ fn age(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
 #[get("/t/{slug}/stock")]
 async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> Result<HttpResponse, AppError> {
     let params: Params = parse_form(req.query_string().as_bytes())?;
-    let mut view = View::parse(params)?;
+    let view = View::parse(params)?;
+    // htmx asks for the table alone, except when it restores a page from history.
+    let fragment = is_htmx(&req) && !req.headers().contains_key("HX-History-Restore-Request");
     let slug = member.slug.as_str().to_string();
-    let member_groups = member.scope_group_ids.clone();
-    let loaded = with_tenant(&state.db, member.tenant, async |tx| {
-        use sea_orm::EntityTrait as _;
-        let visible = visible_scopes(tx, member_groups.as_deref()).await?;
-        let settings = settings::Entity::find_by_id(1_i16)
-            .one(tx)
-            .await?
-            .ok_or_else(|| AppError::Internal("tenant settings row missing".into()))?;
-        let refresh = stock::refresh_state(tx).await?;
-        let categories = stock::categories(tx).await?;
-        let suppliers = stock::suppliers(tx).await?;
-        Ok::<_, AppError>((visible, settings, refresh, categories, suppliers))
+    let page = with_tenant(&state.db, member.tenant, async |tx| {
+        load(tx, &member, &slug, view, fragment).await
     })
     .await?;
-    let (visible, settings, refresh, categories, suppliers) = loaded;
+    if fragment {
+        let html = page.as_table().render().map_err(AppError::internal)?;
+        Ok(HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::html())
+            .body(html))
+    } else {
+        Ok(page.respond_to(&req).map_into_boxed_body())
+    }
+}
+
+/// Everything the page shows, read in one transaction. A fragment (the table alone) skips the
+/// filter lists it does not show.
+async fn load(
+    tx: &crate::db::tenancy::TenantTxn,
+    member: &Member,
+    slug: &str,
+    mut view: View,
+    fragment: bool,
+) -> Result<StockPage, AppError> {
+    use sea_orm::EntityTrait as _;
+    let visible = visible_scopes(tx, member.scope_group_ids.as_deref()).await?;
+    let settings = settings::Entity::find_by_id(1_i16)
+        .one(tx)
+        .await?
+        .ok_or_else(|| AppError::Internal("tenant settings row missing".into()))?;
+    let refresh = stock::refresh_state(tx).await?;
 
     // Where: the one asked for, or the default (everything; a scoped member's first group).
     let by_key: HashMap<String, &stock_scope::Model> = visible.scopes.iter().map(|s| (scope_key(s), s)).collect();
@@ -349,7 +370,7 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
     let mut notice = None;
     let (scope_ids, place_label, channel) = match at {
         None => {
-            notice = Some(if member_groups.is_some() {
+            notice = Some(if member.scope_group_ids.is_some() {
                 "Your membership covers no location group with stock yet. Ask a tenant admin to check your scope."
             } else {
                 "No stock figures yet: they appear after the first sync with Odoo."
@@ -360,14 +381,11 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
             let inside: HashSet<i64> = if scope.kind == "total" {
                 visible.scopes.iter().filter_map(|s| s.location_id).collect()
             } else {
-                let ids = [scope.id];
-                with_tenant(&state.db, member.tenant, async |tx| {
-                    stock::scope_locations(tx, &ids).await
-                })
-                .await?
-                .into_iter()
-                .map(|(_, location)| location)
-                .collect()
+                stock::scope_locations(tx, &[scope.id])
+                    .await?
+                    .into_iter()
+                    .map(|(_, location)| location)
+                    .collect()
             };
             let ids = visible
                 .scopes
@@ -378,6 +396,11 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
             (ids, format!("{}, by location", scope.name), false)
         }
         Some(scope) => (vec![scope.id], scope.name.clone(), scope.kind == "channel"),
+    };
+    let categories = if fragment && view.category.is_none() {
+        Vec::new()
+    } else {
+        stock::categories(tx).await?
     };
     let category_ids = match view.category {
         None => None,
@@ -398,10 +421,15 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
         }
     };
     if let Some(id) = view.supplier
-        && !suppliers.iter().any(|s| s.odoo_id == id)
+        && !stock::is_supplier(tx, id).await?
     {
         return Err(bad(format!("There is no supplier {id}: choose one from the list.")));
     }
+    let suppliers = if fragment {
+        Vec::new()
+    } else {
+        stock::suppliers(tx).await?
+    };
 
     let mut query = StockQuery {
         scopes: scope_ids,
@@ -411,30 +439,32 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
         supplier: view.supplier,
         sort: view.sort,
         descending: view.descending,
-        offset: (view.page - 1).saturating_mul(PAGE_ROWS),
+        offset: 0,
         limit: PAGE_ROWS,
     };
-    let (mut rows, total) = if query.scopes.is_empty() {
-        (Vec::new(), 0)
+    let total = if query.scopes.is_empty() {
+        0
     } else {
-        with_tenant(&state.db, member.tenant, async |tx| stock::stock_page(tx, &query).await).await?
+        stock::stock_count(tx, &query).await?
     };
     let pages = total.div_ceil(PAGE_ROWS).max(1);
     if view.page > pages {
         // Past the end: the last page, said so.
         view.page = pages;
-        query.offset = (pages - 1) * PAGE_ROWS;
-        rows = with_tenant(&state.db, member.tenant, async |tx| stock::stock_page(tx, &query).await)
-            .await?
-            .0;
         notice = notice.or(Some("That page is past the end: showing the last page."));
     }
+    query.offset = (view.page - 1) * PAGE_ROWS;
+    let rows = if query.scopes.is_empty() {
+        Vec::new()
+    } else {
+        stock::stock_rows(tx, &query).await?
+    };
     let place_names: HashMap<i64, &str> = visible.scopes.iter().map(|s| (s.id, s.name.as_str())).collect();
-    let page = render(
-        &slug,
+    Ok(render(
+        slug,
         &view,
         PageData {
-            member: &member,
+            member,
             visible: &visible,
             at,
             place_label,
@@ -450,16 +480,7 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
             suppliers: &suppliers,
             notice: notice.map(str::to_string),
         },
-    );
-    let history_restore = req.headers().contains_key("HX-History-Restore-Request");
-    if is_htmx(&req) && !history_restore {
-        let html = page.as_table().render().map_err(AppError::internal)?;
-        Ok(HttpResponse::Ok()
-            .content_type(actix_web::http::header::ContentType::html())
-            .body(html))
-    } else {
-        Ok(page.respond_to(&req).map_into_boxed_body())
-    }
+    ))
 }
 
 struct PageData<'a> {
@@ -570,6 +591,7 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
         .rows
         .iter()
         .map(|r| RowView {
+            href: paths::product(slug, r.product_id),
             sku: r.sku.clone().unwrap_or_default(),
             name: r.name.clone().unwrap_or_default(),
             barcode: r.barcode.clone().unwrap_or_default(),

@@ -451,3 +451,97 @@ pub fn texts(html: &str, css: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The API key of every simulated Odoo the tests connect to.
+pub const SIM_KEY: &str = "sim-key-0123456789";
+
+/// A simulated Odoo of `version` with `dataset`, over HTTP on a free port.
+pub async fn start_simulator(
+    version: u8,
+    dataset: truestock::odoo::sim::Dataset,
+) -> truestock::odoo::sim::RunningSimulator {
+    use truestock::odoo::sim::{RunningSimulator, SimConfig, Simulator};
+    let mut config = SimConfig::new(version, dataset);
+    config.api_key = SIM_KEY.into();
+    let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
+        .await
+        .unwrap();
+    RunningSimulator::start(simulator, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).unwrap()
+}
+
+/// The production job handlers, reaching any Odoo address.
+pub fn production_registry(app: &TestApp) -> truestock::jobs::Registry {
+    truestock::jobs::Registry::production(std::sync::Arc::new(truestock::sync::pull::SyncDeps {
+        ring: app.settings.key_ring().unwrap(),
+        reach: truestock::odoo::Reach::Anywhere,
+    }))
+}
+
+/// Connects `tenant` to `sim` (as an operator would, audited as "test").
+pub async fn connect_to(app: &TestApp, tenant: TenantId, sim: &truestock::odoo::sim::RunningSimulator) {
+    use truestock::sync::connection::{self, ConnectionSettings};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let settings = ConnectionSettings {
+        url: sim.url.clone(),
+        database: sim.simulator.config.database.clone(),
+        login: sim.simulator.config.login.clone(),
+        api_key: Some(SecretString::from(SIM_KEY.to_string())),
+        key_expires_on: None,
+    };
+    let actor = truestock::db::audit::Actor {
+        account_id: None,
+        name: "test".into(),
+        email: "test@test".into(),
+    };
+    let ring = app.settings.key_ring().unwrap();
+    connection::save(
+        &app.app_db,
+        &ring,
+        tenant,
+        &settings,
+        truestock::odoo::Reach::Anywhere,
+        false,
+        &actor,
+    )
+    .await
+    .unwrap();
+}
+
+/// A pull of `tenant`, then the stock refresh it queues, both through the queue.
+pub async fn pull_and_refresh(app: &TestApp, tenant: TenantId, registry: &truestock::jobs::Registry) {
+    use truestock::jobs::{self, NewJob, Queue};
+    let job = NewJob::new(Queue::Pull, truestock::sync::pull::KIND)
+        .for_tenant(tenant)
+        .unique("pull");
+    jobs::enqueue(&app.app_db, &job).await.unwrap().expect("queued");
+    let report = truestock::jobs::worker::drain(&app.app_db, registry, &[Queue::Pull])
+        .await
+        .unwrap();
+    if (report.done, report.discarded, report.retrying) != (2, 0, 0) {
+        let filter = truestock::db::jobs::Filter {
+            tenant_id: Some(tenant.as_uuid()),
+            ..Default::default()
+        };
+        let jobs = jobs::list(&app.app_db, &filter).await.unwrap();
+        panic!("the pull and the refresh: {report:?}: {jobs:#?}");
+    }
+}
+
+/// A test app whose tenant `acme` is connected to a simulated Odoo of `version` (retail-S), pulled
+/// once and its stock positions refreshed.
+pub async fn synced_tenant(
+    version: u8,
+) -> (
+    TestApp,
+    truestock::jobs::Registry,
+    TenantId,
+    truestock::odoo::sim::RunningSimulator,
+) {
+    let app = TestApp::spawn().await;
+    let registry = production_registry(&app);
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let sim = start_simulator(version, truestock::odoo::sim::Dataset::RetailS).await;
+    connect_to(&app, tenant, &sim).await;
+    pull_and_refresh(&app, tenant, &registry).await;
+    (app, registry, tenant, sim)
+}

@@ -1,17 +1,14 @@
 //! Stock positions: the figures the database keeps per scope and product equal `domain::stock`'s, row
 //! by row, on the simulator's data after a first sync, after live activity and an incremental pull,
-//! and on hand-made rows the dataset lacks (negative and consigned quants, a rule over nested
-//! locations, a multi-company product); the setup derived from Odoo's warehouses.
+//! and on hand-made rows the dataset lacks (negative and consigned quants, a negative bin under a
+//! channel's source, a rule over nested locations, a manual rule, a draft receipt, a second company's
+//! cost); the setup derived from Odoo's warehouses; the stock table over HTTP.
 
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
-use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use sea_orm::EntityTrait;
-use secrecy::SecretString;
 
-use truestock::db::audit::Actor;
 use truestock::db::entities::{
     location_group, location_group_location, odoo_product_product, odoo_product_product_cost, odoo_product_template,
     odoo_stock_location, odoo_stock_move, odoo_stock_quant, odoo_stock_warehouse_orderpoint, quarantine_location,
@@ -20,64 +17,9 @@ use truestock::db::entities::{
 use truestock::db::tenancy::{TenantTxn, with_tenant};
 use truestock::domain::stock::{self as figures, Buffer, CoverBounds, Group, Location, Locations, OpenMove, Quant};
 use truestock::domain::tenant::TenantId;
-use truestock::jobs::worker::drain;
-use truestock::jobs::{self, NewJob, Queue, Registry};
-use truestock::odoo::Reach;
-use truestock::odoo::sim::{Dataset, RunningSimulator, SimConfig, Simulator};
-use truestock::sync::connection::{self, ConnectionSettings};
-use truestock::sync::pull::{self, SyncDeps};
+use truestock::odoo::sim::RunningSimulator;
 
-use crate::helpers::TestApp;
-
-const KEY: &str = "stock-key-0123456789";
-
-async fn connected(version: u8) -> (TestApp, Registry, TenantId, RunningSimulator) {
-    let app = TestApp::spawn().await;
-    let registry = Registry::production(Arc::new(SyncDeps {
-        ring: app.settings.key_ring().unwrap(),
-        reach: Reach::Anywhere,
-    }));
-    let tenant = app.create_tenant("acme", "Acme").await;
-    let mut config = SimConfig::new(version, Dataset::RetailS);
-    config.api_key = KEY.into();
-    let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
-        .await
-        .unwrap();
-    let sim = RunningSimulator::start(simulator, SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let settings = ConnectionSettings {
-        url: sim.url.clone(),
-        database: sim.simulator.config.database.clone(),
-        login: sim.simulator.config.login.clone(),
-        api_key: Some(SecretString::from(KEY.to_string())),
-        key_expires_on: None,
-    };
-    let actor = Actor {
-        account_id: None,
-        name: "test".into(),
-        email: "test@test".into(),
-    };
-    let ring = app.settings.key_ring().unwrap();
-    connection::save(&app.app_db, &ring, tenant, &settings, Reach::Anywhere, false, &actor)
-        .await
-        .unwrap();
-    (app, registry, tenant, sim)
-}
-
-/// A pull, then the stock refresh it queues.
-async fn pull_and_refresh(app: &TestApp, tenant: TenantId, registry: &Registry) {
-    let job = NewJob::new(Queue::Pull, pull::KIND).for_tenant(tenant).unique("pull");
-    jobs::enqueue(&app.app_db, &job).await.unwrap().expect("queued");
-    let report = drain(&app.app_db, registry, &[Queue::Pull]).await.unwrap();
-    if (report.done, report.discarded, report.retrying) != (2, 0, 0) {
-        let filter = truestock::db::jobs::Filter {
-            tenant_id: Some(tenant.as_uuid()),
-            ..Default::default()
-        };
-        let jobs = jobs::list(&app.app_db, &filter).await.unwrap();
-        panic!("the pull and the refresh: {report:?}: {jobs:#?}");
-    }
-}
+use crate::helpers::{TestApp, pull_and_refresh, synced_tenant};
 
 /// Everything the figures are made of, as the mirror holds it.
 struct Mirror {
@@ -154,7 +96,7 @@ async fn read_mirror(tx: &TenantTxn) -> Mirror {
             .await
             .unwrap()
             .into_iter()
-            .filter(|o| o.odoo_deleted_at.is_none() && o.active)
+            .filter(|o| o.odoo_deleted_at.is_none() && o.active && o.trigger.as_deref() != Some("manual"))
             .collect(),
         costs: odoo_product_product_cost::Entity::find()
             .all(tx)
@@ -261,7 +203,8 @@ impl Mirror {
                             .push((from, m.quantity_done_product_uom));
                     }
                 }
-                Some("cancel") | None => {}
+                // Odoo's forecast leaves draft moves out, as do the figures.
+                Some("cancel" | "draft") | None => {}
                 Some(_) => open.entry(product).or_default().push(OpenMove {
                     from,
                     to,
@@ -280,9 +223,16 @@ impl Mirror {
                     .copied()
                     .filter(|l| self.locations.is_internal(*l))
                     .collect(),
-                "channel" => continue,
+                "channel" => self
+                    .channel_sources
+                    .iter()
+                    .filter(|s| Some(s.channel_id) == scope.channel_id)
+                    .map(|s| s.location_id)
+                    .collect(),
                 other => panic!("unknown scope kind {other}"),
             };
+            // A channel covers its sources' locations, quarantine left out.
+            let channel = scope.kind == "channel";
             let group = Group::of(roots.iter().copied());
             for &product in &products {
                 let product_quants: Vec<Quant> = quants
@@ -290,7 +240,7 @@ impl Mirror {
                     .map(|qs| qs.iter().map(|(q, _)| *q).collect())
                     .unwrap_or_default();
                 let moves = open.get(&product).cloned().unwrap_or_default();
-                let inside = |l: i64| self.locations.within(l, &roots);
+                let inside = |l: i64| self.locations.within(l, &roots) && !(channel && self.inside_quarantine(l));
                 let has_quant = product_quants
                     .iter()
                     .any(|q| inside(q.location) && self.locations.is_internal(q.location));
@@ -307,8 +257,35 @@ impl Mirror {
                     .iter()
                     .filter(|o| o.product_id == Some(product) && o.location_id.is_some_and(inside))
                     .collect();
-                let listed = scope.kind == "total" && self.listed.contains(&product);
+                let listed = matches!(scope.kind.as_str(), "total" | "channel") && self.listed.contains(&product);
                 if !(has_quant || moves_cross || sold_here || !rules.is_empty() || listed) {
+                    continue;
+                }
+                if channel {
+                    // Compared on what a channel is for: available-to-sell.
+                    let settings = self.channels.iter().find(|c| Some(c.id) == scope.channel_id).unwrap();
+                    let buffer = match settings.buffer_kind.as_str() {
+                        "percent" => Buffer::Percent(settings.buffer_value),
+                        _ => Buffer::Units(settings.buffer_value),
+                    };
+                    let available = figures::channel_locations(&self.locations, &roots, &product_quants);
+                    let held_back: HashSet<i64> = available
+                        .iter()
+                        .map(|(l, _)| *l)
+                        .filter(|l| self.inside_quarantine(*l))
+                        .collect();
+                    let (sellable, _) = figures::available_to_sell(&available, &held_back, buffer);
+                    expected.insert(
+                        (scope.id, product),
+                        Expected {
+                            position: figures::Position::default(),
+                            value: 0.0,
+                            delivered: 0.0,
+                            cover: None,
+                            status: "",
+                            sellable: Some(sellable),
+                        },
+                    );
                     continue;
                 }
                 let position = figures::position(&self.locations, &group, &product_quants, &moves);
@@ -334,56 +311,6 @@ impl Mirror {
                         cover,
                         status,
                         sellable: None,
-                    },
-                );
-            }
-        }
-        // Channels: compared on what they are for, available-to-sell.
-        for scope in self.scopes.iter().filter(|s| s.kind == "channel") {
-            let channel = self.channels.iter().find(|c| Some(c.id) == scope.channel_id).unwrap();
-            let buffer = match channel.buffer_kind.as_str() {
-                "percent" => Buffer::Percent(channel.buffer_value),
-                _ => Buffer::Units(channel.buffer_value),
-            };
-            let sources: Vec<i64> = self
-                .channel_sources
-                .iter()
-                .filter(|s| s.channel_id == channel.id)
-                .map(|s| s.location_id)
-                .collect();
-            for &product in &self.listed {
-                let available: Vec<(i64, f64)> = sources
-                    .iter()
-                    .map(|&source| {
-                        let roots = HashSet::from([source]);
-                        let quantity = quants
-                            .get(&product)
-                            .map(|qs| {
-                                qs.iter()
-                                    .map(|(q, _)| q)
-                                    .filter(|q| {
-                                        !q.consigned
-                                            && self.locations.is_internal(q.location)
-                                            && self.locations.within(q.location, &roots)
-                                            && !self.inside_quarantine(q.location)
-                                    })
-                                    .map(|q| q.quantity - q.reserved)
-                                    .sum()
-                            })
-                            .unwrap_or(0.0);
-                        (source, quantity)
-                    })
-                    .collect();
-                let (sellable, _) = figures::available_to_sell(&available, &self.quarantine, buffer);
-                expected.insert(
-                    (scope.id, product),
-                    Expected {
-                        position: figures::Position::default(),
-                        value: 0.0,
-                        delivered: 0.0,
-                        cover: None,
-                        status: "",
-                        sellable: Some(sellable),
                     },
                 );
             }
@@ -456,8 +383,7 @@ fn live_ticks(sim: &RunningSimulator, ticks: usize, seed: u64) {
 
 #[tokio::test]
 async fn positions_equal_the_figures_of_domain_stock_after_a_first_sync_and_after_live_changes() {
-    let (app, registry, tenant, sim) = connected(17).await;
-    pull_and_refresh(&app, tenant, &registry).await;
+    let (app, registry, tenant, sim) = synced_tenant(17).await;
     let first = mirror(&app, tenant).await;
 
     // The setup derived from Odoo's warehouses: a group per warehouse, typed by its name, and a web
@@ -495,8 +421,7 @@ async fn positions_equal_the_figures_of_domain_stock_after_a_first_sync_and_afte
 /// quant negative), a receipt into the bin, and a reorder rule on the parent location.
 #[tokio::test]
 async fn hand_made_rows_give_the_hand_computed_figures_and_equal_domain_stock() {
-    let (app, registry, tenant, _sim) = connected(17).await;
-    pull_and_refresh(&app, tenant, &registry).await;
+    let (app, _registry, tenant, _sim) = synced_tenant(17).await;
     let schema = tenant.schema_name();
     let parent = app
         .su_number(&format!(
@@ -515,16 +440,18 @@ async fn hand_made_rows_give_the_hand_computed_figures_and_equal_domain_stock() 
               WHERE t.is_storable AND p.active"
         ))
         .await;
-    let (bin, company2) = (990_001, 2);
+    let (bin, short, company2) = (990_001, 990_002, 2);
     app.su_exec(&format!(
         "INSERT INTO {schema}.odoo_stock_location (odoo_id, name, complete_name, usage, location_id, scrap_location, active)
-         VALUES ({bin}, 'Bin 9', 'RW1/Stock/Bin 9', 'internal', {parent}, false, true);
+         VALUES ({bin}, 'Bin 9', 'RW1/Stock/Bin 9', 'internal', {parent}, false, true),
+                ({short}, 'Bin 8', 'RW1/Stock/Bin 8', 'internal', {parent}, false, true);
          INSERT INTO {schema}.odoo_stock_quant
              (odoo_id, product_id, location_id, owner_id, company_id, quantity, reserved_quantity,
               inventory_quantity, inventory_quantity_set)
          VALUES (990101, {product}, {bin}, 77, 1, 5, 0, 0, false),
                 (990102, {product}, {bin}, NULL, {company2}, -3, 0, 0, false),
-                (990103, {product}, {bin}, NULL, {company2}, 7, 1, 0, false);
+                (990103, {product}, {bin}, NULL, {company2}, 7, 1, 0, false),
+                (990104, {product}, {short}, NULL, 1, -10, 0, 0, false);
          INSERT INTO {schema}.odoo_product_product_cost (odoo_id, company_id, standard_price)
          VALUES ({product}, {company2}, 4.5)
          ON CONFLICT (odoo_id, company_id) DO UPDATE SET standard_price = 4.5;
@@ -533,10 +460,13 @@ async fn hand_made_rows_give_the_hand_computed_figures_and_equal_domain_stock() 
               quantity_done_product_uom, quantity_remaining_product_uom, state, location_id, location_dest_id,
               price_unit, is_inventory, scrapped, is_scrap, move_orig_ids, move_dest_ids, returned_move_ids)
          VALUES (990201, {product}, 1, 12, 0, 0, false, 0, 12, 'assigned', {vendor}, {bin},
+                 0, false, false, false, '{{}}', '{{}}', '{{}}'),
+                (990202, {product}, 1, 50, 0, 0, false, 0, 50, 'draft', {vendor}, {bin},
                  0, false, false, false, '{{}}', '{{}}', '{{}}');
          INSERT INTO {schema}.odoo_stock_warehouse_orderpoint
-             (odoo_id, product_id, location_id, product_min_qty, product_max_qty, qty_multiple, active)
-         VALUES (990301, {product}, {parent}, 100000, 200000, 1, true);"
+             (odoo_id, product_id, location_id, product_min_qty, product_max_qty, qty_multiple, active, trigger)
+         VALUES (990301, {product}, {parent}, 100000, 200000, 1, true, 'auto'),
+                (990302, {product}, {bin}, 0, 0, 1, true, 'manual');"
     ))
     .await;
     let refreshed = truestock::sync::positions::refresh(&app.app_db, tenant, None)
@@ -563,12 +493,16 @@ async fn hand_made_rows_give_the_hand_computed_figures_and_equal_domain_stock() 
         (4.0, 1.0, 3.0, 5.0),
         "negative quant counted, consigned apart"
     );
-    assert_eq!((in_bin.incoming, in_bin.forecast), (12.0, 16.0));
+    assert_eq!(
+        (in_bin.incoming, in_bin.forecast),
+        (12.0, 16.0),
+        "the draft receipt is not counted"
+    );
     assert_eq!(in_bin.value, 4.0 * 4.5, "valued at the second company's cost");
     assert_eq!(
         (in_bin.rule_min, in_bin.status.as_str()),
         (None, "ok"),
-        "the rule is on the parent"
+        "the rule is on the parent; a manual rule is no rule"
     );
     let above = row(parent);
     assert_eq!(above.rule_min, Some(100_000.0));
@@ -581,8 +515,7 @@ async fn hand_made_rows_give_the_hand_computed_figures_and_equal_domain_stock() 
 async fn the_stock_table_searches_filters_sorts_pages_and_keeps_a_scoped_member_to_their_store() {
     use crate::helpers::texts;
     use reqwest::StatusCode;
-    let (app, registry, tenant, _sim) = connected(17).await;
-    pull_and_refresh(&app, tenant, &registry).await;
+    let (app, _registry, tenant, _sim) = synced_tenant(17).await;
     let manager = app.add_user("manager@acme.test", "acme", "manager").await;
     let client = app.signed_in(&manager).await;
 
@@ -674,6 +607,32 @@ async fn the_stock_table_searches_filters_sorts_pages_and_keeps_a_scoped_member_
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("past the end"), "{html}");
 
+    // A supplier: the products it has a price for (named, or through their template).
+    let supplier = app
+        .su_number(&format!(
+            "SELECT partner_id AS n FROM {schema}.odoo_product_supplierinfo
+              WHERE odoo_deleted_at IS NULL GROUP BY partner_id ORDER BY count(*) DESC LIMIT 1"
+        ))
+        .await;
+    let offered = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {schema}.stock_positions sp
+               JOIN {schema}.stock_scopes s ON s.id = sp.scope_id AND s.kind = 'total'
+              WHERE EXISTS (SELECT 1 FROM {schema}.odoo_product_supplierinfo si
+                              JOIN {schema}.odoo_product_product p ON p.odoo_id = sp.product_id
+                             WHERE si.partner_id = {supplier} AND si.odoo_deleted_at IS NULL
+                               AND (si.product_id = p.odoo_id
+                                    OR (si.product_id IS NULL AND si.product_tmpl_id = p.product_tmpl_id)))"
+        ))
+        .await;
+    assert!(offered > 0);
+    let (_, html) = client.get_html(&format!("/t/acme/stock?supplier={supplier}")).await;
+    let summary = texts(&html, "#stock-summary").join(" ");
+    assert!(
+        summary.starts_with(&format!("{offered} rows")),
+        "{offered} rows: {summary}"
+    );
+
     // Bad input: a clear 400, nothing interpolated.
     for bad in [
         "sort=value%3BDROP%20TABLE%20x",
@@ -683,6 +642,8 @@ async fn the_stock_table_searches_filters_sorts_pages_and_keeps_a_scoped_member_
         "supplier=-4",
         "at=group:00000000-0000-0000-0000-000000000000",
         "dir=sideways",
+        "q=%00",
+        "page=99999999999999999999999",
     ] {
         let (status, html) = client.get_html(&format!("/t/acme/stock?{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {html}");
@@ -716,4 +677,91 @@ async fn the_stock_table_searches_filters_sorts_pages_and_keeps_a_scoped_member_
         !places.is_empty() && places.iter().all(|p| p.starts_with("S02")),
         "{places:?}"
     );
+}
+
+/// The product detail over HTTP: positions, the web shop's waterfall down to the quants behind each
+/// step, receipts, the 90-day history; what a scoped member does not see; bad ids.
+#[tokio::test]
+async fn the_product_detail_explains_available_to_sell_down_to_the_quants() {
+    use crate::helpers::texts;
+    use reqwest::StatusCode;
+    let (app, _registry, tenant, _sim) = synced_tenant(17).await;
+    let schema = tenant.schema_name();
+    let parent = app
+        .su_number(&format!(
+            "SELECT lot_stock_id AS n FROM {schema}.odoo_stock_warehouse WHERE name = 'Regional Warehouse North'"
+        ))
+        .await;
+    let product = app
+        .su_number(&format!(
+            "SELECT min(q.product_id) AS n FROM {schema}.odoo_stock_quant q
+              WHERE q.location_id = {parent} AND q.quantity > q.reserved_quantity AND q.owner_id IS NULL"
+        ))
+        .await;
+    // A bin under the web shop's source with negative stock: counted as 0, not against the rest.
+    app.su_exec(&format!(
+        "INSERT INTO {schema}.odoo_stock_location (odoo_id, name, complete_name, usage, location_id, scrap_location, active)
+         VALUES (990002, 'Bin 8', 'RW1/Stock/Bin 8', 'internal', {parent}, false, true);
+         INSERT INTO {schema}.odoo_stock_quant
+             (odoo_id, product_id, location_id, owner_id, company_id, quantity, reserved_quantity,
+              inventory_quantity, inventory_quantity_set)
+         VALUES (990104, {product}, 990002, NULL, 1, -10, 0, 0, false);"
+    ))
+    .await;
+    truestock::sync::positions::refresh(&app.app_db, tenant, None)
+        .await
+        .unwrap();
+    let admin = app.add_user("admin@acme.test", "acme", "admin").await;
+    let client = app.signed_in(&admin).await;
+    let (status, html) = client.get_html(&format!("/t/acme/stock/products/{product}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+
+    let places = texts(&html, "#positions tbody th");
+    assert_eq!(places.first().map(String::as_str), Some("All locations"), "{places:?}");
+    assert!(places.iter().any(|p| p == "RW1/Stock/Bin 8"), "{places:?}");
+    let steps = texts(&html, ".waterfall tbody tr td:first-child");
+    let negative = steps
+        .iter()
+        .find(|s| s.starts_with("RW1/Stock/Bin 8"))
+        .unwrap_or_else(|| panic!("{steps:?}"));
+    assert!(negative.contains("-10 available, counted as 0"), "{negative}");
+    assert!(html.contains("href=\"#quants-990002\""), "the step links to its quants");
+    assert!(html.contains("id=\"quants-990002\""), "and the quants are on the page");
+    let shown: f64 = texts(&html, ".waterfall .sellable")[0].parse().unwrap();
+    let stored = app
+        .su_number(&format!(
+            "SELECT round(sp.sellable * 1000)::bigint AS n FROM {schema}.stock_positions sp
+               JOIN {schema}.stock_scopes s ON s.id = sp.scope_id AND s.kind = 'channel'
+              WHERE sp.product_id = {product}"
+        ))
+        .await;
+    assert_eq!(
+        (shown * 1000.0).round() as i64,
+        stored,
+        "the waterfall ends at the table's figure"
+    );
+    assert_eq!(texts(&html, "#history tbody tr").len(), 90);
+
+    // A member scoped to a store sees neither channels nor the regional warehouse.
+    let scoped = app.add_user("store2@acme.test", "acme", "manager").await;
+    app.su_exec(&format!(
+        "UPDATE control.memberships SET scope_group_ids = ARRAY(SELECT id FROM {schema}.location_groups WHERE name = 'Store 02')
+          WHERE account_id = (SELECT id FROM control.accounts WHERE email = 'store2@acme.test')"
+    ))
+    .await;
+    let client = app.signed_in(&scoped).await;
+    let (status, html) = client.get_html(&format!("/t/acme/stock/products/{product}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(texts(&html, ".waterfall").is_empty(), "no channel for a scoped member");
+    let places = texts(&html, "#positions tbody th");
+    assert!(
+        places.iter().all(|p| !p.starts_with("RW1") && p != "All locations"),
+        "{places:?}"
+    );
+    assert!(!html.contains("quants-990002"));
+
+    for bad in ["abc", "0", "-3", "99999999999"] {
+        let (status, _) = client.get_html(&format!("/t/acme/stock/products/{bad}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
 }

@@ -32,42 +32,18 @@ use truestock::sync::pull::{self, Mirror, RowContext, SyncDeps};
 
 use crate::helpers::TestApp;
 
-const KEY: &str = "sync-key-0123456789";
+use crate::helpers::SIM_KEY as KEY;
 
 async fn simulator(version: u8) -> RunningSimulator {
-    let mut config = SimConfig::new(version, Dataset::RetailS);
-    config.api_key = KEY.into();
-    let simulator = tokio::task::spawn_blocking(move || Simulator::new(config))
-        .await
-        .unwrap();
-    RunningSimulator::start(simulator, SocketAddr::from(([127, 0, 0, 1], 0))).unwrap()
+    crate::helpers::start_simulator(version, Dataset::RetailS).await
 }
 
 fn registry(app: &TestApp) -> Registry {
-    Registry::production(Arc::new(SyncDeps {
-        ring: app.settings.key_ring().unwrap(),
-        reach: Reach::Anywhere,
-    }))
+    crate::helpers::production_registry(app)
 }
 
 async fn connect(app: &TestApp, tenant: TenantId, sim: &RunningSimulator) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let settings = ConnectionSettings {
-        url: sim.url.clone(),
-        database: sim.simulator.config.database.clone(),
-        login: sim.simulator.config.login.clone(),
-        api_key: Some(SecretString::from(KEY.to_string())),
-        key_expires_on: None,
-    };
-    let actor = Actor {
-        account_id: None,
-        name: "test".into(),
-        email: "test@test".into(),
-    };
-    let ring = app.settings.key_ring().unwrap();
-    connection::save(&app.app_db, &ring, tenant, &settings, Reach::Anywhere, false, &actor)
-        .await
-        .unwrap();
+    crate::helpers::connect_to(app, tenant, sim).await
 }
 
 /// A test app with tenant `acme` connected to a simulated Odoo 17 (retail-S), and the jobs' registry.

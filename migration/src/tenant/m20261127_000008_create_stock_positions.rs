@@ -10,13 +10,20 @@
 //!
 //! Figures: a scope is what a row of the stock table is about — an internal location (with its
 //! children), a group, a channel or the total — with its locations expanded (`stock_scope_locations`;
-//! `internal` marks the ones whose quants count) and, for channels, each source's sellable locations
-//! (`stock_channel_sources`). `stock_positions` holds one row per scope and product, as DESIGN §2.8
-//! defines them (`domain::stock` is the reference; the API tests compare the two).
+//! `internal` marks the ones whose quants count; a channel's are its sources' minus quarantine).
+//! `stock_positions` holds one row per scope and product, as DESIGN §2.8 defines them
+//! (`domain::stock` is the reference; the API tests compare the two). Two readings of §2.8 decided
+//! here, as Odoo's own forecast has them: draft moves count in neither incoming nor outgoing, and
+//! manual reorder rules (`trigger = 'manual'`, Odoo's replenishment report's, min = max = 0) are not
+//! rules. A channel's available-to-sell floors each of its internal locations at 0 (a negative bin
+//! does not eat another bin's stock) and counts a location once however its sources overlap.
 //!
 //! Kept up to date incrementally: triggers on the mirror tables mark the products a write touches
 //! (`stock_dirty_products`, in the writing transaction, so no change is ever missed), and a change to
-//! locations or to the setup marks the scopes stale. The `stock.refresh` job then calls
+//! locations, warehouses or the setup marks the scopes stale. The refresh state row orders them: a
+//! marking trigger reads it `FOR KEY SHARE`, so a scope rebuild (`FOR UPDATE`) waits for writers that
+//! skipped marking because the scopes were stale, and they wait for it; refresh batches take it
+//! `FOR NO KEY UPDATE`, so refreshes never overlap but never hold up the pull's writes. The `stock.refresh` job then calls
 //! `stock_refresh_dirty(n)` or, after a scope rebuild or when the sales window moved to a new day,
 //! `stock_refresh_full(n)` until they return 0, a batch of products per transaction. While the scopes
 //! are stale (the first sync), products are not marked: the full refresh that follows covers them all.
@@ -103,13 +110,6 @@ CREATE TABLE stock_scope_locations (
 );
 CREATE INDEX stock_scope_locations_location ON stock_scope_locations (location_id, scope_id);
 
-CREATE TABLE stock_channel_sources (
-    scope_id    bigint NOT NULL REFERENCES stock_scopes (id) ON DELETE CASCADE,
-    source_id   bigint NOT NULL,
-    location_id bigint NOT NULL,
-    PRIMARY KEY (scope_id, source_id, location_id)
-);
-CREATE INDEX stock_channel_sources_location ON stock_channel_sources (location_id);
 
 CREATE TABLE stock_positions (
     scope_id    bigint NOT NULL REFERENCES stock_scopes (id) ON DELETE CASCADE,
@@ -137,6 +137,9 @@ CREATE TABLE stock_positions (
     PRIMARY KEY (scope_id, product_id)
 );
 CREATE INDEX stock_positions_product ON stock_positions (product_id);
+-- The stock table's default view (by value) and its status filter.
+CREATE INDEX stock_positions_by_value ON stock_positions (scope_id, value DESC, product_id);
+CREATE INDEX stock_positions_by_status ON stock_positions (scope_id, status, value DESC, product_id);
 
 -- Search by SKU, barcode or name (pg_trgm lives in the ext schema).
 CREATE INDEX odoo_product_product_search ON odoo_product_product
@@ -159,7 +162,6 @@ INSERT INTO stock_refresh_state DEFAULT VALUES;
 -- Open moves of a product, for incoming and outgoing.
 CREATE INDEX odoo_stock_move_open_product ON odoo_stock_move (product_id)
     WHERE state NOT IN ('done', 'cancel') AND odoo_deleted_at IS NULL;
-CREATE INDEX odoo_stock_quant_product ON odoo_stock_quant (product_id) INCLUDE (location_id);
 "#;
 
 const FUNCTIONS: &str = r#"
@@ -171,7 +173,7 @@ EXECUTE format($f$
 CREATE OR REPLACE FUNCTION stock_mark_products() RETURNS trigger
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 BEGIN
-    IF (SELECT scopes_stale FROM stock_refresh_state) THEN
+    IF (SELECT scopes_stale FROM stock_refresh_state FOR KEY SHARE) THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
@@ -190,7 +192,7 @@ EXECUTE format($f$
 CREATE OR REPLACE FUNCTION stock_mark_move_products() RETURNS trigger
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 BEGIN
-    IF (SELECT scopes_stale FROM stock_refresh_state) THEN
+    IF (SELECT scopes_stale FROM stock_refresh_state FOR KEY SHARE) THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
@@ -216,7 +218,7 @@ EXECUTE format($f$
 CREATE OR REPLACE FUNCTION stock_mark_template_products() RETURNS trigger
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 BEGIN
-    IF (SELECT scopes_stale FROM stock_refresh_state) THEN
+    IF (SELECT scopes_stale FROM stock_refresh_state FOR KEY SHARE) THEN
         RETURN NULL;
     END IF;
     INSERT INTO stock_dirty_products (product_id)
@@ -228,7 +230,8 @@ EXECUTE format($f$
 CREATE OR REPLACE FUNCTION stock_mark_scopes_stale() RETURNS trigger
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 BEGIN
-    UPDATE stock_refresh_state SET scopes_stale = true WHERE NOT scopes_stale;
+    -- Unconditional: while a rebuild runs this waits for it, then marks the scopes stale again.
+    UPDATE stock_refresh_state SET scopes_stale = true;
     RETURN NULL;
 END $body$ $f$, s);
 
@@ -238,14 +241,18 @@ CREATE OR REPLACE FUNCTION stock_refresh_positions(products bigint[]) RETURNS bi
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 DECLARE written bigint;
 BEGIN
-    DELETE FROM stock_positions WHERE product_id = ANY (products);
     WITH
+    -- The sales window: the window_days whole days before the window's day (the day the current
+    -- full refresh started), in the tenant's time zone.
+    day AS (
+        SELECT coalesce(r.window_day, (now() AT TIME ZONE st.time_zone)::date) AS today, st.time_zone
+          FROM stock_refresh_state r CROSS JOIN settings st
+    ),
     setting AS (
-        SELECT sales_window_days AS window_days, low_cover_days, overstock_cover_days,
-               (date_trunc('day', now() AT TIME ZONE time_zone) - make_interval(days => sales_window_days))
-                   AT TIME ZONE time_zone AS since,
-               date_trunc('day', now() AT TIME ZONE time_zone) AT TIME ZONE time_zone AS until
-          FROM settings
+        SELECT st.sales_window_days AS window_days, st.low_cover_days, st.overstock_cover_days,
+               (day.today - st.sales_window_days)::timestamp AT TIME ZONE day.time_zone AS since,
+               day.today::timestamp AT TIME ZONE day.time_zone AS until
+          FROM settings st CROSS JOIN day
     ),
     quant AS (
         SELECT sl.scope_id, q.product_id,
@@ -264,7 +271,8 @@ BEGIN
     open_move AS (
         SELECT product_id, location_id, location_dest_id, quantity_remaining_product_uom AS remaining
           FROM odoo_stock_move
-         WHERE product_id = ANY (products) AND odoo_deleted_at IS NULL AND state NOT IN ('done', 'cancel')
+         WHERE product_id = ANY (products) AND odoo_deleted_at IS NULL
+           AND state NOT IN ('done', 'cancel', 'draft')
     ),
     incoming AS (
         SELECT sl.scope_id, m.product_id, sum(m.remaining) AS quantity
@@ -297,18 +305,20 @@ BEGIN
           FROM odoo_stock_warehouse_orderpoint o
           JOIN stock_scope_locations sl ON sl.location_id = o.location_id
          WHERE o.product_id = ANY (products) AND o.active AND o.odoo_deleted_at IS NULL
+           AND o.trigger IS DISTINCT FROM 'manual'
          GROUP BY sl.scope_id, o.product_id
     ),
-    source AS (
-        SELECT cs.scope_id, cs.source_id, q.product_id, sum(q.quantity - q.reserved_quantity) AS available
+    per_location AS (
+        SELECT sl.scope_id, q.location_id, q.product_id, sum(q.quantity - q.reserved_quantity) AS available
           FROM odoo_stock_quant q
-          JOIN stock_channel_sources cs ON cs.location_id = q.location_id
+          JOIN stock_scope_locations sl ON sl.location_id = q.location_id AND sl.internal
+          JOIN stock_scopes s ON s.id = sl.scope_id AND s.kind = 'channel'
          WHERE q.product_id = ANY (products) AND q.odoo_deleted_at IS NULL AND q.owner_id IS NULL
-         GROUP BY cs.scope_id, cs.source_id, q.product_id
+         GROUP BY sl.scope_id, q.location_id, q.product_id
     ),
     sellable AS (
         SELECT scope_id, product_id, sum(greatest(available, 0)) AS quantity
-          FROM source GROUP BY scope_id, product_id
+          FROM per_location GROUP BY scope_id, product_id
     ),
     -- Every active storable product has a total row and a row per channel, stocked or not.
     listed AS (
@@ -356,23 +366,51 @@ BEGIN
           LEFT JOIN rule r ON r.scope_id = k.scope_id AND r.product_id = k.product_id
           LEFT JOIN sellable sv ON sv.scope_id = k.scope_id AND sv.product_id = k.product_id
          CROSS JOIN setting
+    ),
+    computed AS (
+        SELECT f.scope_id, f.product_id, p.default_code AS sku, coalesce(p.display_name, t.name) AS name,
+               p.barcode, t.categ_id AS category_id,
+               on_hand, reserved, available, incoming, outgoing, forecast, consigned, value,
+               delivered, cover_days, rule_min, rule_max, sellable,
+               CASE WHEN on_hand < 0 THEN 'negative'
+                    WHEN available <= 0 THEN 'out'
+                    WHEN rule_min IS NOT NULL AND forecast < rule_min THEN 'low'
+                    WHEN rule_min IS NULL AND cover_days < low_cover_days THEN 'low'
+                    WHEN rule_min IS NOT NULL AND forecast > rule_max THEN 'overstock'
+                    WHEN rule_min IS NULL AND cover_days > overstock_cover_days THEN 'overstock'
+                    ELSE 'ok' END AS status
+          FROM figure f
+          LEFT JOIN odoo_product_product p ON p.odoo_id = f.product_id
+          LEFT JOIN odoo_product_template t ON t.odoo_id = p.product_tmpl_id
+    ),
+    gone AS (
+        DELETE FROM stock_positions sp
+         WHERE sp.product_id = ANY (products)
+           AND NOT EXISTS (SELECT 1 FROM computed c WHERE c.scope_id = sp.scope_id AND c.product_id = sp.product_id)
     )
-    INSERT INTO stock_positions
-        (scope_id, product_id, sku, name, barcode, category_id, on_hand, reserved, available, incoming, outgoing, forecast, consigned, value,
-         delivered, cover_days, rule_min, rule_max, sellable, status)
-    SELECT f.scope_id, f.product_id, p.default_code, coalesce(p.display_name, t.name), p.barcode, t.categ_id,
-           on_hand, reserved, available, incoming, outgoing, forecast, consigned, value,
-           delivered, cover_days, rule_min, rule_max, sellable,
-           CASE WHEN on_hand < 0 THEN 'negative'
-                WHEN available <= 0 THEN 'out'
-                WHEN rule_min IS NOT NULL AND forecast < rule_min THEN 'low'
-                WHEN rule_min IS NULL AND cover_days < low_cover_days THEN 'low'
-                WHEN rule_min IS NOT NULL AND forecast > rule_max THEN 'overstock'
-                WHEN rule_min IS NULL AND cover_days > overstock_cover_days THEN 'overstock'
-                ELSE 'ok' END
-      FROM figure f
-      LEFT JOIN odoo_product_product p ON p.odoo_id = f.product_id
-      LEFT JOIN odoo_product_template t ON t.odoo_id = p.product_tmpl_id;
+    -- Rows whose figures did not change are left alone (no dead tuple, computed_at kept).
+    INSERT INTO stock_positions AS sp
+        (scope_id, product_id, sku, name, barcode, category_id, on_hand, reserved, available, incoming,
+         outgoing, forecast, consigned, value, delivered, cover_days, rule_min, rule_max, sellable, status)
+    SELECT scope_id, product_id, sku, name, barcode, category_id, on_hand, reserved, available, incoming,
+           outgoing, forecast, consigned, value, delivered, cover_days, rule_min, rule_max, sellable, status
+      FROM computed
+    ON CONFLICT (scope_id, product_id) DO UPDATE
+       SET sku = excluded.sku, name = excluded.name, barcode = excluded.barcode,
+           category_id = excluded.category_id, on_hand = excluded.on_hand, reserved = excluded.reserved,
+           available = excluded.available, incoming = excluded.incoming, outgoing = excluded.outgoing,
+           forecast = excluded.forecast, consigned = excluded.consigned, value = excluded.value,
+           delivered = excluded.delivered, cover_days = excluded.cover_days, rule_min = excluded.rule_min,
+           rule_max = excluded.rule_max, sellable = excluded.sellable, status = excluded.status,
+           computed_at = now()
+     WHERE (sp.sku, sp.name, sp.barcode, sp.category_id, sp.on_hand, sp.reserved, sp.available, sp.incoming,
+            sp.outgoing, sp.forecast, sp.consigned, sp.value, sp.delivered, sp.cover_days, sp.rule_min,
+            sp.rule_max, sp.sellable, sp.status)
+           IS DISTINCT FROM
+           (excluded.sku, excluded.name, excluded.barcode, excluded.category_id, excluded.on_hand,
+            excluded.reserved, excluded.available, excluded.incoming, excluded.outgoing, excluded.forecast,
+            excluded.consigned, excluded.value, excluded.delivered, excluded.cover_days, excluded.rule_min,
+            excluded.rule_max, excluded.sellable, excluded.status);
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END $body$ $f$, s);
@@ -384,6 +422,7 @@ CREATE OR REPLACE FUNCTION stock_refresh_dirty(batch integer) RETURNS bigint
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 DECLARE products bigint[];
 BEGIN
+    PERFORM 1 FROM stock_refresh_state FOR NO KEY UPDATE;
     WITH taken AS (
         DELETE FROM stock_dirty_products
          WHERE id IN (SELECT id FROM stock_dirty_products ORDER BY id LIMIT batch)
@@ -399,13 +438,13 @@ BEGIN
 END $body$ $f$, s);
 
 -- The next `batch` products of a full refresh (every product the mirror has ever held, so that rows
--- of deleted ones go too); 0 once done, and then the sales window is current.
+-- of deleted ones go too); 0 once done. Every batch uses the window of the day the refresh started.
 EXECUTE format($f$
 CREATE OR REPLACE FUNCTION stock_refresh_full(batch integer) RETURNS bigint
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 DECLARE next_product bigint; products bigint[];
 BEGIN
-    SELECT full_next_product INTO next_product FROM stock_refresh_state FOR UPDATE;
+    SELECT full_next_product INTO next_product FROM stock_refresh_state FOR NO KEY UPDATE;
     IF next_product IS NULL THEN
         RETURN 0;
     END IF;
@@ -416,9 +455,7 @@ BEGIN
         -- Rows of products the mirror never held (none expected) go as well.
         DELETE FROM stock_positions sp
          WHERE NOT EXISTS (SELECT 1 FROM odoo_product_product p WHERE p.odoo_id = sp.product_id);
-        UPDATE stock_refresh_state
-           SET full_next_product = NULL, refreshed_at = now(),
-               window_day = (SELECT (now() AT TIME ZONE time_zone)::date FROM settings);
+        UPDATE stock_refresh_state SET full_next_product = NULL, refreshed_at = now();
         RETURN 0;
     END IF;
     PERFORM stock_refresh_positions(products);
@@ -433,8 +470,9 @@ CREATE OR REPLACE FUNCTION stock_start_full_if_new_day() RETURNS boolean
 LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
 DECLARE today date;
 BEGIN
+    PERFORM 1 FROM stock_refresh_state FOR NO KEY UPDATE;
     SELECT (now() AT TIME ZONE time_zone)::date INTO today FROM settings;
-    UPDATE stock_refresh_state SET full_next_product = 0
+    UPDATE stock_refresh_state SET full_next_product = 0, window_day = today
      WHERE full_next_product IS NULL AND NOT scopes_stale AND (window_day IS NULL OR window_day < today);
     RETURN FOUND;
 END $body$ $f$, s);
@@ -470,7 +508,6 @@ BEGIN
     ON CONFLICT (kind) WHERE kind = 'total' DO NOTHING;
 
     DELETE FROM stock_scope_locations;
-    DELETE FROM stock_channel_sources;
     DELETE FROM stock_location_tree;
     INSERT INTO stock_location_tree (root, location_id, internal)
     WITH RECURSIVE tree (root, location_id) AS (
@@ -502,14 +539,6 @@ BEGIN
      WHERE s.kind = 'group';
 
     -- A channel: its sources and their children, quarantine (and its children) left out.
-    INSERT INTO stock_channel_sources (scope_id, source_id, location_id)
-    SELECT s.id, cs.location_id, b.location_id
-      FROM stock_scopes s
-      JOIN sales_channel_sources cs ON cs.channel_id = s.channel_id
-      JOIN stock_location_tree b ON b.root = cs.location_id AND b.internal
-     WHERE s.kind = 'channel' AND NOT EXISTS (
-           SELECT 1 FROM quarantine_locations q JOIN stock_location_tree h ON h.root = q.location_id
-            WHERE h.location_id = b.location_id);
     INSERT INTO stock_scope_locations (scope_id, location_id, internal)
     SELECT DISTINCT s.id, b.location_id, b.internal
       FROM stock_scopes s
@@ -525,7 +554,9 @@ BEGIN
       FROM stock_scopes s CROSS JOIN odoo_stock_location l
      WHERE s.kind = 'total' AND l.usage = 'internal' AND l.odoo_deleted_at IS NULL;
 
-    UPDATE stock_refresh_state SET scopes_stale = false, full_next_product = 0;
+    UPDATE stock_refresh_state
+       SET scopes_stale = false, full_next_product = 0,
+           window_day = (SELECT (now() AT TIME ZONE time_zone)::date FROM settings);
 END $body$ $f$, s);
 
 -- The setup derived from Odoo's warehouses: a group per warehouse (its view location and everything
@@ -597,10 +628,15 @@ EXECUTE 'CREATE TRIGGER stock_move_inserted AFTER INSERT ON odoo_stock_move
 EXECUTE 'CREATE TRIGGER stock_move_updated AFTER UPDATE ON odoo_stock_move
          REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
          FOR EACH STATEMENT EXECUTE FUNCTION stock_mark_move_products()';
+EXECUTE 'CREATE TRIGGER stock_template_inserted AFTER INSERT ON odoo_product_template
+         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION stock_mark_template_products()';
 EXECUTE 'CREATE TRIGGER stock_template_updated AFTER UPDATE ON odoo_product_template
          REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION stock_mark_template_products()';
 -- Locations and the setup change the scopes.
 EXECUTE 'CREATE TRIGGER stock_locations_changed AFTER INSERT OR UPDATE OR DELETE ON odoo_stock_location
+         FOR EACH STATEMENT EXECUTE FUNCTION stock_mark_scopes_stale()';
+-- Warehouses: the setup derived from them waits for them (a first sync without warehouses).
+EXECUTE 'CREATE TRIGGER stock_warehouses_changed AFTER INSERT OR UPDATE OR DELETE ON odoo_stock_warehouse
          FOR EACH STATEMENT EXECUTE FUNCTION stock_mark_scopes_stale()';
 EXECUTE 'CREATE TRIGGER stock_groups_changed AFTER INSERT OR UPDATE OR DELETE ON location_groups
          FOR EACH STATEMENT EXECUTE FUNCTION stock_mark_scopes_stale()';
