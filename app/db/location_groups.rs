@@ -24,3 +24,22 @@ pub async fn all_exist(tx: &TenantTxn, ids: &[Uuid]) -> Result<bool, DbErr> {
         .await?;
     Ok(found == ids.len() as u64)
 }
+
+/// `roots` and every group below them (a region's stores), from the tenant's `groups`.
+pub fn with_groups_below(
+    groups: &[location_group::Model],
+    roots: impl IntoIterator<Item = Uuid>,
+) -> std::collections::HashSet<Uuid> {
+    let mut found: std::collections::HashSet<Uuid> = roots.into_iter().collect();
+    loop {
+        let before = found.len();
+        for g in groups {
+            if g.parent_id.is_some_and(|p| found.contains(&p)) {
+                found.insert(g.id);
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}

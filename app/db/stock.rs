@@ -127,10 +127,11 @@ pub enum SortKey {
     Value,
     Sellable,
     Status,
+    AtStake,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 12] = [
+    pub const ALL: [SortKey; 13] = [
         SortKey::Sku,
         SortKey::Name,
         SortKey::Where,
@@ -143,6 +144,7 @@ impl SortKey {
         SortKey::Value,
         SortKey::Sellable,
         SortKey::Status,
+        SortKey::AtStake,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -159,6 +161,7 @@ impl SortKey {
             SortKey::Value => "value",
             SortKey::Sellable => "sellable",
             SortKey::Status => "status",
+            SortKey::AtStake => "at_stake",
         }
     }
 
@@ -174,6 +177,8 @@ pub struct StockQuery {
     /// Matched against SKU, barcode and name (case-insensitive substring, trigram-indexed).
     pub search: Option<String>,
     pub status: Option<String>,
+    /// An exception kind (`domain::stock::Exception`).
+    pub exception: Option<String>,
     /// Categories (a category and those below it).
     pub categories: Option<Vec<i64>>,
     /// A supplier (`res.partner`) with a price for the product or its template.
@@ -203,6 +208,7 @@ pub struct StockRow {
     pub cover_days: Option<f64>,
     pub sellable: Option<f64>,
     pub status: String,
+    pub at_stake: f64,
     pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -230,6 +236,9 @@ fn filtered(query: &StockQuery) -> sea_orm::sea_query::SelectStatement {
         .and_where(Expr::col(P::ScopeId).is_in(query.scopes.iter().copied()));
     if let Some(status) = &query.status {
         select.and_where(Expr::col(P::Status).eq(status.as_str()));
+    }
+    if let Some(exception) = &query.exception {
+        select.and_where(Expr::col(P::Exception).eq(exception.as_str()));
     }
     if let Some(categories) = &query.categories {
         select.and_where(Expr::col(P::CategoryId).is_in(categories.iter().copied()));
@@ -317,6 +326,7 @@ pub async fn stock_rows(tx: &TenantTxn, query: &StockQuery) -> Result<Vec<StockR
         P::CoverDays,
         P::Sellable,
         P::Status,
+        P::AtStake,
         P::ComputedAt,
     ];
     page.columns(wanted);
@@ -347,6 +357,7 @@ pub async fn stock_rows(tx: &TenantTxn, query: &StockQuery) -> Result<Vec<StockR
         SortKey::Cover => column(P::CoverDays),
         SortKey::Value => column(P::Value),
         SortKey::Sellable => column(P::Sellable),
+        SortKey::AtStake => column(P::AtStake),
         // By severity, the most urgent first when ascending.
         SortKey::Status => Expr::case(column(P::Status).eq("negative"), 0)
             .case(column(P::Status).eq("out"), 1)
@@ -405,6 +416,92 @@ pub async fn suppliers(tx: &TenantTxn) -> Result<Vec<odoo_res_partner::Model>, D
         .order_by_asc(odoo_res_partner::Column::Name)
         .all(tx)
         .await
+}
+
+/// One kind of exception over some scopes: how many rows, and the value at stake in all.
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct ExceptionTotal {
+    pub exception: String,
+    pub rows: i64,
+    pub at_stake: f64,
+}
+
+/// The exceptions in `scopes`, by kind.
+pub async fn exception_totals(tx: &TenantTxn, scopes: &[i64]) -> Result<Vec<ExceptionTotal>, DbErr> {
+    use sea_orm::FromQueryResult as _;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _};
+    use stock_position::Column as P;
+    if scopes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = Query::select()
+        .column(P::Exception)
+        .expr_as(Func::count(Expr::col(P::ProductId)), Alias::new("rows"))
+        .expr_as(Func::sum(Expr::col(P::AtStake)), Alias::new("at_stake"))
+        .from(stock_position::Entity)
+        .and_where(Expr::col(P::ScopeId).is_in(scopes.iter().copied()))
+        .and_where(Expr::col(P::Exception).is_not_null())
+        .group_by_col(P::Exception)
+        .to_owned();
+    tx.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| ExceptionTotal::from_query_result(row, ""))
+        .collect()
+}
+
+/// The rows of one exception kind in `scopes` with the most at stake.
+pub async fn top_exceptions(
+    tx: &TenantTxn,
+    scopes: &[i64],
+    exception: &str,
+    limit: u64,
+) -> Result<Vec<stock_position::Model>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
+    stock_position::Entity::find()
+        .filter(stock_position::Column::ScopeId.is_in(scopes.iter().copied()))
+        .filter(stock_position::Column::Exception.eq(exception))
+        .order_by_desc(stock_position::Column::AtStake)
+        .order_by_asc(stock_position::Column::ProductId)
+        .limit(limit)
+        .all(tx)
+        .await
+}
+
+/// Σ stock value over `scopes`.
+pub async fn stock_value(tx: &TenantTxn, scopes: &[i64]) -> Result<f64, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait as _};
+    use stock_position::Column as P;
+    if scopes.is_empty() {
+        return Ok(0.0);
+    }
+    let select = Query::select()
+        .expr(Func::coalesce([Func::sum(Expr::col(P::Value)).into(), Expr::val(0.0)]))
+        .from(stock_position::Entity)
+        .and_where(Expr::col(P::ScopeId).is_in(scopes.iter().copied()))
+        .to_owned();
+    match tx.query_one(&select).await? {
+        Some(row) => row.try_get_by_index(0),
+        None => Ok(0.0),
+    }
+}
+
+/// Per channel scope, how many products it cannot sell (available-to-sell 0).
+pub async fn channel_outs(tx: &TenantTxn) -> Result<Vec<(i64, i64)>, DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _};
+    use stock_position::Column as P;
+    let select = Query::select()
+        .column(P::ScopeId)
+        .expr_as(Func::count(Expr::col(P::ProductId)), Alias::new("outs"))
+        .from(stock_position::Entity)
+        .and_where(Expr::col(P::Sellable).lte(0.0))
+        .group_by_col(P::ScopeId)
+        .to_owned();
+    tx.query_all(&select)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+        .collect()
 }
 
 /// Everything the product detail shows of one product, as the mirror holds it.

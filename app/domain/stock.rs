@@ -309,6 +309,84 @@ pub fn stock_value(locations: &Locations, group: &Group, quants: &[Quant], cost_
         .sum()
 }
 
+/// What the overview ranks first: a product that needs someone in a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exception {
+    /// On hand below zero: the records are wrong somewhere.
+    Negative,
+    /// Out of stock although it sold in the sales window.
+    OutFastMover,
+    /// Low, and nothing is on its way.
+    LowNothingIncoming,
+    Overstock,
+}
+
+impl Exception {
+    pub const ALL: [Exception; 4] = [
+        Exception::Negative,
+        Exception::OutFastMover,
+        Exception::LowNothingIncoming,
+        Exception::Overstock,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exception::Negative => "negative",
+            Exception::OutFastMover => "out_fast_mover",
+            Exception::LowNothingIncoming => "low_nothing_incoming",
+            Exception::Overstock => "overstock",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+}
+
+/// Days of sales an out-of-stock fast mover is valued at (a week of lost sales, at cost).
+pub const LOST_SALES_DAYS: f64 = 7.0;
+
+/// The exception a product's position in a place is, and the value at stake, at `unit_cost`:
+/// negative stock is worth its missing quantity; an out-of-stock product that sold in the window a
+/// week of its sales; a low product with nothing incoming its shortfall to the rule's min (or to the
+/// low bound in days of cover); overstock its excess over the rule's max (or the overstock bound).
+pub fn exception(
+    p: &Position,
+    status: Status,
+    rule: Option<ReorderRule>,
+    delivered_in_window: f64,
+    window_days: u32,
+    bounds: CoverBounds,
+    unit_cost: f64,
+) -> Option<(Exception, f64)> {
+    let daily = if window_days == 0 {
+        0.0
+    } else {
+        delivered_in_window / f64::from(window_days)
+    };
+    match status {
+        Status::Negative => Some((Exception::Negative, -p.on_hand * unit_cost)),
+        Status::Out if delivered_in_window > 0.0 => {
+            Some((Exception::OutFastMover, daily * LOST_SALES_DAYS * unit_cost))
+        }
+        Status::Low if p.incoming == 0.0 => {
+            let short = match rule {
+                Some(rule) => rule.min - p.forecast,
+                None => bounds.low_below_days * daily - p.available,
+            };
+            Some((Exception::LowNothingIncoming, short.max(0.0) * unit_cost))
+        }
+        Status::Overstock => {
+            let excess = match rule {
+                Some(rule) => p.forecast - rule.max,
+                None => p.available - bounds.overstock_above_days * daily,
+            };
+            Some((Exception::Overstock, excess.max(0.0) * unit_cost))
+        }
+        _ => None,
+    }
+}
+
 /// A done move of the product, dated in the tenant's time zone (for the on-hand history).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DoneMove {
@@ -568,5 +646,60 @@ mod tests {
             history,
             vec![(day(24), 15.0), (day(25), 25.0), (day(26), 21.0), (day(27), 20.0)]
         );
+    }
+
+    #[test]
+    fn exceptions_are_valued_at_what_is_missing_or_in_excess() {
+        let bounds = CoverBounds {
+            low_below_days: 7.0,
+            overstock_above_days: 90.0,
+        };
+        let at = |on_hand: f64, incoming: f64| Position {
+            on_hand,
+            available: on_hand,
+            incoming,
+            forecast: on_hand + incoming,
+            ..Position::default()
+        };
+        let rule = Some(ReorderRule { min: 10.0, max: 20.0 });
+        assert_eq!(
+            exception(&at(-3.0, 0.0), Status::Negative, None, 0.0, 28, bounds, 2.0),
+            Some((Exception::Negative, 6.0))
+        );
+        // 28 sold in 28 days: a week of sales at 2.0 each.
+        assert_eq!(
+            exception(&at(0.0, 0.0), Status::Out, None, 28.0, 28, bounds, 2.0),
+            Some((Exception::OutFastMover, 14.0))
+        );
+        assert_eq!(
+            exception(&at(0.0, 0.0), Status::Out, None, 0.0, 28, bounds, 2.0),
+            None,
+            "never sold"
+        );
+        assert_eq!(
+            exception(&at(4.0, 0.0), Status::Low, rule, 0.0, 28, bounds, 2.0),
+            Some((Exception::LowNothingIncoming, 12.0)),
+            "6 short of the rule's min"
+        );
+        assert_eq!(
+            exception(&at(4.0, 5.0), Status::Low, rule, 0.0, 28, bounds, 2.0),
+            None,
+            "something incoming"
+        );
+        assert_eq!(
+            exception(&at(3.0, 0.0), Status::Low, None, 28.0, 28, bounds, 2.0),
+            Some((Exception::LowNothingIncoming, 8.0)),
+            "4 short of a week's cover"
+        );
+        assert_eq!(
+            exception(&at(25.0, 0.0), Status::Overstock, rule, 0.0, 28, bounds, 2.0),
+            Some((Exception::Overstock, 10.0))
+        );
+        assert_eq!(
+            exception(&at(100.0, 0.0), Status::Overstock, None, 28.0, 28, bounds, 2.0),
+            Some((Exception::Overstock, 20.0)),
+            "10 above 90 days of cover"
+        );
+        assert_eq!(exception(&at(5.0, 0.0), Status::Ok, None, 28.0, 28, bounds, 2.0), None);
     }
 }

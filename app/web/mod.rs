@@ -11,6 +11,7 @@ pub mod hooks;
 pub mod members;
 pub mod metrics;
 pub mod middleware;
+pub mod overview;
 pub mod paths;
 pub mod product;
 pub mod shell;
@@ -127,6 +128,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(assets::routes)
         .configure(auth::routes)
         .configure(tenants::routes)
+        .configure(overview::routes)
         .configure(members::routes)
         .configure(stock::routes)
         .configure(product::routes)

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::db::entities::{location_group, settings, stock_scope};
 use crate::db::stock::{self, SortKey, StockQuery, StockRow};
 use crate::db::tenancy::with_tenant;
-use crate::domain::stock::Status;
+use crate::domain::stock::{Exception, Status};
 
 use super::AppState;
 use super::errors::AppError;
@@ -39,6 +39,7 @@ struct Params {
     by: Option<String>,
     q: Option<String>,
     status: Option<String>,
+    exception: Option<String>,
     category: Option<String>,
     supplier: Option<String>,
     sort: Option<String>,
@@ -57,13 +58,35 @@ fn scope_key(scope: &stock_scope::Model) -> String {
     }
 }
 
+/// What a row of the table is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rows {
+    /// One per product, at the chosen place.
+    Product,
+    /// One per product and location group within the chosen place.
+    Group,
+    /// One per product and location within the chosen place.
+    Location,
+}
+
+impl Rows {
+    fn as_str(self) -> &'static str {
+        match self {
+            Rows::Product => "product",
+            Rows::Group => "group",
+            Rows::Location => "location",
+        }
+    }
+}
+
 /// The checked view: what the URL asks for, in domain terms.
 #[derive(Debug, Clone, PartialEq)]
 struct View {
     at: Option<String>,
-    by_location: bool,
+    rows: Rows,
     search: Option<String>,
     status: Option<Status>,
+    exception: Option<Exception>,
     category: Option<i64>,
     supplier: Option<i64>,
     sort: SortKey,
@@ -117,10 +140,23 @@ impl View {
             Some("desc") => true,
             Some(other) => return Err(bad(format!("Unknown direction {other:?}: use asc or desc."))),
         };
-        let by_location = match non_empty(params.by).as_deref() {
-            None | Some("product") => false,
-            Some("location") => true,
-            Some(other) => return Err(bad(format!("Unknown breakdown {other:?}: use product or location."))),
+        let rows = match non_empty(params.by).as_deref() {
+            None | Some("product") => Rows::Product,
+            Some("group") => Rows::Group,
+            Some("location") => Rows::Location,
+            Some(other) => {
+                return Err(bad(format!(
+                    "Unknown breakdown {other:?}: use product, group or location."
+                )));
+            }
+        };
+        let exception = match non_empty(params.exception) {
+            None => None,
+            Some(text) => Some(Exception::parse(&text).ok_or_else(|| {
+                bad(format!(
+                    "Unknown exception {text:?}: choose negative, out_fast_mover, low_nothing_incoming or overstock."
+                ))
+            })?),
         };
         let page = match non_empty(params.page) {
             None => 1,
@@ -132,9 +168,10 @@ impl View {
         };
         Ok(Self {
             at: non_empty(params.at),
-            by_location,
+            rows,
             search,
             status,
+            exception,
             category: id_param("category", params.category.as_deref())?,
             supplier: id_param("supplier", params.supplier.as_deref())?,
             sort,
@@ -156,9 +193,13 @@ impl View {
             }
         };
         put("at", self.at.clone());
-        put("by", self.by_location.then(|| "location".to_string()));
+        put(
+            "by",
+            (self.rows != Rows::Product).then(|| self.rows.as_str().to_string()),
+        );
         put("q", self.search.clone());
         put("status", self.status.map(|s| s.as_str().to_string()));
+        put("exception", self.exception.map(|e| e.as_str().to_string()));
         put("category", self.category.map(|c| c.to_string()));
         put("supplier", self.supplier.map(|s| s.to_string()));
         put("sort", Some(self.sort.as_str().to_string()));
@@ -186,19 +227,8 @@ async fn visible_scopes(
         return Ok(Visible { scopes });
     };
     let groups: Vec<location_group::Model> = crate::db::location_groups::list(tx).await?;
-    let mut allowed: HashSet<Uuid> = allowed_roots.iter().copied().collect();
     // Groups below an allowed group (a region's stores) are allowed too.
-    loop {
-        let before = allowed.len();
-        for g in &groups {
-            if g.parent_id.is_some_and(|p| allowed.contains(&p)) {
-                allowed.insert(g.id);
-            }
-        }
-        if allowed.len() == before {
-            break;
-        }
-    }
+    let allowed = crate::db::location_groups::with_groups_below(&groups, allowed_roots.iter().copied());
     let group_scopes: Vec<i64> = scopes
         .iter()
         .filter(|s| s.group_id.is_some_and(|g| allowed.contains(&g)))
@@ -243,6 +273,17 @@ pub struct RowView {
     pub sellable: String,
     pub consigned: String,
     pub status: String,
+    pub at_stake: String,
+}
+
+/// An exception as the overview and the filter name it.
+pub fn exception_label(exception: Exception) -> &'static str {
+    match exception {
+        Exception::Negative => "Negative stock",
+        Exception::OutFastMover => "Out of stock, and it sells",
+        Exception::LowNothingIncoming => "Low, nothing incoming",
+        Exception::Overstock => "Overstock",
+    }
 }
 
 pub struct Column {
@@ -260,7 +301,10 @@ pub struct StockPage {
     pub action: String,
     pub search: String,
     pub places: Vec<Choice>,
-    pub by_location: bool,
+    pub rows_per: String,
+    pub by_place: bool,
+    pub exceptions: Vec<Choice>,
+    pub show_at_stake: bool,
     pub statuses: Vec<Choice>,
     pub categories: Vec<Choice>,
     pub suppliers: Vec<Choice>,
@@ -377,7 +421,34 @@ async fn load(
             });
             (Vec::new(), String::new(), false)
         }
-        Some(scope) if view.by_location => {
+        Some(scope) if view.rows == Rows::Group => {
+            // The groups within the chosen place: all of them, or a group and those below it.
+            let ids: Vec<i64> = match scope.kind.as_str() {
+                "total" => visible
+                    .scopes
+                    .iter()
+                    .filter(|s| s.kind == "group")
+                    .map(|s| s.id)
+                    .collect(),
+                "group" => {
+                    let groups = crate::db::location_groups::list(tx).await?;
+                    let wanted = crate::db::location_groups::with_groups_below(&groups, scope.group_id);
+                    visible
+                        .scopes
+                        .iter()
+                        .filter(|s| s.group_id.is_some_and(|g| wanted.contains(&g)))
+                        .map(|s| s.id)
+                        .collect()
+                }
+                _ => {
+                    return Err(bad(
+                        "Rows per group are for all locations or a group: choose one of those in Where.",
+                    ));
+                }
+            };
+            (ids, format!("{}, by group", scope.name), false)
+        }
+        Some(scope) if view.rows == Rows::Location => {
             let inside: HashSet<i64> = if scope.kind == "total" {
                 visible.scopes.iter().filter_map(|s| s.location_id).collect()
             } else {
@@ -435,6 +506,7 @@ async fn load(
         scopes: scope_ids,
         search: view.search.clone(),
         status: view.status.map(|s| s.as_str().to_string()),
+        exception: view.exception.map(|e| e.as_str().to_string()),
         categories: category_ids,
         supplier: view.supplier,
         sort: view.sort,
@@ -546,8 +618,8 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
         })
         .collect();
     let mut keys = vec![("SKU", SortKey::Sku, false), ("Product", SortKey::Name, false)];
-    if view.by_location {
-        keys.push(("Location", SortKey::Where, false));
+    if view.rows != Rows::Product {
+        keys.push(("Where", SortKey::Where, false));
     }
     keys.extend([
         ("On hand", SortKey::OnHand, true),
@@ -560,6 +632,9 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
     ]);
     if data.channel {
         keys.push(("Available to sell", SortKey::Sellable, true));
+    }
+    if view.exception.is_some() {
+        keys.push(("At stake", SortKey::AtStake, true));
     }
     keys.push(("Status", SortKey::Status, false));
     let columns = keys
@@ -616,6 +691,7 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
                 quantity(r.consigned)
             },
             status: r.status.clone(),
+            at_stake: money(r.at_stake),
         })
         .collect();
     let page_href = |page: u64| view.url(slug, &[("page", (page > 1).then(|| page.to_string()))]);
@@ -624,7 +700,17 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
         action: paths::stock(slug),
         search: view.search.clone().unwrap_or_default(),
         places,
-        by_location: view.by_location,
+        rows_per: view.rows.as_str().into(),
+        by_place: view.rows != Rows::Product,
+        exceptions: Exception::ALL
+            .into_iter()
+            .map(|e| Choice {
+                value: e.as_str().into(),
+                label: exception_label(e).into(),
+                selected: view.exception == Some(e),
+            })
+            .collect(),
+        show_at_stake: view.exception.is_some(),
         statuses,
         categories,
         suppliers,

@@ -133,6 +133,7 @@ struct Expected {
     cover: Option<f64>,
     status: &'static str,
     sellable: Option<f64>,
+    exception: Option<(figures::Exception, f64)>,
 }
 
 impl Mirror {
@@ -284,6 +285,7 @@ impl Mirror {
                             cover: None,
                             status: "",
                             sellable: Some(sellable),
+                            exception: None,
                         },
                     );
                     continue;
@@ -301,7 +303,17 @@ impl Mirror {
                     max: rules.iter().map(|o| o.product_max_qty).sum(),
                 });
                 let cover = figures::days_of_cover(position.available, sold, window as u32);
-                let status = figures::status(&position, rule, cover, bounds).as_str();
+                let status = figures::status(&position, rule, cover, bounds);
+                // The unit cost here: what the stock is valued at, or the companies' average cost.
+                let unit_cost = if position.on_hand != 0.0 {
+                    value / position.on_hand
+                } else if costs.is_empty() {
+                    0.0
+                } else {
+                    costs.values().sum::<f64>() / costs.len() as f64
+                };
+                let exception = figures::exception(&position, status, rule, sold, window as u32, bounds, unit_cost);
+                let status = status.as_str();
                 expected.insert(
                     (scope.id, product),
                     Expected {
@@ -311,6 +323,7 @@ impl Mirror {
                         cover,
                         status,
                         sellable: None,
+                        exception,
                     },
                 );
             }
@@ -355,7 +368,9 @@ impl Mirror {
                 && close(row.delivered, e.delivered)
                 && close_opt(row.cover_days, e.cover)
                 && row.status == e.status
-                && row.sellable.is_none();
+                && row.sellable.is_none()
+                && row.exception.as_deref() == e.exception.map(|(x, _)| x.as_str())
+                && close(row.at_stake, e.exception.map_or(0.0, |(_, v)| v));
             assert!(same, "{when}: {scope} row {row:?}\nexpected {e:?}");
         }
         let missing: Vec<_> = expected.keys().filter(|k| !held.contains(k)).take(5).collect();
@@ -764,4 +779,79 @@ async fn the_product_detail_explains_available_to_sell_down_to_the_quants() {
         let (status, _) = client.get_html(&format!("/t/acme/stock/products/{bad}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
     }
+}
+
+/// The overview: exceptions ranked by value at stake, each opening its filtered stock table; the
+/// channel tile; the stale warning when the sync fails.
+#[tokio::test]
+async fn the_overview_ranks_exceptions_by_value_at_stake_and_warns_when_the_data_is_stale() {
+    use crate::helpers::texts;
+    use reqwest::StatusCode;
+    let (app, _registry, tenant, _sim) = synced_tenant(17).await;
+    let schema = tenant.schema_name();
+    let manager = app.add_user("manager@acme.test", "acme", "manager").await;
+    let client = app.signed_in(&manager).await;
+    let (status, html) = client.get_html("/t/acme").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(texts(&html, "#stale").is_empty(), "fresh data: {html}");
+
+    let headers = texts(&html, "article.exception header");
+    assert!(!headers.is_empty(), "{html}");
+    let stakes: Vec<f64> = headers
+        .iter()
+        .map(|h| {
+            let amount = h.split(" at stake").next().unwrap().rsplit(' ').next().unwrap();
+            amount.replace(',', "").parse().unwrap()
+        })
+        .collect();
+    assert!(
+        stakes.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by value at stake: {headers:?}"
+    );
+
+    // Each exception opens the stock table filtered to it, with as many rows as it counts.
+    let doc = scraper::Html::parse_document(&html);
+    let link = scraper::Selector::parse("article.exception header a").unwrap();
+    for a in doc.select(&link) {
+        let href = a.value().attr("href").unwrap().replace("&amp;", "&");
+        let kind = href
+            .split("exception=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_string();
+        let expected = app
+            .su_number(&format!(
+                "SELECT count(*) AS n FROM {schema}.stock_positions p JOIN {schema}.stock_scopes s ON s.id = p.scope_id
+                  WHERE s.kind = 'group' AND p.exception = '{kind}'"
+            ))
+            .await;
+        let (status, table) = client.get_html(&href).await;
+        assert_eq!(status, StatusCode::OK, "{href}");
+        let summary = texts(&table, "#stock-summary").join(" ");
+        assert!(
+            summary.starts_with(&format!("{expected} rows")),
+            "{href}: {expected} rows in {summary}"
+        );
+    }
+
+    // The web shop's tile counts the products it cannot sell.
+    let outs = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {schema}.stock_positions WHERE sellable IS NOT NULL AND sellable <= 0"
+        ))
+        .await;
+    let tile = texts(&html, ".tile-channel .figure").join("");
+    assert_eq!(tile, outs.to_string());
+
+    // Syncs failing: the page says the figures are getting older.
+    app.su_exec(&format!(
+        "INSERT INTO {schema}.alerts (kind, message) VALUES ('sync_failing', 'The last 3 attempts to sync with Odoo failed.')"
+    ))
+    .await;
+    let (_, html) = client.get_html("/t/acme").await;
+    let stale = texts(&html, "#stale").join(" ");
+    assert!(stale.contains("failing"), "{stale}");
 }

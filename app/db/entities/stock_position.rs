@@ -27,6 +27,9 @@ pub struct Model {
     pub rule_max: Option<f64>,
     pub sellable: Option<f64>,
     pub status: String,
+    pub unit_cost: f64,
+    pub exception: Option<String>,
+    pub at_stake: f64,
     pub computed_at: DateTimeUtc,
 }
 

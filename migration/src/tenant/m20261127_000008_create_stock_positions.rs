@@ -133,6 +133,11 @@ CREATE TABLE stock_positions (
     rule_max    double precision,
     sellable    double precision,
     status      text NOT NULL CHECK (status IN ('negative', 'out', 'low', 'overstock', 'ok')),
+    -- What the overview ranks (domain::stock::exception): the kind of exception, if any, and the
+    -- value at stake, at the product's unit cost here.
+    unit_cost   double precision NOT NULL,
+    exception   text CHECK (exception IN ('negative', 'out_fast_mover', 'low_nothing_incoming', 'overstock')),
+    at_stake    double precision NOT NULL,
     computed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope_id, product_id)
 );
@@ -140,6 +145,8 @@ CREATE INDEX stock_positions_product ON stock_positions (product_id);
 -- The stock table's default view (by value) and its status filter.
 CREATE INDEX stock_positions_by_value ON stock_positions (scope_id, value DESC, product_id);
 CREATE INDEX stock_positions_by_status ON stock_positions (scope_id, status, value DESC, product_id);
+CREATE INDEX stock_positions_exceptions ON stock_positions (scope_id, exception, at_stake DESC)
+    WHERE exception IS NOT NULL;
 
 -- Search by SKU, barcode or name (pg_trgm lives in the ext schema).
 CREATE INDEX odoo_product_product_search ON odoo_product_product
@@ -355,7 +362,7 @@ BEGIN
                                           ELSE ch.buffer_value END),
                              0)
                END AS sellable,
-               setting.low_cover_days, setting.overstock_cover_days
+               setting.low_cover_days, setting.overstock_cover_days, setting.window_days, s.kind AS scope_kind
           FROM row_key k
           JOIN stock_scopes s ON s.id = k.scope_id
           LEFT JOIN sales_channels ch ON ch.id = s.channel_id
@@ -372,6 +379,11 @@ BEGIN
                p.barcode, t.categ_id AS category_id,
                on_hand, reserved, available, incoming, outgoing, forecast, consigned, value,
                delivered, cover_days, rule_min, rule_max, sellable,
+               low_cover_days, overstock_cover_days, window_days, scope_kind,
+               CASE WHEN on_hand <> 0 THEN value / on_hand
+                    ELSE coalesce((SELECT avg(c.standard_price) FROM odoo_product_product_cost c
+                                    WHERE c.odoo_id = f.product_id AND c.odoo_deleted_at IS NULL), 0)
+               END AS unit_cost,
                CASE WHEN on_hand < 0 THEN 'negative'
                     WHEN available <= 0 THEN 'out'
                     WHEN rule_min IS NOT NULL AND forecast < rule_min THEN 'low'
@@ -383,18 +395,43 @@ BEGIN
           LEFT JOIN odoo_product_product p ON p.odoo_id = f.product_id
           LEFT JOIN odoo_product_template t ON t.odoo_id = p.product_tmpl_id
     ),
+    -- The exceptions the overview ranks, with the value at stake (domain::stock::exception).
+    classified AS (
+        SELECT c.*, x.exception,
+               CASE x.exception
+                    WHEN 'negative' THEN -on_hand * unit_cost
+                    WHEN 'out_fast_mover' THEN delivered / window_days * 7 * unit_cost
+                    WHEN 'low_nothing_incoming' THEN greatest(0, CASE WHEN rule_min IS NOT NULL
+                         THEN rule_min - forecast
+                         ELSE low_cover_days * delivered / window_days - available END) * unit_cost
+                    WHEN 'overstock' THEN greatest(0, CASE WHEN rule_min IS NOT NULL
+                         THEN forecast - rule_max
+                         ELSE available - overstock_cover_days * delivered / window_days END) * unit_cost
+                    ELSE 0
+               END AS at_stake
+          FROM computed c
+         CROSS JOIN LATERAL (SELECT CASE
+                    WHEN c.scope_kind = 'channel' THEN NULL
+                    WHEN c.status = 'negative' THEN 'negative'
+                    WHEN c.status = 'out' AND c.delivered > 0 THEN 'out_fast_mover'
+                    WHEN c.status = 'low' AND c.incoming = 0 THEN 'low_nothing_incoming'
+                    WHEN c.status = 'overstock' THEN 'overstock'
+               END AS exception) x
+    ),
     gone AS (
         DELETE FROM stock_positions sp
          WHERE sp.product_id = ANY (products)
-           AND NOT EXISTS (SELECT 1 FROM computed c WHERE c.scope_id = sp.scope_id AND c.product_id = sp.product_id)
+           AND NOT EXISTS (SELECT 1 FROM classified c WHERE c.scope_id = sp.scope_id AND c.product_id = sp.product_id)
     )
     -- Rows whose figures did not change are left alone (no dead tuple, computed_at kept).
     INSERT INTO stock_positions AS sp
         (scope_id, product_id, sku, name, barcode, category_id, on_hand, reserved, available, incoming,
-         outgoing, forecast, consigned, value, delivered, cover_days, rule_min, rule_max, sellable, status)
+         outgoing, forecast, consigned, value, delivered, cover_days, rule_min, rule_max, sellable, status,
+         unit_cost, exception, at_stake)
     SELECT scope_id, product_id, sku, name, barcode, category_id, on_hand, reserved, available, incoming,
-           outgoing, forecast, consigned, value, delivered, cover_days, rule_min, rule_max, sellable, status
-      FROM computed
+           outgoing, forecast, consigned, value, delivered, cover_days, rule_min, rule_max, sellable, status,
+           unit_cost, exception, at_stake
+      FROM classified
     ON CONFLICT (scope_id, product_id) DO UPDATE
        SET sku = excluded.sku, name = excluded.name, barcode = excluded.barcode,
            category_id = excluded.category_id, on_hand = excluded.on_hand, reserved = excluded.reserved,
@@ -402,15 +439,17 @@ BEGIN
            forecast = excluded.forecast, consigned = excluded.consigned, value = excluded.value,
            delivered = excluded.delivered, cover_days = excluded.cover_days, rule_min = excluded.rule_min,
            rule_max = excluded.rule_max, sellable = excluded.sellable, status = excluded.status,
+           unit_cost = excluded.unit_cost, exception = excluded.exception, at_stake = excluded.at_stake,
            computed_at = now()
      WHERE (sp.sku, sp.name, sp.barcode, sp.category_id, sp.on_hand, sp.reserved, sp.available, sp.incoming,
             sp.outgoing, sp.forecast, sp.consigned, sp.value, sp.delivered, sp.cover_days, sp.rule_min,
-            sp.rule_max, sp.sellable, sp.status)
+            sp.rule_max, sp.sellable, sp.status, sp.unit_cost, sp.exception, sp.at_stake)
            IS DISTINCT FROM
            (excluded.sku, excluded.name, excluded.barcode, excluded.category_id, excluded.on_hand,
             excluded.reserved, excluded.available, excluded.incoming, excluded.outgoing, excluded.forecast,
             excluded.consigned, excluded.value, excluded.delivered, excluded.cover_days, excluded.rule_min,
-            excluded.rule_max, excluded.sellable, excluded.status);
+            excluded.rule_max, excluded.sellable, excluded.status, excluded.unit_cost, excluded.exception,
+            excluded.at_stake);
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END $body$ $f$, s);
