@@ -208,6 +208,7 @@ pub struct StockRow {
     pub cover_days: Option<f64>,
     pub sellable: Option<f64>,
     pub status: String,
+    pub exception: Option<String>,
     pub at_stake: f64,
     pub computed_at: chrono::DateTime<chrono::Utc>,
 }
@@ -326,6 +327,7 @@ pub async fn stock_rows(tx: &TenantTxn, query: &StockQuery) -> Result<Vec<StockR
         P::CoverDays,
         P::Sellable,
         P::Status,
+        P::Exception,
         P::AtStake,
         P::ComputedAt,
     ];

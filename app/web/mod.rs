@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod connection;
 pub mod errors;
+pub mod export;
 pub mod extractors;
 pub mod health;
 pub mod hooks;
@@ -132,6 +133,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(members::routes)
         .configure(stock::routes)
         .configure(product::routes)
+        .configure(export::routes)
         .configure(sync::routes)
         .configure(hooks::routes)
         .configure(connection::routes);

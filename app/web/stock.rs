@@ -34,7 +34,7 @@ const MAX_SEARCH_CHARS: usize = 100;
 
 /// The query string as typed; every field is checked by [`View::parse`].
 #[derive(Debug, Default, serde::Deserialize)]
-struct Params {
+pub(super) struct Params {
     at: Option<String>,
     by: Option<String>,
     q: Option<String>,
@@ -81,7 +81,7 @@ impl Rows {
 
 /// The checked view: what the URL asks for, in domain terms.
 #[derive(Debug, Clone, PartialEq)]
-struct View {
+pub(super) struct View {
     at: Option<String>,
     rows: Rows,
     search: Option<String>,
@@ -110,7 +110,7 @@ fn id_param(name: &str, value: Option<&str>) -> Result<Option<i64>, AppError> {
 }
 
 impl View {
-    fn parse(params: Params) -> Result<Self, AppError> {
+    pub(super) fn parse(params: Params) -> Result<Self, AppError> {
         let non_empty = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let search = non_empty(params.q);
         if search.as_ref().is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS) {
@@ -214,7 +214,7 @@ impl View {
 
 /// The scopes a member may look at: all of them, or for a member scoped to location groups, those
 /// groups, the groups below them, and the locations they hold.
-struct Visible {
+pub(super) struct Visible {
     scopes: Vec<stock_scope::Model>,
 }
 
@@ -323,6 +323,9 @@ pub struct StockPage {
     pub recomputing: bool,
     pub notice: Option<String>,
     pub currency: String,
+    /// The current view as CSV and XLSX.
+    pub csv_href: String,
+    pub xlsx_href: String,
 }
 
 /// A quantity as people read it: no trailing zeros, at most three decimals.
@@ -381,13 +384,12 @@ async fn index(req: HttpRequest, state: web::Data<AppState>, member: Member) -> 
 
 /// Everything the page shows, read in one transaction. A fragment (the table alone) skips the
 /// filter lists it does not show.
-async fn load(
+pub(super) async fn resolve(
     tx: &crate::db::tenancy::TenantTxn,
     member: &Member,
-    slug: &str,
-    mut view: View,
+    view: &View,
     fragment: bool,
-) -> Result<StockPage, AppError> {
+) -> Result<Resolved, AppError> {
     use sea_orm::EntityTrait as _;
     let visible = visible_scopes(tx, member.scope_group_ids.as_deref()).await?;
     let settings = settings::Entity::find_by_id(1_i16)
@@ -502,7 +504,7 @@ async fn load(
         stock::suppliers(tx).await?
     };
 
-    let mut query = StockQuery {
+    let query = StockQuery {
         scopes: scope_ids,
         search: view.search.clone(),
         status: view.status.map(|s| s.as_str().to_string()),
@@ -514,6 +516,60 @@ async fn load(
         offset: 0,
         limit: PAGE_ROWS,
     };
+    let place_names = visible.scopes.iter().map(|s| (s.id, s.name.clone())).collect();
+    let at = at.cloned();
+    Ok(Resolved {
+        visible,
+        at,
+        query,
+        place_label,
+        place_names,
+        channel,
+        notice,
+        settings,
+        refresh,
+        categories,
+        suppliers,
+    })
+}
+
+/// A view resolved against what the member may see: the query, and what labels it.
+pub(super) struct Resolved {
+    visible: Visible,
+    at: Option<stock_scope::Model>,
+    pub(super) query: StockQuery,
+    place_label: String,
+    pub(super) place_names: HashMap<i64, String>,
+    channel: bool,
+    notice: Option<&'static str>,
+    settings: settings::Model,
+    refresh: crate::db::entities::stock_refresh_state::Model,
+    categories: Vec<crate::db::entities::odoo_product_category::Model>,
+    suppliers: Vec<crate::db::entities::odoo_res_partner::Model>,
+}
+
+/// Everything the page shows, read in one transaction. A fragment (the table alone) skips the
+/// filter lists it does not show.
+async fn load(
+    tx: &crate::db::tenancy::TenantTxn,
+    member: &Member,
+    slug: &str,
+    mut view: View,
+    fragment: bool,
+) -> Result<StockPage, AppError> {
+    let Resolved {
+        visible,
+        at,
+        mut query,
+        place_label,
+        place_names,
+        channel,
+        mut notice,
+        settings,
+        refresh,
+        categories,
+        suppliers,
+    } = resolve(tx, member, &view, fragment).await?;
     let total = if query.scopes.is_empty() {
         0
     } else {
@@ -531,14 +587,13 @@ async fn load(
     } else {
         stock::stock_rows(tx, &query).await?
     };
-    let place_names: HashMap<i64, &str> = visible.scopes.iter().map(|s| (s.id, s.name.as_str())).collect();
     Ok(render(
         slug,
         &view,
         PageData {
             member,
             visible: &visible,
-            at,
+            at: at.as_ref(),
             place_label,
             channel,
             rows: &rows,
@@ -562,7 +617,7 @@ struct PageData<'a> {
     place_label: String,
     channel: bool,
     rows: &'a [StockRow],
-    place_names: &'a HashMap<i64, &'a str>,
+    place_names: &'a HashMap<i64, String>,
     total: u64,
     pages: u64,
     settings: &'a settings::Model,
@@ -670,12 +725,7 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
             sku: r.sku.clone().unwrap_or_default(),
             name: r.name.clone().unwrap_or_default(),
             barcode: r.barcode.clone().unwrap_or_default(),
-            place: data
-                .place_names
-                .get(&r.scope_id)
-                .copied()
-                .unwrap_or_default()
-                .to_string(),
+            place: data.place_names.get(&r.scope_id).cloned().unwrap_or_default(),
             on_hand: quantity(r.on_hand),
             reserved: quantity(r.reserved),
             available: quantity(r.available),
@@ -729,7 +779,16 @@ fn render(slug: &str, view: &View, data: PageData<'_>) -> StockPage {
         recomputing: data.recomputing,
         notice: data.notice,
         currency: data.settings.currency.clone(),
+        csv_href: export_href(slug, view, "csv"),
+        xlsx_href: export_href(slug, view, "xlsx"),
     }
+}
+
+/// The export of `view` (all its pages) in `format`.
+fn export_href(slug: &str, view: &View, format: &str) -> String {
+    let url = view.url(slug, &[("page", None)]);
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    format!("{}/export.{format}?{query}", paths::stock(slug))
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -855,3 +855,70 @@ async fn the_overview_ranks_exceptions_by_value_at_stake_and_warns_when_the_data
     let stale = texts(&html, "#stale").join(" ");
     assert!(stale.contains("failing"), "{stale}");
 }
+
+/// Exports of the current view: every row (not a page), typed, with formulas defused.
+#[tokio::test]
+async fn exports_hold_the_whole_view_and_defuse_formulas() {
+    use reqwest::StatusCode;
+    let (app, _registry, tenant, _sim) = synced_tenant(17).await;
+    let schema = tenant.schema_name();
+    // A product whose name a spreadsheet would run as a formula.
+    let product = app
+        .su_number(&format!(
+            "SELECT min(p.product_id) AS n FROM {schema}.stock_positions p JOIN {schema}.stock_scopes s ON s.id = p.scope_id
+              WHERE s.kind = 'total' AND p.status = 'ok'"
+        ))
+        .await;
+    app.su_exec(&format!(
+        "UPDATE {schema}.odoo_product_product SET display_name = '=HYPERLINK(\"http://evil.test\")' WHERE odoo_id = {product}"
+    ))
+    .await;
+    truestock::sync::positions::refresh(&app.app_db, tenant, None)
+        .await
+        .unwrap();
+    let manager = app.add_user("manager@acme.test", "acme", "manager").await;
+    let client = app.signed_in(&manager).await;
+
+    let expected = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {schema}.stock_positions p JOIN {schema}.stock_scopes s ON s.id = p.scope_id
+              WHERE s.kind = 'total' AND p.status = 'ok'"
+        ))
+        .await;
+    assert!(expected > 50, "more than a page: {expected}");
+    let res = client.get("/t/acme/stock/export.csv?status=ok&sort=sku&dir=asc").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let body = res.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(4), Some("On hand"));
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len() as i64, expected, "every row of the view");
+    assert!(records.iter().all(|r| &r[14] == "ok"));
+    assert!(
+        records.iter().all(|r| r[4].parse::<f64>().is_ok()),
+        "numbers are numbers"
+    );
+    let hostile = records
+        .iter()
+        .find(|r| r[1].contains("HYPERLINK"))
+        .expect("the renamed product");
+    assert!(hostile[1].starts_with("'="), "{:?}", &hostile[1]);
+
+    let res = client.get("/t/acme/stock/export.xlsx?status=ok").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip container");
+
+    let (status, _) = client.get_html("/t/acme/stock/export.csv?sort=nope").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

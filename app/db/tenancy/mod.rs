@@ -80,6 +80,23 @@ where
     finish(txn, outcome).await
 }
 
+/// [`with_tenant`] for reads that span many statements and must see one state of the data (an
+/// export read in batches): a read-only, repeatable-read transaction.
+pub async fn with_tenant_snapshot<T, E, F>(db: &DatabaseConnection, tenant: TenantId, work: F) -> Result<T, E>
+where
+    F: for<'t> AsyncFnOnce(&'t TenantTxn) -> Result<T, E>,
+    E: From<DbErr>,
+{
+    use sea_orm::{AccessMode, IsolationLevel};
+    let inner = db
+        .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+        .await?;
+    switch_to_tenant(&inner, tenant).await?;
+    let txn = TenantTxn { inner, tenant };
+    let outcome = work(&txn).await;
+    finish(txn, outcome).await
+}
+
 /// Runs `control_work` on the control schema (as `ts_app`), then switches the *same* transaction to
 /// `tenant` for `tenant_work`: both commit or neither. For changes recorded on both sides, such as a
 /// membership change (control) and its entry in the tenant's audit log. There is no way back from the
