@@ -229,3 +229,183 @@ async fn an_admin_signs_in_and_changes_a_members_roles_in_the_browser() {
     .expect("the journey finished within 60 s");
     browser.close().await;
 }
+
+async fn sign_in(page: &Page, email: &str, password: &str) {
+    wait_for(page, "input[name=email]").await;
+    page.find_element("input[name=email]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(email)
+        .await
+        .unwrap();
+    page.find_element("input[name=password]")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap()
+        .type_str(password)
+        .await
+        .unwrap();
+    page.find_element("form[action='/login'] button")
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A manager signs in, searches a SKU, filters by store and status, opens the product and reads its
+/// available-to-sell for the web shop; the table updates without a full page load. A store manager
+/// scoped to one store cannot see another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_finds_a_product_and_reads_its_available_to_sell_and_a_store_manager_sees_only_their_store() {
+    let Some(browser) = TestBrowser::launch().await else {
+        return;
+    };
+    let (app, _registry, tenant, _sim) = crate::helpers::synced_tenant(17).await;
+    let schema = tenant.schema_name();
+    let manager = app.add_user("mia@acme.test", "acme", "manager").await;
+    // A product stocked in the regional warehouse (a web-shop source), with its SKU.
+    let product = app
+        .su_number(&format!(
+            "SELECT min(p.product_id) AS n FROM {schema}.stock_positions p JOIN {schema}.stock_scopes s ON s.id = p.scope_id
+              WHERE s.kind = 'channel' AND p.sellable > 0"
+        ))
+        .await;
+    let sku_number = app
+        .su_number(&format!(
+            "SELECT substring(default_code from '[0-9]+$')::bigint AS n FROM {schema}.odoo_product_product WHERE odoo_id = {product}"
+        ))
+        .await;
+    let sellable = app
+        .su_number(&format!(
+            "SELECT round(p.sellable)::bigint AS n FROM {schema}.stock_positions p JOIN {schema}.stock_scopes s ON s.id = p.scope_id
+              WHERE s.kind = 'channel' AND p.product_id = {product}"
+        ))
+        .await;
+
+    tokio::time::timeout(Duration::from_secs(90), async {
+        let page = browser
+            .browser
+            .new_page(format!("{}/login?next=/t/acme", app.address))
+            .await
+            .unwrap();
+        sign_in(&page, &manager.email, &manager.password).await;
+        wait_for(&page, "article.exception").await;
+        screenshot(&page, "overview-stock.png").await;
+
+        page.goto(format!("{}/t/acme/stock", app.address)).await.unwrap();
+        wait_for(&page, ".stock-table tbody tr").await;
+        screenshot(&page, "stock.png").await;
+        // A marker that a full page load would wipe.
+        page.evaluate("window.__noReload = true").await.unwrap();
+
+        // Search the SKU: the table alone updates, and the URL follows.
+        let sku = format!("SKU-{sku_number:06}");
+        page.find_element("#stock-q")
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap()
+            .type_str(&sku)
+            .await
+            .unwrap();
+        wait_until(
+            &page,
+            &format!(
+                "[...document.querySelectorAll('.stock-table tbody tr td:first-child')].some(td => td.textContent === '{sku}') && \
+                 [...document.querySelectorAll('.stock-table tbody tr')].every(tr => tr.textContent.includes('{sku}'))"
+            ),
+            "the table shows the searched SKU",
+        )
+        .await;
+        assert!(eval_bool(&page, "window.__noReload === true").await, "no full page load");
+        wait_until(&page, &format!("location.search.includes('q={sku}')"), "the URL keeps the search").await;
+
+        // Filter by a store and a status with the selects: still no full page load.
+        page.evaluate(
+            "(() => { const q = document.querySelector('#stock-q'); q.value = ''; \
+              const at = document.querySelector('#stock-at'); \
+              at.value = [...at.options].find(o => o.text.includes('Store 02')).value; \
+              const st = document.querySelector('#stock-status'); st.value = 'ok'; \
+              st.dispatchEvent(new Event('change', {bubbles: true})); })()",
+        )
+        .await
+        .unwrap();
+        wait_until(
+            &page,
+            "document.querySelector('#stock-summary').textContent.includes('Store 02') && \
+             [...document.querySelectorAll('.stock-table .status')].every(s => s.textContent === 'ok')",
+            "the table shows Store 02's products that are ok",
+        )
+        .await;
+        assert!(eval_bool(&page, "window.__noReload === true").await, "no full page load");
+
+        // The product: its available-to-sell for the web shop.
+        page.goto(format!("{}/t/acme/stock/products/{product}", app.address))
+            .await
+            .unwrap();
+        wait_for(&page, ".waterfall .sellable").await;
+        let shown = page
+            .find_element(".waterfall .sellable")
+            .await
+            .unwrap()
+            .inner_text()
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(shown.parse::<f64>().unwrap().round() as i64, sellable);
+        // The chart drew (uPlot under the CSP).
+        wait_until(&page, "!!document.querySelector('.chart .uplot')", "the on-hand chart is drawn").await;
+        screenshot(&page, "product.png").await;
+    })
+    .await
+    .expect("the manager's journey finished within 90 s");
+
+    // A store manager scoped to Store 01 sees Store 01 only.
+    let store_manager = app.add_user("sam@acme.test", "acme", "manager").await;
+    app.su_exec(&format!(
+        "UPDATE control.memberships SET scope_group_ids = ARRAY(SELECT id FROM {schema}.location_groups WHERE name = 'Store 01')
+          WHERE account_id = (SELECT id FROM control.accounts WHERE email = 'sam@acme.test')"
+    ))
+    .await;
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let page = browser
+            .browser
+            .new_page(format!("{}/login?next=/t/acme/stock", app.address))
+            .await
+            .unwrap();
+        sign_in(&page, &store_manager.email, &store_manager.password).await;
+        wait_for(&page, ".stock-table tbody tr").await;
+        assert!(
+            eval_bool(
+                &page,
+                "[...document.querySelectorAll('#stock-at option')].every(o => o.text.includes('Store 01') || o.text.includes('S01'))"
+            )
+            .await,
+            "only Store 01 to choose from"
+        );
+        page.goto(format!("{}/t/acme/stock?by=location", app.address))
+            .await
+            .unwrap();
+        wait_for(&page, ".stock-table tbody tr").await;
+        assert!(
+            eval_bool(
+                &page,
+                "[...document.querySelectorAll('.stock-table tbody tr td:nth-child(3)')].every(td => td.textContent.startsWith('S01'))"
+            )
+            .await,
+            "only Store 01's locations"
+        );
+        page.goto(format!("{}/t/acme/stock?at=total", app.address)).await.unwrap();
+        wait_until(&page, "document.body.textContent.includes('not a location, group or channel you can see')", "the refusal").await;
+    })
+    .await
+    .expect("the store manager's journey finished within 60 s");
+    browser.close().await;
+}
