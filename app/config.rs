@@ -123,6 +123,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     /// `TRUESTOCK_ODOO_ALLOW_PRIVATE`
     pub odoo_allow_private: bool,
+    /// `TRUESTOCK_SERVER_TIMING`: add a `Server-Timing` header (total and SQL time) to responses, for
+    /// `bench stock` and for looking into slow pages; off by default.
+    pub server_timing: bool,
     /// `TRUESTOCK_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
     /// `TRUESTOCK_HTTP_WORKERS`: actix worker threads (default: one per core).
@@ -209,6 +212,10 @@ impl Settings {
                 .map(|v| parse_proxies(&v))
                 .transpose()?
                 .unwrap_or_default(),
+            server_timing: match get("TRUESTOCK_SERVER_TIMING") {
+                Some(_) => parse_flag(&get, "TRUESTOCK_SERVER_TIMING")?,
+                None => false,
+            },
             odoo_allow_private: match get("TRUESTOCK_ODOO_ALLOW_PRIVATE") {
                 Some(_) => parse_flag(&get, "TRUESTOCK_ODOO_ALLOW_PRIVATE")?,
                 None => dev,

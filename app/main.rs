@@ -188,6 +188,34 @@ enum BenchCommand {
         #[arg(long, default_value_t = 17, value_parser = clap::value_parser!(u8).range(16..=19))]
         odoo_version: u8,
     },
+    /// The stock screens' server time and overhead per view, and the highest open-loop rate of mixed
+    /// views with p99 under 200 ms (provisions and keeps a synced tenant per dataset)
+    Stock {
+        /// Dataset: retail-S, retail-M or retail-L
+        #[arg(long, default_value = "retail-L", value_parser = ["retail-S", "retail-M", "retail-L"])]
+        dataset: String,
+        /// Seconds of load at each rate
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=600))]
+        load_seconds: u32,
+    },
+    /// The open-loop load generator `bench stock` runs as a second process
+    Load {
+        /// The server's base URL (http://host:port)
+        #[arg(long)]
+        url: String,
+        /// The Cookie header to send
+        #[arg(long)]
+        cookie: String,
+        /// Requests per second
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        rate: u32,
+        /// Seconds to keep the rate
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=600))]
+        seconds: u32,
+        /// A file with one path per line, requested in turn
+        #[arg(long)]
+        paths: std::path::PathBuf,
+    },
     /// Sign-in latency and requests per second for an authenticated page (needs `wrk`)
     Web {
         /// Sequential sign-ins to time
@@ -589,6 +617,32 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             let dataset =
                 truestock::odoo::sim::Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
             let result = truestock::bench::sync(dataset, odoo_version)
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{result}");
+        }
+        Command::Bench(BenchCommand::Stock { dataset, load_seconds }) => {
+            let dataset =
+                truestock::odoo::sim::Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
+            let result = truestock::bench::stock(dataset, load_seconds)
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{result}");
+        }
+        Command::Bench(BenchCommand::Load {
+            url,
+            cookie,
+            rate,
+            seconds,
+            paths,
+        }) => {
+            let paths = std::fs::read_to_string(&paths)
+                .map_err(|e| format!("could not read {}: {e}", paths.display()))?
+                .lines()
+                .map(str::to_string)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>();
+            let result = truestock::bench::load(&url, &cookie, rate, seconds, &paths)
                 .await
                 .map_err(|e| err(&e))?;
             println!("{result}");

@@ -94,6 +94,7 @@ impl Application {
             webhook_limiter: Default::default(),
             key_ring,
             odoo_reach: settings.odoo_reach(),
+            server_timing: settings.server_timing,
         });
         let server =
             HttpServer::new(move || {

@@ -24,3 +24,24 @@ pub fn init(format: LogFormat) {
         LogFormat::Json => builder.json().try_init(),
     };
 }
+
+tokio::task_local! {
+    /// Time spent in SQL by the request running on this task (see [`record_sql`]).
+    static SQL_TIME: std::cell::Cell<std::time::Duration>;
+}
+
+/// Adds `elapsed` to the SQL time of the request this task serves, if any (the pool's metric
+/// callback and the tenant transactions' BEGIN and COMMIT call it).
+pub fn record_sql(elapsed: std::time::Duration) {
+    let _ = SQL_TIME.try_with(|total| total.set(total.get() + elapsed));
+}
+
+/// Runs `work` (a request) and returns what it returned with the time it spent in SQL.
+pub async fn with_sql_time<T>(work: impl std::future::Future<Output = T>) -> (T, std::time::Duration) {
+    SQL_TIME
+        .scope(std::cell::Cell::new(std::time::Duration::ZERO), async {
+            let out = work.await;
+            (out, SQL_TIME.with(std::cell::Cell::get))
+        })
+        .await
+}

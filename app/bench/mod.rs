@@ -13,7 +13,11 @@ use crate::db::tenancy::bootstrap;
 use crate::operator::{self, OperatorError};
 use crate::startup::{Application, StartupError};
 
+mod load;
+mod stock;
 mod sync;
+pub use load::load;
+pub use stock::stock;
 pub use sync::sync;
 
 pub const BENCH_DATABASE: &str = "truestock_bench";

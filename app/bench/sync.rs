@@ -25,23 +25,23 @@ use crate::sync::connection::{self, ConnectionSettings};
 use crate::sync::pull::SyncDeps;
 
 const DATABASE: &str = "truestock_bench_sync";
-const API_KEY: &str = "bench-sync-key-0123456789";
+pub(super) const API_KEY: &str = "bench-sync-key-0123456789";
 
 fn failed(what: &str, error: impl std::fmt::Display) -> BenchError {
     BenchError::Failed(format!("{what}: {error}"))
 }
 
 /// The simulator as a child process (`truestock odoo-sim`), killed when dropped.
-struct SimProcess {
+pub(super) struct SimProcess {
     child: tokio::process::Child,
-    url: String,
-    database: String,
-    login: String,
+    pub(super) url: String,
+    pub(super) database: String,
+    pub(super) login: String,
 }
 
 impl SimProcess {
     /// Starts the simulator on a free port and waits for it to print where it listens.
-    async fn start(dataset: Dataset, version: u8) -> Result<Self, BenchError> {
+    pub(super) async fn start(dataset: Dataset, version: u8) -> Result<Self, BenchError> {
         let exe = std::env::current_exe().map_err(|e| failed("this program's path", e))?;
         let mut child = tokio::process::Command::new(exe)
             .args(["odoo-sim", "--port", "0", "--api-key", API_KEY])
@@ -83,7 +83,7 @@ impl SimProcess {
         }
     }
 
-    async fn stop(mut self) {
+    pub(super) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 
@@ -109,7 +109,11 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Runs a queued job in this process through the worker's code; fails unless it completed.
-async fn run_job(db: &sea_orm::DatabaseConnection, registry: &Registry, job: &jobs::NewJob) -> Result<(), BenchError> {
+pub(super) async fn run_job(
+    db: &sea_orm::DatabaseConnection,
+    registry: &Registry,
+    job: &jobs::NewJob,
+) -> Result<(), BenchError> {
     let id = jobs::enqueue(db, job)
         .await
         .map_err(OperatorError::from)?

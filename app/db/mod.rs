@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod location_groups;
 pub mod mirror;
 pub mod stock;
+pub mod stock_setup;
 pub mod tenancy;
 
 use std::time::Duration;
@@ -30,5 +31,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> Result<Databas
         .max_lifetime(Duration::from_secs(30 * 60))
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(|o| o.options([("search_path", "")]));
-    Database::connect(options).await
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(|info| crate::telemetry::record_sql(info.elapsed));
+    Ok(db)
 }

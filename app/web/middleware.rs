@@ -40,9 +40,23 @@ pub async fn observe(
         status = tracing::field::Empty,
     );
     let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+    let server_timing = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.server_timing);
     let method = req.method().to_string();
     let started = Instant::now();
-    let res = next.call(req).instrument(span.clone()).await?;
+    let (res, sql) = crate::telemetry::with_sql_time(next.call(req).instrument(span.clone())).await;
+    let mut res = res?;
+    if server_timing {
+        // Total and SQL time, in milliseconds (`bench stock` reads them).
+        let value = format!(
+            "app;dur={:.3}, db;dur={:.3}",
+            started.elapsed().as_secs_f64() * 1000.0,
+            sql.as_secs_f64() * 1000.0
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            res.headers_mut()
+                .insert(header::HeaderName::from_static("server-timing"), value);
+        }
+    }
     let status = res.status().as_u16();
     span.record("status", status);
     if let Some(metrics) = metrics {

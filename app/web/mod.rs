@@ -17,6 +17,7 @@ pub mod paths;
 pub mod product;
 pub mod shell;
 pub mod stock;
+pub mod stock_settings;
 pub mod sync;
 pub mod tenants;
 
@@ -55,6 +56,8 @@ pub struct AppState {
     pub key_ring: Arc<crate::auth::vault::KeyRing>,
     /// Which Odoo addresses may be reached (`TRUESTOCK_ODOO_ALLOW_PRIVATE`).
     pub odoo_reach: crate::odoo::Reach,
+    /// `TRUESTOCK_SERVER_TIMING`
+    pub server_timing: bool,
 }
 
 /// Cookie names and attributes: `__Host-` and `Secure` normally; dev mode over plain HTTP drops both.
@@ -134,6 +137,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .configure(stock::routes)
         .configure(product::routes)
         .configure(export::routes)
+        .configure(stock_settings::routes)
         .configure(sync::routes)
         .configure(hooks::routes)
         .configure(connection::routes);

@@ -28,6 +28,20 @@ pub fn product(slug: &str, product_id: i64) -> String {
     format!("/t/{slug}/stock/products/{product_id}")
 }
 
+pub fn stock_settings(slug: &str) -> String {
+    format!("/t/{slug}/settings/stock")
+}
+
+/// A location group's form (`new` for a new one).
+pub fn stock_settings_group(slug: &str, group: &str) -> String {
+    format!("/t/{slug}/settings/stock/groups/{group}")
+}
+
+/// A sales channel's form (`new` for a new one).
+pub fn stock_settings_channel(slug: &str, channel: &str) -> String {
+    format!("/t/{slug}/settings/stock/channels/{channel}")
+}
+
 pub fn members(slug: &str) -> String {
     format!("/t/{slug}/settings/members")
 }

@@ -21,6 +21,7 @@ pub enum Section {
     Stock,
     Sync,
     Odoo,
+    StockSettings,
     Members,
     Account,
 }
@@ -83,6 +84,11 @@ impl Shell {
                 label: "Odoo",
                 href: paths::odoo_settings(slug),
                 current: section == Section::Odoo,
+            });
+            nav.push(NavLink {
+                label: "Stock settings",
+                href: paths::stock_settings(slug),
+                current: section == Section::StockSettings,
             });
             nav.push(NavLink {
                 label: "Members",

@@ -922,3 +922,149 @@ async fn exports_hold_the_whole_view_and_defuse_formulas() {
     let (status, _) = client.get_html("/t/acme/stock/export.csv?sort=nope").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// An admin's stock settings: validation, a region over two stores, a new channel with a percent
+/// buffer, quarantine; each change audited and followed by a refresh after which the figures still
+/// equal domain::stock's. Managers may not change them.
+#[tokio::test]
+async fn an_admin_sets_up_regions_channels_and_quarantine_and_the_figures_follow() {
+    use crate::helpers::{csrf_from, texts};
+    use reqwest::StatusCode;
+    let (app, registry, tenant, _sim) = synced_tenant(17).await;
+    let schema = tenant.schema_name();
+    let admin = app.add_user("admin@acme.test", "acme", "admin").await;
+    let client = app.signed_in(&admin).await;
+    let (status, html) = client.get_html("/t/acme/settings/stock").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(texts(&html, "#groups tbody tr").len(), 5, "the derived groups");
+    let csrf = csrf_from(&html).unwrap();
+
+    // Settings: a bad time zone is refused where it was typed; a good one is saved and audited.
+    let general = |tz: &'static str| {
+        [
+            ("time_zone", tz),
+            ("currency", "eur"),
+            ("sales_window_days", "28"),
+            ("low_cover_days", "10"),
+            ("overstock_cover_days", "100"),
+        ]
+    };
+    let res = client
+        .post_form("/t/acme/settings/stock/general", &general("Mars/Olympus"), &csrf)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("is not a time zone"));
+    let res = client
+        .post_form("/t/acme/settings/stock/general", &general("UTC"), &csrf)
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // A region over Store 01 and Store 02.
+    let res = client
+        .post_form(
+            "/t/acme/settings/stock/groups/new",
+            &[("name", "North"), ("kind", "region"), ("parent", "")],
+            &csrf,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let groups: Vec<(uuid::Uuid, String, Vec<i64>)> = with_tenant(&app.app_db, tenant, async |tx| {
+        let groups = location_group::Entity::find().all(tx).await?;
+        let locations = truestock::db::stock_setup::group_locations(tx).await?;
+        Ok::<_, sea_orm::DbErr>(
+            groups
+                .into_iter()
+                .map(|g| (g.id, g.name.clone(), locations.get(&g.id).cloned().unwrap_or_default()))
+                .collect(),
+        )
+    })
+    .await
+    .unwrap();
+    let find = |name: &str| groups.iter().find(|g| g.1 == name).unwrap().clone();
+    let north = find("North").0.to_string();
+    for store in ["Store 01", "Store 02"] {
+        let (id, name, locations) = find(store);
+        let locations: Vec<String> = locations.iter().map(i64::to_string).collect();
+        let mut fields = vec![("name", name.as_str()), ("kind", "store"), ("parent", north.as_str())];
+        fields.extend(locations.iter().map(|l| ("location", l.as_str())));
+        let res = client
+            .post_form(&format!("/t/acme/settings/stock/groups/{id}"), &fields, &csrf)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{store}");
+    }
+    // A region inside a region is refused.
+    let res = client
+        .post_form(
+            "/t/acme/settings/stock/groups/new",
+            &[("name", "Far north"), ("kind", "region"), ("parent", north.as_str())],
+            &csrf,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Click and collect from Store 01, holding back 10%.
+    let store1 = find("Store 01").2[0].to_string();
+    let res = client
+        .post_form(
+            "/t/acme/settings/stock/channels/new",
+            &[
+                ("name", "Click and collect"),
+                ("buffer_kind", "percent"),
+                ("buffer_value", "10"),
+                ("location", store1.as_str()),
+            ],
+            &csrf,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = client
+        .post_form(
+            "/t/acme/settings/stock/channels/new",
+            &[
+                ("name", "Nowhere"),
+                ("buffer_kind", "percent"),
+                ("buffer_value", "150"),
+                ("location", "1"),
+            ],
+            &csrf,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "more than 100%");
+
+    // Quarantine: no location at all any more.
+    let res = client.post_form("/t/acme/settings/stock/quarantine", &[], &csrf).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Each change was audited and queued a refresh; after it the figures equal the definitions.
+    let audited = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {schema}.audit_log WHERE action LIKE 'location_group.%' OR action LIKE 'sales_channel.%' \
+             OR action IN ('stock_settings.updated', 'quarantine.updated')"
+        ))
+        .await;
+    assert_eq!(audited, 6);
+    let report = truestock::jobs::worker::drain(&app.app_db, &registry, &[truestock::jobs::Queue::Pull])
+        .await
+        .unwrap();
+    assert_eq!(report.done, 1, "one refresh for all the changes: {report:?}");
+    let held = mirror(&app, tenant).await;
+    assert_eq!(held.settings.currency, "EUR");
+    assert!(held.quarantine.is_empty());
+    assert!(held.scopes.iter().any(|s| s.name == "North") && held.scopes.iter().any(|s| s.name == "Click and collect"));
+    held.assert_positions_equal_the_figures("after the admin's changes");
+    let configured = app
+        .su_number(&format!(
+            "SELECT count(*) AS n FROM {schema}.settings WHERE locations_configured"
+        ))
+        .await;
+    assert_eq!(configured, 1, "never derived again");
+
+    // A manager may look at the stock but not change its settings.
+    let manager = app.add_user("manager@acme.test", "acme", "manager").await;
+    let client = app.signed_in(&manager).await;
+    let (status, _) = client.get_html("/t/acme/settings/stock").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf = client.csrf_token("/t/acme").await;
+    let res = client.post_form("/t/acme/settings/stock/quarantine", &[], &csrf).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

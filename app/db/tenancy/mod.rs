@@ -131,7 +131,10 @@ where
 async fn finish<T, E: From<DbErr>>(txn: TenantTxn, outcome: Result<T, E>) -> Result<T, E> {
     match outcome {
         Ok(value) => {
-            txn.inner.commit().await?;
+            let started = std::time::Instant::now();
+            let committed = txn.inner.commit().await;
+            crate::telemetry::record_sql(started.elapsed());
+            committed?;
             Ok(value)
         }
         Err(error) => {
@@ -142,7 +145,10 @@ async fn finish<T, E: From<DbErr>>(txn: TenantTxn, outcome: Result<T, E>) -> Res
 }
 
 async fn begin_tenant(db: &DatabaseConnection, tenant: TenantId) -> Result<TenantTxn, DbErr> {
-    let inner = db.begin().await?;
+    let started = std::time::Instant::now();
+    let inner = db.begin().await;
+    crate::telemetry::record_sql(started.elapsed());
+    let inner = inner?;
     switch_to_tenant(&inner, tenant).await?;
     Ok(TenantTxn { inner, tenant })
 }
