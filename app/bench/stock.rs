@@ -277,7 +277,7 @@ pub async fn stock(dataset: Dataset, load_seconds: u32) -> Result<serde_json::Va
     let paths: Vec<&str> = views.iter().map(|(_, p)| p.as_str()).collect();
     std::fs::write(&paths_file, paths.join("\n")).map_err(|e| failed("writing the paths", e))?;
     let mut best = serde_json::json!({"max_rate_rps": 0, "p99_ms": null, "errors": null});
-    for rate in [25u32, 50, 75, 100, 125, 150, 200, 250, 300, 400] {
+    for rate in [25u32, 50, 100, 150, 200, 300, 400, 600, 800] {
         eprintln!("load at {rate} requests/s for {load_seconds} s…");
         let output = tokio::process::Command::new(std::env::current_exe().map_err(|e| failed("this program", e))?)
             .args(["bench", "load", "--url", &base, "--cookie", &cookie])

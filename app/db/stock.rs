@@ -10,7 +10,7 @@ use super::entities::{
     odoo_product_template, odoo_purchase_order, odoo_purchase_order_line, odoo_purchase_order_line_history,
     odoo_res_company, odoo_res_partner, odoo_stock_location, odoo_stock_move, odoo_stock_picking, odoo_stock_quant,
     quarantine_location, sales_channel, sales_channel_source, settings, stock_dirty_product, stock_position,
-    stock_refresh_state, stock_scope, stock_scope_location,
+    stock_refresh_state, stock_scope, stock_scope_exception, stock_scope_location, stock_scope_summary,
 };
 use super::tenancy::TenantTxn;
 
@@ -56,6 +56,27 @@ pub async fn refresh_full(tx: &TenantTxn, batch: i32) -> Result<u64, DbErr> {
 /// Refreshes the products of up to `batch` marks left by writes to the mirror; 0 when none are left.
 pub async fn refresh_marked(tx: &TenantTxn, batch: i32) -> Result<u64, DbErr> {
     count(tx, "stock_refresh_dirty", batch).await
+}
+
+/// Recomputes the per-scope summaries (the overview's totals) from the positions.
+pub async fn summarize(tx: &TenantTxn) -> Result<(), DbErr> {
+    call(tx, "stock_summarize", Vec::new()).await?;
+    Ok(())
+}
+
+/// Whether any scope has a summary yet.
+pub async fn has_summaries(tx: &TenantTxn) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    Ok(stock_scope_summary::Entity::find().count(tx).await? > 0)
+}
+
+/// The summaries of `scopes`.
+pub async fn summaries(tx: &TenantTxn, scopes: &[i64]) -> Result<Vec<stock_scope_summary::Model>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    stock_scope_summary::Entity::find()
+        .filter(stock_scope_summary::Column::ScopeId.is_in(scopes.iter().copied()))
+        .all(tx)
+        .await
 }
 
 /// Schedules a full refresh when the tenant's day has moved on since the last one (the sales window
@@ -228,7 +249,6 @@ fn contains_pattern(text: &str) -> String {
 }
 
 fn filtered(query: &StockQuery) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::extension::postgres::PgExpr as _;
     use sea_orm::sea_query::{Cond, Expr, ExprTrait as _};
     use stock_position::Column as P;
     let mut select = Query::select();
@@ -245,19 +265,13 @@ fn filtered(query: &StockQuery) -> sea_orm::sea_query::SelectStatement {
         select.and_where(Expr::col(P::CategoryId).is_in(categories.iter().copied()));
     }
     if let Some(text) = &query.search {
+        // One trigram-indexed text of SKU, barcode and name, lower-cased (tenant migration 000008).
         // Backslash is LIKE's default escape character (sea-query renders an explicit ESCAPE clause
         // inside parentheses, which PostgreSQL refuses).
-        let pattern = || contains_pattern(text);
-        let search = odoo_product_product::Entity;
         let matching = Query::select()
             .column(odoo_product_product::Column::OdooId)
-            .from(search)
-            .cond_where(
-                Cond::any()
-                    .add(Expr::col(odoo_product_product::Column::DefaultCode).ilike(pattern()))
-                    .add(Expr::col(odoo_product_product::Column::Barcode).ilike(pattern()))
-                    .add(Expr::col(odoo_product_product::Column::DisplayName).ilike(pattern())),
-            )
+            .from(odoo_product_product::Entity)
+            .and_where(Expr::col(Alias::new("search_text")).like(contains_pattern(&text.to_lowercase())))
             .to_owned();
         select.and_where(Expr::col(P::ProductId).in_subquery(matching));
     }
@@ -295,6 +309,18 @@ fn filtered(query: &StockQuery) -> sea_orm::sea_query::SelectStatement {
 /// How many rows of the stock table match `query` (its paging aside).
 pub async fn stock_count(tx: &TenantTxn, query: &StockQuery) -> Result<u64, DbErr> {
     use sea_orm::sea_query::Expr;
+    let unfiltered = query.search.is_none()
+        && query.status.is_none()
+        && query.exception.is_none()
+        && query.categories.is_none()
+        && query.supplier.is_none();
+    if unfiltered {
+        // The summaries hold it, as of the last refresh, for every scope they cover.
+        let summaries = summaries(tx, &query.scopes).await?;
+        if summaries.len() == query.scopes.len() {
+            return Ok(summaries.iter().map(|s| u64::try_from(s.rows).unwrap_or(0)).sum());
+        }
+    }
     let mut count = filtered(query);
     count.expr(Func::count(Expr::col(stock_position::Column::ProductId)));
     let total: i64 = match tx.query_one(&count).await? {
@@ -421,35 +447,35 @@ pub async fn suppliers(tx: &TenantTxn) -> Result<Vec<odoo_res_partner::Model>, D
 }
 
 /// One kind of exception over some scopes: how many rows, and the value at stake in all.
-#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExceptionTotal {
     pub exception: String,
     pub rows: i64,
     pub at_stake: f64,
 }
 
-/// The exceptions in `scopes`, by kind.
+/// The exceptions in `scopes`, by kind (from the summaries).
 pub async fn exception_totals(tx: &TenantTxn, scopes: &[i64]) -> Result<Vec<ExceptionTotal>, DbErr> {
-    use sea_orm::FromQueryResult as _;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _};
-    use stock_position::Column as P;
-    if scopes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let select = Query::select()
-        .column(P::Exception)
-        .expr_as(Func::count(Expr::col(P::ProductId)), Alias::new("rows"))
-        .expr_as(Func::sum(Expr::col(P::AtStake)), Alias::new("at_stake"))
-        .from(stock_position::Entity)
-        .and_where(Expr::col(P::ScopeId).is_in(scopes.iter().copied()))
-        .and_where(Expr::col(P::Exception).is_not_null())
-        .group_by_col(P::Exception)
-        .to_owned();
-    tx.query_all(&select)
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    let mut totals: Vec<ExceptionTotal> = Vec::new();
+    for row in stock_scope_exception::Entity::find()
+        .filter(stock_scope_exception::Column::ScopeId.is_in(scopes.iter().copied()))
+        .all(tx)
         .await?
-        .iter()
-        .map(|row| ExceptionTotal::from_query_result(row, ""))
-        .collect()
+    {
+        match totals.iter_mut().find(|t| t.exception == row.exception) {
+            Some(total) => {
+                total.rows += row.rows;
+                total.at_stake += row.at_stake;
+            }
+            None => totals.push(ExceptionTotal {
+                exception: row.exception,
+                rows: row.rows,
+                at_stake: row.at_stake,
+            }),
+        }
+    }
+    Ok(totals)
 }
 
 /// The rows of one exception kind in `scopes` with the most at stake.
@@ -470,40 +496,9 @@ pub async fn top_exceptions(
         .await
 }
 
-/// Σ stock value over `scopes`.
+/// Σ stock value over `scopes` (from the summaries).
 pub async fn stock_value(tx: &TenantTxn, scopes: &[i64]) -> Result<f64, DbErr> {
-    use sea_orm::sea_query::{Expr, ExprTrait as _};
-    use stock_position::Column as P;
-    if scopes.is_empty() {
-        return Ok(0.0);
-    }
-    let select = Query::select()
-        .expr(Func::coalesce([Func::sum(Expr::col(P::Value)).into(), Expr::val(0.0)]))
-        .from(stock_position::Entity)
-        .and_where(Expr::col(P::ScopeId).is_in(scopes.iter().copied()))
-        .to_owned();
-    match tx.query_one(&select).await? {
-        Some(row) => row.try_get_by_index(0),
-        None => Ok(0.0),
-    }
-}
-
-/// Per channel scope, how many products it cannot sell (available-to-sell 0).
-pub async fn channel_outs(tx: &TenantTxn) -> Result<Vec<(i64, i64)>, DbErr> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait as _};
-    use stock_position::Column as P;
-    let select = Query::select()
-        .column(P::ScopeId)
-        .expr_as(Func::count(Expr::col(P::ProductId)), Alias::new("outs"))
-        .from(stock_position::Entity)
-        .and_where(Expr::col(P::Sellable).lte(0.0))
-        .group_by_col(P::ScopeId)
-        .to_owned();
-    tx.query_all(&select)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
-        .collect()
+    Ok(summaries(tx, scopes).await?.iter().map(|s| s.value).sum())
 }
 
 /// Everything the product detail shows of one product, as the mirror holds it.

@@ -87,7 +87,19 @@ pub async fn refresh(db: &DatabaseConnection, tenant: TenantId, lease: Option<&L
                 done.products += n;
             }
             Step::Marked(n) => done.products += n,
-            Step::Done => return Ok(done),
+            Step::Done => break,
         }
     }
+    // The overview's totals, when anything changed (or were never computed).
+    with_tenant(db, tenant, async |tx| {
+        if let Some(lease) = lease {
+            lease.fence(tx).await?;
+        }
+        if done != Refreshed::default() || !stock::has_summaries(tx).await? {
+            stock::summarize(tx).await?;
+        }
+        Ok::<_, JobError>(())
+    })
+    .await?;
+    Ok(done)
 }

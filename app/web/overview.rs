@@ -122,8 +122,13 @@ async fn overview(state: web::Data<AppState>, member: Member) -> Result<Overview
             Some(_) => group_ids.clone(),
         };
         let value = stock::stock_value(tx, &value_scopes).await?;
-        let outs = if member_groups.is_none() {
-            stock::channel_outs(tx).await?
+        let outs: Vec<(i64, i64)> = if member_groups.is_none() {
+            let channels: Vec<i64> = scopes.iter().filter(|s| s.kind == "channel").map(|s| s.id).collect();
+            stock::summaries(tx, &channels)
+                .await?
+                .into_iter()
+                .map(|s| (s.scope_id, s.unsellable))
+                .collect()
         } else {
             Vec::new()
         };

@@ -42,6 +42,8 @@ pub mod stock_dirty_product;
 pub mod stock_position;
 pub mod stock_refresh_state;
 pub mod stock_scope;
+pub mod stock_scope_exception;
 pub mod stock_scope_location;
+pub mod stock_scope_summary;
 pub mod sync_cursor;
 pub mod sync_run;

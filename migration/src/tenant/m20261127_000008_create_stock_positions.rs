@@ -145,12 +145,32 @@ CREATE INDEX stock_positions_product ON stock_positions (product_id);
 -- The stock table's default view (by value) and its status filter.
 CREATE INDEX stock_positions_by_value ON stock_positions (scope_id, value DESC, product_id);
 CREATE INDEX stock_positions_by_status ON stock_positions (scope_id, status, value DESC, product_id);
-CREATE INDEX stock_positions_exceptions ON stock_positions (scope_id, exception, at_stake DESC)
+CREATE INDEX stock_positions_exceptions ON stock_positions (exception, at_stake DESC)
     WHERE exception IS NOT NULL;
 
--- Search by SKU, barcode or name (pg_trgm lives in the ext schema).
-CREATE INDEX odoo_product_product_search ON odoo_product_product
-    USING gin (default_code ext.gin_trgm_ops, barcode ext.gin_trgm_ops, display_name ext.gin_trgm_ops);
+-- Search by SKU, barcode or name: one lower-cased text, trigram-indexed (pg_trgm lives in the ext
+-- schema); one indexed condition, where three ORed ones left the planner to scan the table. The
+-- pull never writes it (it is not in the entity): PostgreSQL keeps it.
+ALTER TABLE odoo_product_product ADD COLUMN search_text text GENERATED ALWAYS AS
+    (lower(coalesce(default_code, '') || ' ' || coalesce(barcode, '') || ' ' || coalesce(display_name, ''))) STORED;
+CREATE INDEX odoo_product_product_search ON odoo_product_product USING gin (search_text ext.gin_trgm_ops);
+
+-- Per scope, what the overview and the unfiltered table need without reading every row: kept by
+-- stock_summarize() at the end of each refresh.
+CREATE TABLE stock_scope_summaries (
+    scope_id    bigint PRIMARY KEY REFERENCES stock_scopes (id) ON DELETE CASCADE,
+    rows        bigint NOT NULL,
+    value       double precision NOT NULL,
+    unsellable  bigint NOT NULL,
+    computed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE stock_scope_exceptions (
+    scope_id  bigint NOT NULL REFERENCES stock_scopes (id) ON DELETE CASCADE,
+    exception text NOT NULL,
+    rows      bigint NOT NULL,
+    at_stake  double precision NOT NULL,
+    PRIMARY KEY (scope_id, exception)
+);
 
 CREATE TABLE stock_dirty_products (
     id         bigserial PRIMARY KEY,
@@ -500,6 +520,22 @@ BEGIN
     PERFORM stock_refresh_positions(products);
     UPDATE stock_refresh_state SET full_next_product = products[cardinality(products)] + 1;
     RETURN cardinality(products);
+END $body$ $f$, s);
+
+-- The per-scope summaries, from the positions as they are now.
+EXECUTE format($f$
+CREATE OR REPLACE FUNCTION stock_summarize() RETURNS void
+LANGUAGE plpgsql SET search_path = %I, pg_temp AS $body$
+BEGIN
+    PERFORM 1 FROM stock_refresh_state FOR NO KEY UPDATE;
+    DELETE FROM stock_scope_summaries;
+    INSERT INTO stock_scope_summaries (scope_id, rows, value, unsellable)
+    SELECT scope_id, count(*), coalesce(sum(value), 0), count(*) FILTER (WHERE sellable <= 0)
+      FROM stock_positions GROUP BY scope_id;
+    DELETE FROM stock_scope_exceptions;
+    INSERT INTO stock_scope_exceptions (scope_id, exception, rows, at_stake)
+    SELECT scope_id, exception, count(*), sum(at_stake)
+      FROM stock_positions WHERE exception IS NOT NULL GROUP BY scope_id, exception;
 END $body$ $f$, s);
 
 -- A full refresh starts when the tenant's day has moved on since the last one: the sales window
