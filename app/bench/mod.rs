@@ -93,34 +93,10 @@ pub async fn web(sign_ins: usize, connections: u32, seconds: u32) -> Result<serd
     let mut latencies = Vec::with_capacity(sign_ins);
     let mut session_cookie = None;
     for i in 0..sign_ins {
-        let (pre_session, token) = login_form(&client, &base).await?;
-        let body = serde_html_form::to_string([
-            ("email", email),
-            ("password", password.expose_secret()),
-            ("csrf_token", token.as_str()),
-        ])
-        .map_err(|e| BenchError::Failed(e.to_string()))?;
-        let started = Instant::now();
-        let res = client
-            .post(format!("{base}/login"))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("Cookie", pre_session)
-            .header("X-Forwarded-For", format!("10.77.{}.{}", i / 250, i % 250 + 1))
-            .body(body)
-            .send()
-            .await?;
-        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        if res.status() != reqwest::StatusCode::SEE_OTHER {
-            return Err(BenchError::Failed(format!("sign-in answered {}", res.status())));
-        }
-        session_cookie = res
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("__Host-truestock="))
-            .and_then(|c| c.split(';').next())
-            .map(str::to_string);
+        let forwarded_for = format!("10.77.{}.{}", i / 250, i % 250 + 1);
+        let (cookie, took) = sign_in(&client, &base, email, &password, Some(&forwarded_for)).await?;
+        latencies.push(took.as_secs_f64() * 1000.0);
+        session_cookie = Some(cookie);
     }
     latencies.sort_by(f64::total_cmp);
     let cookie = session_cookie.ok_or_else(|| BenchError::Failed("no session cookie".into()))?;
@@ -146,6 +122,48 @@ pub async fn web(sign_ins: usize, connections: u32, seconds: u32) -> Result<serd
         },
         "authenticated_page": wrk,
     }))
+}
+
+/// Signs in through the form as a browser would (through a proxy saying `forwarded_for`, when given):
+/// the session cookie (`name=value`) and how long the form's post took.
+async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &secrecy::SecretString,
+    forwarded_for: Option<&str>,
+) -> Result<(String, Duration), BenchError> {
+    let (pre_session, token) = login_form(client, base).await?;
+    let body = serde_html_form::to_string([
+        ("email", email),
+        ("password", password.expose_secret()),
+        ("csrf_token", token.as_str()),
+    ])
+    .map_err(|e| BenchError::Failed(e.to_string()))?;
+    let mut post = client
+        .post(format!("{base}/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Cookie", pre_session)
+        .body(body);
+    if let Some(address) = forwarded_for {
+        post = post.header("X-Forwarded-For", address);
+    }
+    let started = Instant::now();
+    let res = post.send().await?;
+    let took = started.elapsed();
+    if res.status() != reqwest::StatusCode::SEE_OTHER {
+        return Err(BenchError::Failed(format!("sign-in answered {}", res.status())));
+    }
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-truestock="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+        .ok_or_else(|| BenchError::Failed("no session cookie".into()))?;
+    Ok((cookie, took))
 }
 
 /// GETs the sign-in form: its pre-session cookie and CSRF token.

@@ -10,23 +10,17 @@
 //! rising until p99 reaches 200 ms or a request fails: the highest rate that held is reported.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use sea_orm::sqlx::{Connection as _, PgConnection, Row as _};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::ExposeSecret as _;
 
-use super::sync::{API_KEY, SimProcess, run_job};
-use super::{BenchError, bench_settings, login_form, percentile, provision};
+use super::sync::{SimProcess, connect_to_simulator, run_job};
+use super::{BenchError, bench_settings, percentile, provision, sign_in};
 use crate::auth::password::{PasswordHasher, generate_password};
-use crate::db::audit::Actor;
-use crate::jobs::Registry;
-use crate::odoo::Reach;
 use crate::odoo::sim::Dataset;
 use crate::operator::{self, OperatorError};
 use crate::startup::Application;
-use crate::sync::connection::{self, ConnectionSettings};
-use crate::sync::pull::SyncDeps;
 
 const DATABASE: &str = "truestock_bench_stock";
 /// Timed requests per view.
@@ -83,26 +77,7 @@ async fn provision_synced(settings: &crate::config::Settings, dataset: Dataset) 
     let tenant = operator::create_tenant(&owner, "bench", &tenant_name(dataset)).await?;
     owner.close().await.map_err(OperatorError::from)?;
     let db = operator::app_pool(settings, crate::sync::pull::LANES + 2).await?;
-    let ring = settings.key_ring()?;
-    let actor = Actor {
-        account_id: None,
-        name: "bench".into(),
-        email: "bench@truestock.test".into(),
-    };
-    let connection_settings = ConnectionSettings {
-        url: sim.url.clone(),
-        database: sim.database.clone(),
-        login: sim.login.clone(),
-        api_key: Some(SecretString::from(API_KEY.to_string())),
-        key_expires_on: None,
-    };
-    connection::save(&db, &ring, tenant, &connection_settings, Reach::Anywhere, false, &actor)
-        .await
-        .map_err(|e| failed("connecting the tenant", e))?;
-    let registry = Registry::production(Arc::new(SyncDeps {
-        ring,
-        reach: Reach::Anywhere,
-    }));
+    let registry = connect_to_simulator(&db, settings, tenant, &sim).await?;
     eprintln!("full sync…");
     let started = Instant::now();
     run_job(&db, &registry, &crate::sync::pull::job(tenant)).await?;
@@ -214,29 +189,7 @@ pub async fn stock(dataset: Dataset, load_seconds: u32) -> Result<serde_json::Va
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
-    let (pre_session, token) = login_form(&client, &base).await?;
-    let body = serde_html_form::to_string([
-        ("email", email.as_str()),
-        ("password", password.expose_secret()),
-        ("csrf_token", token.as_str()),
-    ])
-    .map_err(|e| BenchError::Failed(e.to_string()))?;
-    let res = client
-        .post(format!("{base}/login"))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Cookie", pre_session)
-        .body(body)
-        .send()
-        .await?;
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("__Host-truestock="))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
-        .ok_or_else(|| BenchError::Failed(format!("sign-in answered {} without a session", res.status())))?;
+    let (cookie, _) = sign_in(&client, &base, &email, &password, None).await?;
 
     let mut results = BTreeMap::new();
     for (name, path) in &views {

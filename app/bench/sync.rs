@@ -197,17 +197,14 @@ async fn copy_seconds(su_url: &str, from: &str, to: &str, tables: &[(String, i64
     Ok(seconds)
 }
 
-/// `bench sync`: see the module's documentation.
-pub async fn sync(dataset: Dataset, version: u8) -> Result<serde_json::Value, BenchError> {
-    let settings = bench_settings(DATABASE)?;
-    eprintln!("starting the simulator ({}, Odoo {version})…", dataset.name());
-    let sim = SimProcess::start(dataset, version).await?;
-    let owner = provision(&settings, DATABASE).await?;
-    let tenant = operator::create_tenant(&owner, "bench", "Bench Retail").await?;
-    let copy_target = operator::create_tenant(&owner, "bench-copy", "COPY baseline").await?;
-    owner.close().await.map_err(OperatorError::from)?;
-
-    let db = operator::app_pool(&settings, crate::sync::pull::LANES + 2).await?;
+/// Connects `tenant` to the simulator (its private address allowed) and returns the production job
+/// handlers.
+pub(super) async fn connect_to_simulator(
+    db: &sea_orm::DatabaseConnection,
+    settings: &crate::config::Settings,
+    tenant: crate::domain::tenant::TenantId,
+    sim: &SimProcess,
+) -> Result<Registry, BenchError> {
     let ring = settings.key_ring()?;
     let actor = Actor {
         account_id: None,
@@ -221,13 +218,27 @@ pub async fn sync(dataset: Dataset, version: u8) -> Result<serde_json::Value, Be
         api_key: Some(SecretString::from(API_KEY.to_string())),
         key_expires_on: None,
     };
-    connection::save(&db, &ring, tenant, &connection_settings, Reach::Anywhere, false, &actor)
+    connection::save(db, &ring, tenant, &connection_settings, Reach::Anywhere, false, &actor)
         .await
         .map_err(|e| failed("connecting the tenant", e))?;
-    let registry = Registry::production(Arc::new(SyncDeps {
+    Ok(Registry::production(Arc::new(SyncDeps {
         ring,
         reach: Reach::Anywhere,
-    }));
+    })))
+}
+
+/// `bench sync`: see the module's documentation.
+pub async fn sync(dataset: Dataset, version: u8) -> Result<serde_json::Value, BenchError> {
+    let settings = bench_settings(DATABASE)?;
+    eprintln!("starting the simulator ({}, Odoo {version})…", dataset.name());
+    let sim = SimProcess::start(dataset, version).await?;
+    let owner = provision(&settings, DATABASE).await?;
+    let tenant = operator::create_tenant(&owner, "bench", "Bench Retail").await?;
+    let copy_target = operator::create_tenant(&owner, "bench-copy", "COPY baseline").await?;
+    owner.close().await.map_err(OperatorError::from)?;
+
+    let db = operator::app_pool(&settings, crate::sync::pull::LANES + 2).await?;
+    let registry = connect_to_simulator(&db, &settings, tenant, &sim).await?;
 
     eprintln!("full sync…");
     let started = Instant::now();
