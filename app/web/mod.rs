@@ -7,6 +7,7 @@ pub mod connection;
 pub mod errors;
 pub mod export;
 pub mod extractors;
+pub mod format;
 pub mod health;
 pub mod hooks;
 pub mod members;

@@ -23,9 +23,10 @@ use crate::sync::connection::SyncSettings;
 use super::AppState;
 use super::errors::AppError;
 use super::extractors::Member;
+use super::format::{ago, money, quantity};
 use super::paths;
 use super::shell::{Section, Shell};
-use super::stock::{exception_label, money, quantity};
+use super::stock::exception_label;
 
 /// Rows listed under each exception.
 const TOP: u64 = 5;
@@ -71,17 +72,6 @@ pub struct OverviewPage {
     pub has_figures: bool,
     /// Only admins see the audit trail.
     pub recent_activity: Option<Vec<audit_log::Model>>,
-}
-
-fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    let Some(at) = at else { return "never".into() };
-    let minutes = (now - at).num_minutes().max(0);
-    match minutes {
-        0 => "less than a minute ago".into(),
-        1..120 => format!("{minutes} min ago"),
-        120..2_880 => format!("{} h ago", minutes / 60),
-        _ => format!("{} days ago", minutes / 1_440),
-    }
 }
 
 #[get("/t/{slug}")]

@@ -20,9 +20,9 @@ use crate::domain::stock::{self as figures, Buffer, DoneMove, Group, Location, L
 use super::AppState;
 use super::errors::AppError;
 use super::extractors::Member;
+use super::format::{money, quantity};
 use super::paths;
 use super::shell::{Section, Shell};
-use super::stock::{money, quantity};
 
 /// Days of on-hand history on the chart.
 pub const HISTORY_DAYS: u32 = 90;

@@ -24,6 +24,7 @@ use crate::domain::stock::{Exception, Status};
 use super::AppState;
 use super::errors::AppError;
 use super::extractors::{Member, is_htmx, parse_form};
+use super::format::{ago, money, quantity};
 use super::paths;
 use super::shell::{Section, Shell};
 
@@ -328,36 +329,10 @@ pub struct StockPage {
     pub xlsx_href: String,
 }
 
-/// A quantity as people read it: no trailing zeros, at most three decimals.
-pub fn quantity(value: f64) -> String {
-    let rounded = (value * 1000.0).round() / 1000.0;
-    let text = format!("{rounded:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" { "0".into() } else { text.into() }
-}
-
-/// Money with two decimals and thousands separators.
-pub fn money(value: f64) -> String {
-    let cents = (value * 100.0).round() as i64;
-    let (sign, cents) = if cents < 0 { ("-", -cents) } else { ("", cents) };
-    let units = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (n, digit) in units.chars().enumerate() {
-        if n > 0 && (units.len() - n).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped}.{:02}", cents % 100)
-}
-
 fn age(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    let Some(at) = at else { return "not computed yet".into() };
-    let minutes = (chrono::Utc::now() - at).num_minutes().max(0);
-    match minutes {
-        0 => "computed less than a minute ago".into(),
-        1..120 => format!("computed {minutes} min ago"),
-        _ => format!("computed {} h ago", minutes / 60),
+    match at {
+        None => "not computed yet".into(),
+        at => format!("computed {}", ago(at, chrono::Utc::now())),
     }
 }
 
@@ -798,17 +773,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities_and_money_read_as_people_write_them() {
-        assert_eq!(quantity(12.0), "12");
-        assert_eq!(quantity(-3.5), "-3.5");
-        assert_eq!(quantity(0.0001), "0");
-        assert_eq!(quantity(-0.0001), "0");
-        assert_eq!(money(1234567.891), "1,234,567.89");
-        assert_eq!(money(-12.5), "-12.50");
-        assert_eq!(money(999.999), "1,000.00");
-    }
 
     #[test]
     fn hostile_or_unknown_parameters_are_refused_with_what_is_allowed() {

@@ -252,8 +252,8 @@ async fn settings_page(
             .map(|c| ChannelRow {
                 name: c.name.clone(),
                 buffer: match c.buffer_kind.as_str() {
-                    "percent" => format!("{}%", super::stock::quantity(c.buffer_value)),
-                    _ => format!("{} per SKU", super::stock::quantity(c.buffer_value)),
+                    "percent" => format!("{}%", super::format::quantity(c.buffer_value)),
+                    _ => format!("{} per SKU", super::format::quantity(c.buffer_value)),
                 },
                 sources: names_of(sources.get(&c.id).map_or(&[][..], Vec::as_slice), &locations),
                 edit_href: paths::stock_settings_channel(slug, &c.id.to_string()),

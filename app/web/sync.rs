@@ -22,20 +22,9 @@ use crate::sync::pull;
 use super::AppState;
 use super::errors::AppError;
 use super::extractors::{Authorized, SyncRole};
+use super::format::ago;
 use super::paths;
 use super::shell::{Section, Shell};
-
-/// How long ago, in words.
-fn ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
-    let Some(at) = at else { return "never".into() };
-    let seconds = (now - at).num_seconds().max(0);
-    match seconds {
-        0..60 => format!("{seconds} s ago"),
-        60..3_600 => format!("{} min ago", seconds / 60),
-        3_600..172_800 => format!("{} h ago", seconds / 3_600),
-        _ => format!("{} days ago", seconds / 86_400),
-    }
-}
 
 pub struct ModelView {
     pub model: String,

@@ -145,31 +145,7 @@ async fn an_admin_signs_in_and_changes_a_members_roles_in_the_browser() {
             .new_page(format!("{}/login", app.address))
             .await
             .unwrap();
-        wait_for(&page, "input[name=email]").await;
-        page.find_element("input[name=email]")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap()
-            .type_str(&admin.email)
-            .await
-            .unwrap();
-        page.find_element("input[name=password]")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap()
-            .type_str(&admin.password)
-            .await
-            .unwrap();
-        page.find_element("form[action='/login'] button")
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        sign_in(&page, &admin.email, &admin.password).await;
         wait_for(&page, ".tiles").await;
         let heading = page.find_element("main h1").await.unwrap().inner_text().await.unwrap();
         assert_eq!(heading.as_deref(), Some("Acme Retail"));
