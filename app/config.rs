@@ -115,8 +115,13 @@ pub struct Settings {
     pub previous_master_keys: Vec<SecretKey>,
     /// `TRUESTOCK_JWT_SECRET`: signs session tokens and CSRF tokens.
     pub jwt_secret: Option<SecretKey>,
-    /// `TRUESTOCK_SMTP_URL`
+    /// `TRUESTOCK_SMTP_URL`: `smtp://user:pass@host:587?tls=required` (STARTTLS), `smtps://…:465`
+    /// (TLS), or plain `smtp://host:25` (a relay on the same host). Unset: deliveries fail as if the
+    /// server were down, and are retried for about a day.
     pub smtp_url: Option<SecretString>,
+    /// `TRUESTOCK_MAIL_FROM`: the sender of every email, `Name <address>` (default
+    /// `TrueStock <truestock@` the base URL's host `>`).
+    pub mail_from: Option<String>,
     /// `TRUESTOCK_METRICS_BIND`: `/metrics` is served only there; unset means not served.
     pub metrics_bind: Option<SocketAddr>,
     /// `TRUESTOCK_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges.
@@ -207,6 +212,7 @@ impl Settings {
                 .unwrap_or_default(),
             jwt_secret,
             smtp_url: get("TRUESTOCK_SMTP_URL").map(SecretString::from),
+            mail_from: get("TRUESTOCK_MAIL_FROM"),
             metrics_bind,
             trusted_proxies: get("TRUESTOCK_TRUSTED_PROXIES")
                 .map(|v| parse_proxies(&v))
@@ -295,6 +301,39 @@ impl Settings {
         } else {
             crate::odoo::Reach::PublicOnly
         }
+    }
+
+    /// Where links in emails point: `TRUESTOCK_BASE_URL`, or else the address `bound` (where the server
+    /// listens; dev mode only binds loopback).
+    pub fn public_url(&self, bound: SocketAddr) -> Url {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| Url::parse(&format!("http://{bound}")).expect("an address makes a URL"))
+    }
+
+    /// What emails are sent with: the sender, links to `public_url` (the base URL, or where the
+    /// server listens when none is set), and the SMTP relay.
+    pub fn mailer(&self, public_url: &Url) -> Result<crate::email::Mailer, ConfigError> {
+        // A host name, not an IP address (which would make an odd sender and Message-ID domain).
+        let host = public_url.domain().unwrap_or("localhost");
+        let from = self
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| format!("TrueStock <truestock@{host}>"));
+        let from = from.parse().map_err(|e| {
+            invalid(
+                "TRUESTOCK_MAIL_FROM",
+                &format!("not an address like `Name <a@b.c>`: {e}"),
+            )
+        })?;
+        let transport = self
+            .smtp_url
+            .as_ref()
+            .map(|url| crate::email::Transport::from_url(url.expose_secret()))
+            .transpose()
+            .map_err(|e| invalid("TRUESTOCK_SMTP_URL", &e.to_string()))?;
+        let signer = crate::auth::signed_link::LinkSigner::derive(self.jwt_secret()?);
+        Ok(crate::email::Mailer::new(from, public_url.clone(), signer, transport))
     }
 
     /// The vault's keys: the master key seals, previous master keys still open.

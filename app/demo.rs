@@ -171,7 +171,35 @@ async fn start_odoo(settings: &Settings) -> Result<(RunningSimulator, TenantId),
         chrono::Utc::now().date_naive(),
     )
     .await?;
+    seed_alert_rules(&db, tenant).await?;
     Ok((running, tenant))
+}
+
+/// Gives a new demo tenant two alert rules, so that its mailbox (`/dev/mail`) shows alerts after the
+/// first sync: negative stock anywhere (to managers) and a refused Odoo key (to admins).
+async fn seed_alert_rules(db: &sea_orm::DatabaseConnection, tenant: TenantId) -> Result<(), DemoError> {
+    use crate::db::alert_rules::{self, NewRule};
+    use crate::domain::alert::RuleKind;
+    let rule = |name: &str, kind: RuleKind, role: Role| NewRule {
+        name: name.into(),
+        kind: kind.as_str(),
+        product_ids: None,
+        category_id: None,
+        group_id: None,
+        roles: vec![role.as_str().into()],
+        created_by_name: "truestock demo".into(),
+        accounts: vec![],
+        externals: vec![],
+    };
+    with_tenant(db, tenant, async |tx| {
+        if alert_rules::list(tx).await?.is_empty() {
+            alert_rules::create(tx, &rule("Negative stock", RuleKind::NegativeStock, Role::Manager)).await?;
+            alert_rules::create(tx, &rule("Odoo key refused", RuleKind::CredentialInvalid, Role::Admin)).await?;
+        }
+        Ok::<_, sea_orm::DbErr>(())
+    })
+    .await?;
+    Ok(())
 }
 
 /// Shows the progress of this run's first sync until it finished, with the bar `truestock sync --wait`
@@ -208,10 +236,14 @@ async fn show_first_sync(settings: &Settings, tenant: TenantId) -> Result<(), De
 
 /// `truestock demo [--reset]`
 pub async fn run(reset: bool) -> Result<(), DemoError> {
-    let settings = demo_settings()?;
+    let mut settings = demo_settings()?;
     let logins = prepare(&settings, reset).await?;
     let (odoo, tenant) = start_odoo(&settings).await?;
-    let app = Application::build(&settings, Some(WorkerConfig::new(&WorkerConfig::process_name()))).await?;
+    // The demo's mail goes to an in-process SMTP sink, read at /dev/mail.
+    let mailbox = std::sync::Arc::new(crate::email::sink::SmtpSink::start().await?);
+    settings.smtp_url = Some(mailbox.url().into());
+    let workers = Some(WorkerConfig::new(&WorkerConfig::process_name()));
+    let app = Application::build_with_mailbox(&settings, workers, Some(mailbox)).await?;
     let port = app.port();
     let server = tokio::spawn(app.run_until_stopped());
     show_first_sync(&settings, tenant).await?;
@@ -226,6 +258,10 @@ pub async fn run(reset: bool) -> Result<(), DemoError> {
     println!(
         "TrueStock demo is running at http://{}:{port}/ (dev mode; Ctrl-C stops it)",
         settings.bind.ip(),
+    );
+    println!(
+        "The demo's emails (invites, resets, alerts) arrive at http://{}:{port}/dev/mail",
+        settings.bind.ip()
     );
     println!("Sign in with any of these (passwords are new on every run):");
     for login in &logins {

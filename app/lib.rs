@@ -12,6 +12,8 @@ pub mod db;
 pub mod demo;
 /// Pure types and rules: tenant ids and slugs, emails, roles (no actix, no sea-orm).
 pub mod domain;
+/// Email: the outbox, SMTP delivery, account emails, the in-process SMTP sink.
+pub mod email;
 /// Background jobs: the Postgres queue, workers, the schedule.
 pub mod jobs;
 /// Odoo: the client (JSON-RPC, JSON-2) and the simulator.

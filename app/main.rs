@@ -198,6 +198,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=600))]
         load_seconds: u32,
     },
+    /// Outbox throughput: alert emails written to the outbox, then delivered over SMTP to an
+    /// in-process sink by a worker
+    Email {
+        /// How many emails
+        #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        messages: u32,
+        /// Email worker slots (concurrent deliveries)
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        slots: u16,
+    },
     /// The open-loop load generator `bench stock` runs as a second process
     Load {
         /// The server's base URL (http://host:port)
@@ -625,6 +635,12 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             let dataset =
                 truestock::odoo::sim::Dataset::parse(&dataset).ok_or_else(|| format!("unknown dataset {dataset:?}"))?;
             let result = truestock::bench::stock(dataset, load_seconds)
+                .await
+                .map_err(|e| err(&e))?;
+            println!("{result}");
+        }
+        Command::Bench(BenchCommand::Email { messages, slots }) => {
+            let result = truestock::bench::email(messages as usize, usize::from(slots))
                 .await
                 .map_err(|e| err(&e))?;
             println!("{result}");

@@ -205,7 +205,8 @@ pub async fn run_worker(
         ring: settings.key_ring()?,
         reach: settings.odoo_reach(),
     });
-    crate::jobs::worker::Worker::new(db, crate::jobs::Registry::production(sync), config)
+    let mailer = std::sync::Arc::new(settings.mailer(&settings.public_url(settings.bind))?);
+    crate::jobs::worker::Worker::new(db, crate::jobs::Registry::production(sync, mailer), config)
         .run(shutdown)
         .await;
     Ok(())
@@ -353,7 +354,8 @@ pub async fn sync_tenant(
         // The pull itself reports what is wrong with the connection.
         _ => 0,
     };
-    let registry = crate::jobs::Registry::production(sync);
+    let mailer = std::sync::Arc::new(settings.mailer(&settings.public_url(settings.bind))?);
+    let registry = crate::jobs::Registry::production(sync, mailer);
     let ran = crate::jobs::worker::run_now(&db, &registry, id);
     let label = format!("Pull of {slug}");
     let Some(attempt) = crate::sync::progress::follow(&db, tenant, &label, estimate, ran).await? else {

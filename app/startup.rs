@@ -55,6 +55,16 @@ impl Application {
     /// Binds the server; with `job_workers`, job workers run in this process too (on their own pool, so
     /// that long jobs never take the connections web requests need).
     pub async fn build(settings: &Settings, job_workers: Option<WorkerConfig>) -> Result<Self, StartupError> {
+        Self::build_with_mailbox(settings, job_workers, None).await
+    }
+
+    /// [`build`](Self::build), with the demo's in-process SMTP sink shown at `/dev/mail` (dev mode only).
+    pub async fn build_with_mailbox(
+        settings: &Settings,
+        job_workers: Option<WorkerConfig>,
+        dev_mailbox: Option<Arc<crate::email::sink::SmtpSink>>,
+    ) -> Result<Self, StartupError> {
+        let dev_mailbox = dev_mailbox.filter(|_| settings.dev);
         let db = db::connect(&settings.database_url, 16)
             .await
             .map_err(StartupError::Database)?;
@@ -77,6 +87,15 @@ impl Application {
             source,
         })?;
         let origin = settings.base_url.as_ref().map(|url| url.origin().ascii_serialization());
+        let mailer = Arc::new(settings.mailer(&settings.public_url(local))?);
+        if mailer.transport().is_none() {
+            tracing::warn!("TRUESTOCK_SMTP_URL is not set: email deliveries fail and are retried for about a day");
+        }
+        if settings.base_url.is_none() && !settings.dev {
+            tracing::warn!(
+                "TRUESTOCK_BASE_URL is not set: links in emails point to the address this server listens on"
+            );
+        }
         let metrics = Arc::new(Metrics::default());
         let workers = settings
             .http_workers
@@ -95,6 +114,8 @@ impl Application {
             key_ring,
             odoo_reach: settings.odoo_reach(),
             server_timing: settings.server_timing,
+            mailer: mailer.clone(),
+            dev_mailbox: dev_mailbox.clone(),
         });
         let server =
             HttpServer::new(move || {
@@ -150,7 +171,7 @@ impl Application {
                     ring: settings.key_ring()?,
                     reach: settings.odoo_reach(),
                 });
-                Some(Worker::new(pool, Registry::production(sync), config))
+                Some(Worker::new(pool, Registry::production(sync, mailer), config))
             }
             None => None,
         };

@@ -5,5 +5,7 @@
 pub mod csrf;
 pub mod password;
 pub mod session;
+pub mod signed_link;
 pub mod throttle;
+pub mod token;
 pub mod vault;

@@ -13,9 +13,11 @@ use crate::db::tenancy::bootstrap;
 use crate::operator::{self, OperatorError};
 use crate::startup::{Application, StartupError};
 
+mod email;
 mod load;
 mod stock;
 mod sync;
+pub use email::email;
 pub use load::load;
 pub use stock::stock;
 pub use sync::sync;

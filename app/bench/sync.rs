@@ -221,10 +221,14 @@ pub(super) async fn connect_to_simulator(
     connection::save(db, &ring, tenant, &connection_settings, Reach::Anywhere, false, &actor)
         .await
         .map_err(|e| failed("connecting the tenant", e))?;
-    Ok(Registry::production(Arc::new(SyncDeps {
-        ring,
-        reach: Reach::Anywhere,
-    })))
+    let mailer = Arc::new(settings.mailer(&settings.public_url(settings.bind))?);
+    Ok(Registry::production(
+        Arc::new(SyncDeps {
+            ring,
+            reach: Reach::Anywhere,
+        }),
+        mailer,
+    ))
 }
 
 /// `bench sync`: see the module's documentation.

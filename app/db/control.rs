@@ -71,6 +71,17 @@ pub async fn find_tenant_by_slug(db: &impl ConnectionTrait, slug: &TenantSlug) -
     .await
 }
 
+pub async fn find_tenant(db: &impl ConnectionTrait, tenant: TenantId) -> Result<Option<TenantRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT id, slug, name, schema_version, created_at FROM control.tenants WHERE id = $1",
+            [tenant.as_uuid().into()],
+        ),
+    )
+    .await
+}
+
 /// Tenants whose schema is not at `latest` (for `/readyz`).
 pub async fn count_tenants_behind(db: &impl ConnectionTrait, latest: &str) -> Result<i64, DbErr> {
     #[derive(FromQueryResult)]
@@ -196,6 +207,12 @@ pub async fn set_password_hash<C: ConnectionTrait + TransactionTrait>(
     .await?;
     if end_sessions {
         end_sessions_of_account(&txn, account_id, keep, "password_changed").await?;
+        // A reset or invite link sent before the change must not set another password after it.
+        txn.execute_raw(stmt(
+            "UPDATE control.account_tokens SET used_at = now() WHERE account_id = $1 AND used_at IS NULL",
+            [account_id.into()],
+        ))
+        .await?;
     }
     txn.commit().await
 }
@@ -253,6 +270,36 @@ pub async fn upsert_membership(
     .await?;
     row.map(|r| r.id)
         .ok_or_else(|| DbErr::Custom("upsert returned no row".into()))
+}
+
+/// Adds a membership of `account_id` to `tenant` (an invite); `None` when the account is a member
+/// already (nothing changes then).
+pub async fn add_membership(
+    db: &impl ConnectionTrait,
+    tenant: TenantId,
+    account_id: Uuid,
+    roles: &RoleSet,
+) -> Result<Option<Uuid>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: Uuid,
+    }
+    let row: Option<Id> = one(
+        db,
+        stmt(
+            "INSERT INTO control.memberships (id, tenant_id, account_id, roles) VALUES ($1, $2, $3, $4)
+             ON CONFLICT ON CONSTRAINT memberships_tenant_account_key DO NOTHING
+             RETURNING id",
+            [
+                Uuid::now_v7().into(),
+                tenant.as_uuid().into(),
+                account_id.into(),
+                roles.names().into(),
+            ],
+        ),
+    )
+    .await?;
+    Ok(row.map(|r| r.id))
 }
 
 /// The tenants an account belongs to, for the tenant picker.
@@ -442,6 +489,136 @@ async fn guard_last_admin(
         return Err(MembershipError::LastAdmin);
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account tokens: the single-use, expiring links of invites and password resets (stored hashed)
+
+/// What a token lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Set the first password of an invited account.
+    Invite,
+    /// Replace a forgotten password.
+    Reset,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Invite => "invite",
+            TokenPurpose::Reset => "reset",
+        }
+    }
+}
+
+pub async fn create_account_token(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    purpose: TokenPurpose,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "INSERT INTO control.account_tokens (token_hash, account_id, purpose, expires_at) VALUES ($1, $2, $3, $4)",
+        [
+            token_hash.into(),
+            account_id.into(),
+            purpose.as_str().into(),
+            expires_at.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Whether `account_id` was sent a token of `purpose` within the last `seconds` (a reset asked for
+/// again and again must not flood the inbox).
+pub async fn recent_account_token(
+    db: &impl ConnectionTrait,
+    account_id: Uuid,
+    purpose: TokenPurpose,
+    seconds: i64,
+) -> Result<bool, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Found {
+        found: bool,
+    }
+    let row: Option<Found> = one(
+        db,
+        stmt(
+            "SELECT EXISTS (SELECT 1 FROM control.account_tokens
+                            WHERE account_id = $1 AND purpose = $2
+                              AND created_at > now() - make_interval(secs => $3)) AS found",
+            [account_id.into(), purpose.as_str().into(), (seconds as f64).into()],
+        ),
+    )
+    .await?;
+    Ok(row.is_some_and(|r| r.found))
+}
+
+/// The enabled account a live (unused, unexpired) token of `purpose` belongs to.
+pub async fn account_of_token(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<AccountRow>, DbErr> {
+    one(
+        db,
+        stmt(
+            "SELECT a.id, a.email, a.display_name, a.password_hash, a.disabled_at
+             FROM control.account_tokens t JOIN control.accounts a ON a.id = t.account_id
+             WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
+               AND a.disabled_at IS NULL",
+            [token_hash.into(), purpose.as_str().into()],
+        ),
+    )
+    .await
+}
+
+/// Uses up a live token and sets the account's password: every other token of the account stops
+/// working and every session ends. `None` when the token is not live (used, expired, unknown, or the
+/// account disabled) — then nothing changes.
+pub async fn set_password_with_token<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    token_hash: &str,
+    purpose: TokenPurpose,
+    password_hash: &str,
+) -> Result<Option<AccountRow>, DbErr> {
+    let txn = db.begin().await?;
+    #[derive(FromQueryResult)]
+    struct Used {
+        account_id: Uuid,
+    }
+    let used: Option<Used> = one(
+        &txn,
+        stmt(
+            "UPDATE control.account_tokens t SET used_at = now()
+             FROM control.accounts a
+             WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > now()
+               AND a.id = t.account_id AND a.disabled_at IS NULL
+             RETURNING t.account_id",
+            [token_hash.into(), purpose.as_str().into()],
+        ),
+    )
+    .await?;
+    let Some(Used { account_id }) = used else {
+        return Ok(None);
+    };
+    txn.execute_raw(stmt(
+        "UPDATE control.account_tokens SET used_at = now() WHERE account_id = $1 AND used_at IS NULL",
+        [account_id.into()],
+    ))
+    .await?;
+    txn.execute_raw(stmt(
+        "UPDATE control.accounts SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1",
+        [account_id.into(), password_hash.into()],
+    ))
+    .await?;
+    end_sessions_of_account(&txn, account_id, None, "password_changed").await?;
+    let account = find_account(&txn, account_id).await?;
+    txn.commit().await?;
+    Ok(account)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-//! Storage. [`tenancy`] is the only door to tenant data; [`control`] and [`jobs`] hold the
+//! Storage. [`tenancy`] is the only door to tenant data; [`control`], [`jobs`] and [`outbox`] hold the
 //! control-plane queries;
 //! the other modules are tenant query modules that take a [`TenantTxn`](tenancy::TenantTxn).
 
+pub mod alert_rules;
 pub mod alerts;
 pub mod audit;
 pub mod control;
@@ -10,6 +11,7 @@ pub mod history;
 pub mod jobs;
 pub mod location_groups;
 pub mod mirror;
+pub mod outbox;
 pub mod stock;
 pub mod stock_setup;
 pub mod tenancy;

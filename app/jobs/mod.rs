@@ -60,7 +60,7 @@ impl Queue {
     }
 
     /// The retry policy of RELIABILITY §2.2: Odoo work from 30 s up to 30 min, 10 attempts; email from
-    /// 60 s up to 2 h, 8 attempts (about a day).
+    /// 60 s up to 2 h, 30 attempts (with full jitter, about a day on average).
     pub fn retry_policy(self) -> RetryPolicy {
         match self {
             Queue::Pull | Queue::Push => RetryPolicy {
@@ -71,7 +71,7 @@ impl Queue {
             Queue::Email => RetryPolicy {
                 base: Duration::from_secs(60),
                 cap: Duration::from_secs(2 * 60 * 60),
-                max_attempts: 8,
+                max_attempts: 30,
             },
             Queue::Maintenance => RetryPolicy {
                 base: Duration::from_secs(60),
@@ -277,8 +277,19 @@ pub struct Registry {
 
 impl Registry {
     /// Every kind TrueStock runs.
-    pub fn production(sync: Arc<crate::sync::pull::SyncDeps>) -> Self {
+    pub fn production(sync: Arc<crate::sync::pull::SyncDeps>, mailer: Arc<crate::email::Mailer>) -> Self {
         let mut registry = Self::default();
+        let deliver = mailer.clone();
+        registry.register(crate::email::delivery::KIND, move |ctx| {
+            crate::email::delivery::run(ctx, deliver.clone())
+        });
+        let evaluate = mailer.clone();
+        registry.register(crate::email::alerts::EVALUATE, move |ctx| {
+            crate::email::alerts::evaluate(ctx, evaluate.clone())
+        });
+        registry.register(crate::email::alerts::DIGEST, move |ctx| {
+            crate::email::alerts::send_digests(ctx, mailer.clone())
+        });
         registry.register(maintenance::KIND, maintenance::run);
         let pull = sync.clone();
         registry.register(crate::sync::pull::KIND, move |ctx| {

@@ -17,12 +17,17 @@ pub fn window_key(now: DateTime<Utc>, period: std::time::Duration) -> String {
     format!("every {seconds}s:{}", now.timestamp().div_euclid(seconds))
 }
 
-/// The jobs due in the window containing `now`: housekeeping, and an incremental pull of every tenant
+/// The jobs due in the window containing `now`: housekeeping, every tenant's hourly digest check, and
+/// an incremental pull of every tenant
 /// whose Odoo connection has a key that Odoo has not refused, in windows of the tenant's own interval
 /// (every process reads the same interval from the connection row, so the window keys still agree).
 pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Vec<NewJob>, DbErr> {
     let mut jobs =
         vec![NewJob::new(Queue::Maintenance, maintenance::KIND).scheduled(&window_key(now, maintenance::EVERY))];
+    for tenant in crate::db::control::list_tenants(db).await? {
+        let key = window_key(now, HOURLY);
+        jobs.push(crate::email::alerts::digest_job(tenant.tenant_id(), &key));
+    }
     for connection in crate::db::control::list_odoo_connections(db).await? {
         if connection.key_id.is_some() && connection.status != "credential_invalid" {
             let tenant = TenantId::from_uuid(connection.tenant_id);

@@ -331,7 +331,9 @@ pub async fn review_key_expiry(
 ) -> Result<bool, DbErr> {
     let expiring = expires_on.filter(|expiry| has_key && (*expiry - today).num_days() <= KEY_EXPIRY_WARNING_DAYS);
     let Some(expiry) = expiring else {
-        alerts::resolve(tx, AlertKind::KeyExpiring).await?;
+        if alerts::resolve(tx, AlertKind::KeyExpiring).await? {
+            crate::email::alerts::evaluate_soon(tx).await?;
+        }
         return Ok(false);
     };
     let message = if expiry < today {
@@ -345,7 +347,9 @@ pub async fn review_key_expiry(
              in Odoo and enter it, with its expiry date, on the Odoo connection page; otherwise syncing stops."
         )
     };
-    alerts::record(tx, AlertKind::KeyExpiring, &message, json!({"expires_on": expiry})).await?;
+    if alerts::record(tx, AlertKind::KeyExpiring, &message, json!({"expires_on": expiry})).await? {
+        crate::email::alerts::evaluate_soon(tx).await?;
+    }
     Ok(true)
 }
 
@@ -396,8 +400,8 @@ pub async fn refused_credentials(
                 CREDENTIAL_ALERT,
                 json!({"found_by": stopped_by}),
             )
-            .await
-            .map(|_| ())
+            .await?;
+            crate::email::alerts::evaluate_soon(tx).await
         },
     )
     .await
@@ -587,6 +591,7 @@ pub async fn test(
                 }
                 _ => {}
             }
+            crate::email::alerts::evaluate_soon(tx).await?;
             Ok(())
         },
     )

@@ -98,6 +98,8 @@ pub async fn refresh(db: &DatabaseConnection, tenant: TenantId, lease: Option<&L
         if done != Refreshed::default() || !stock::has_summaries(tx).await? {
             stock::summarize(tx).await?;
         }
+        // The alert rules read the fresh figures.
+        crate::email::alerts::evaluate_soon(tx).await?;
         Ok::<_, JobError>(())
     })
     .await?;

@@ -1190,6 +1190,8 @@ async fn finish(
             );
             alerts::record(tx, AlertKind::SyncFailing, &message, json!({ "run": run })).await?;
         }
+        // Alert rules on syncs failing and refused keys see the run's outcome.
+        crate::email::alerts::evaluate_soon(tx).await?;
         Ok::<_, DbErr>(())
     })
     .await?;

@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, DbErr};
-use sha2::{Digest, Sha256};
 
+use crate::auth::token::{self, hash};
 use crate::db::control;
 use crate::domain::tenant::TenantId;
 use crate::jobs;
@@ -18,17 +17,10 @@ use crate::jobs;
 /// How long a webhook call waits for others before its pull starts.
 pub const DEBOUNCE: Duration = Duration::from_secs(10);
 
-fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Makes a new webhook token for the tenant (the old one stops working); `None` when the tenant has no
 /// Odoo connection. The token is returned once and never stored.
 pub async fn rotate(db: &DatabaseConnection, tenant: TenantId) -> Result<Option<String>, DbErr> {
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let token = token::generate();
     Ok(control::set_webhook_token_hash(db, tenant.as_uuid(), &hash(&token))
         .await?
         .then_some(token))

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post};
 use askama::Template;
 use askama_web::WebTemplate;
 use chrono::Utc;
+use sea_orm::TransactionTrait as _;
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -18,6 +19,8 @@ use crate::auth::session::ABSOLUTE_LIFETIME_SECS;
 use crate::auth::throttle::locked_until_after_attempt;
 use crate::db::control::{self, LoginClaim};
 use crate::domain::account::EmailAddress;
+use crate::email::account as account_emails;
+use crate::email::outbox::{self, Audience};
 
 use super::AppState;
 use super::errors::AppError;
@@ -48,8 +51,9 @@ struct LoginForm {
     next: String,
 }
 
-/// The pre-session value that binds the sign-in form's CSRF token, minted if the browser has none.
-fn pre_session(state: &AppState, req: &HttpRequest) -> (String, bool) {
+/// The pre-session value that binds the CSRF token of a form shown before sign-in (sign-in, forgotten
+/// password, invite and reset links), minted if the browser has none (`true`: set its cookie).
+pub(super) fn pre_session(state: &AppState, req: &HttpRequest) -> (String, bool) {
     match req.cookie(state.cookies.pre_session) {
         Some(cookie) if !cookie.value().is_empty() && cookie.value().len() <= 64 => (cookie.value().to_string(), false),
         _ => (csrf::new_pre_session_value(), true),
@@ -269,8 +273,16 @@ async fn change_password(
         return refuse("The new password and its confirmation differ.");
     }
     let hash = state.passwords.hash(&SecretString::from(form.new_password)).await?;
-    // Every session ends, this one included; this browser continues on a fresh session.
-    control::set_password_hash(&state.db, user.account_id, &hash, true, None).await?;
+    // Every session ends, this one included; this browser continues on a fresh session. The notice to
+    // the account's address commits with the change.
+    let notice = account_emails::password_changed(&state.mailer, &account.display_name, &account.email)
+        .map_err(AppError::internal)?;
+    let txn = state.db.begin().await?;
+    control::set_password_hash(&txn, user.account_id, &hash, true, None).await?;
+    outbox::enqueue(&txn, &state.mailer, Audience::Account, &notice)
+        .await
+        .map_err(AppError::internal)?;
+    txn.commit().await?;
     let expires_at = Utc::now() + chrono::Duration::seconds(ABSOLUTE_LIFETIME_SECS);
     let ip = state.client_ip(&req).map(|ip| ip.to_string());
     let session_id = control::create_session(&state.db, user.account_id, &hash, expires_at, ip)

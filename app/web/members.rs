@@ -1,5 +1,8 @@
-//! Tenant admin: list members, change their roles and scope, remove them. Only memberships are
-//! touched here, never accounts (no password, email or disabling: that is the operator's CLI).
+//! Tenant admin: list members, invite people, change their roles and scope, remove them. Only
+//! memberships are touched here, never existing accounts (no password, email or disabling: that is
+//! the operator's CLI). Inviting a new address creates its account, which has no usable password until
+//! the invitee chooses one through the emailed single-use link; inviting an existing account only adds
+//! the membership and tells the person.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{self, ServiceConfig};
@@ -9,11 +12,17 @@ use askama_web::WebTemplate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::control::{self, MemberRow, MembershipError};
+use sea_orm::DbErr;
+
+use crate::auth::password::generate_password;
+use crate::auth::token;
+use crate::db::control::{self, MemberRow, MembershipError, TokenPurpose};
 use crate::db::entities::location_group;
 use crate::db::tenancy::{with_control_then_tenant, with_tenant};
 use crate::db::{audit, location_groups};
-use crate::domain::account::{Role, RoleSet};
+use crate::domain::account::{EmailAddress, Role, RoleSet};
+use crate::email::account as account_emails;
+use crate::email::outbox::{self, Audience, OutboxError};
 
 use super::AppState;
 use super::auth::render;
@@ -35,6 +44,41 @@ pub struct MemberView {
 pub struct MembersPage {
     pub shell: Shell,
     pub members: Vec<MemberView>,
+    pub invite: InviteView,
+}
+
+/// The invite form, empty or as typed when refused.
+pub struct InviteView {
+    pub action: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Choice>,
+    pub error: Option<String>,
+    pub sent: bool,
+}
+
+impl InviteView {
+    fn new(slug: &str, email: &str, name: &str, roles: &[String]) -> Self {
+        Self {
+            action: paths::member_invite(slug),
+            email: email.into(),
+            name: name.into(),
+            roles: role_choices(roles),
+            error: None,
+            sent: false,
+        }
+    }
+}
+
+fn role_choices(chosen: &[String]) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().into(),
+            label: r.label().into(),
+            checked: chosen.iter().any(|c| c == r.as_str()),
+        })
+        .collect()
 }
 
 fn scope_label(scope: &Option<Vec<Uuid>>, groups: &[location_group::Model]) -> String {
@@ -65,8 +109,25 @@ fn role_labels(names: &[String]) -> String {
         .unwrap_or_else(|_| names.join(", "))
 }
 
+#[derive(Deserialize)]
+struct MembersQuery {
+    invited: Option<String>,
+}
+
+/// After an invite, the page says it was sent (without repeating anything from the URL).
+
 #[get("/t/{slug}/settings/members")]
-async fn index(state: web::Data<AppState>, member: Authorized<AdminRole>) -> Result<MembersPage, AppError> {
+async fn index(
+    state: web::Data<AppState>,
+    member: Authorized<AdminRole>,
+    query: web::Query<MembersQuery>,
+) -> Result<MembersPage, AppError> {
+    let mut invite = InviteView::new(member.slug.as_str(), "", "", &["viewer".to_string()]);
+    invite.sent = query.into_inner().invited.is_some();
+    members_page(&state, &member, invite).await
+}
+
+async fn members_page(state: &AppState, member: &Member, invite: InviteView) -> Result<MembersPage, AppError> {
     let rows = control::list_members(&state.db, member.tenant).await?;
     let groups = with_tenant(&state.db, member.tenant, async |tx| location_groups::list(tx).await).await?;
     let members = rows
@@ -79,9 +140,129 @@ async fn index(state: web::Data<AppState>, member: Authorized<AdminRole>) -> Res
         })
         .collect();
     Ok(MembersPage {
-        shell: Shell::member(&member, Section::Members),
+        shell: Shell::member(member, Section::Members),
         members,
+        invite,
     })
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: Vec<String>,
+}
+
+#[post("/t/{slug}/settings/members/invite")]
+async fn send_invite(
+    state: web::Data<AppState>,
+    member: Authorized<AdminRole>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: InviteForm = parse_form(&body)?;
+    let slug = member.slug.as_str();
+    let name = form.name.trim();
+    let refuse = async |why: String| {
+        let mut view = InviteView::new(slug, &form.email, name, &form.role);
+        view.error = Some(why);
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &members_page(&state, &member, view).await?,
+        )
+    };
+    let email = match EmailAddress::parse(&form.email) {
+        // What the mail server takes, too (lettre is stricter than the account rules).
+        Ok(email) if email.as_str().parse::<lettre::Address>().is_ok() => email,
+        Ok(_) => return refuse(format!("{} cannot receive email.", form.email.trim())).await,
+        Err(e) => return refuse(e.to_string()).await,
+    };
+    let roles = match RoleSet::parse(form.role.iter().map(String::as_str)) {
+        Ok(roles) => roles,
+        Err(e) => return refuse(e.to_string()).await,
+    };
+    if name.chars().count() > 200 {
+        return refuse("Keep the name under 200 characters.".into()).await;
+    }
+    let existing = control::find_account_by_email(&state.db, &email).await?;
+    // A new account gets a random password nobody knows until the invitee sets their own; hashed here,
+    // outside the transaction, because hashing takes a while.
+    let placeholder_hash = match existing {
+        Some(_) => None,
+        None => Some(state.passwords.hash(&generate_password()).await?),
+    };
+    let inviter = member.user.display_name.clone();
+    let tenant_name = member.tenant_name.clone();
+    let details = serde_json::json!({ "roles": roles.names(), "new_account": existing.is_none() });
+    let invited = with_control_then_tenant(
+        &state.db,
+        member.tenant,
+        async |txn| -> Result<bool, InviteError> {
+            let (account_id, display_name, token) = match (&existing, &placeholder_hash) {
+                (Some(account), _) => (account.id, account.display_name.clone(), None),
+                (None, Some(hash)) => {
+                    let display_name = if name.is_empty() {
+                        email.as_str().split('@').next().unwrap_or("there").to_string()
+                    } else {
+                        name.to_string()
+                    };
+                    let id = control::create_account(txn, &email, &display_name, hash)
+                        .await
+                        .map_err(|e| match e {
+                            control::AccountError::Db(e) => InviteError::Db(e),
+                            other => InviteError::Db(DbErr::Custom(other.to_string())),
+                        })?;
+                    let token = token::generate();
+                    let expires_at = chrono::Utc::now() + account_emails::INVITE_LIFETIME;
+                    control::create_account_token(txn, id, TokenPurpose::Invite, &token::hash(&token), expires_at)
+                        .await?;
+                    (id, display_name, Some(token))
+                }
+                (None, None) => unreachable!("a new account always has its placeholder hash"),
+            };
+            if control::add_membership(txn, member.tenant, account_id, &roles)
+                .await?
+                .is_none()
+            {
+                return Ok(false);
+            }
+            let email = account_emails::invite(
+                &state.mailer,
+                &display_name,
+                email.as_str(),
+                &inviter,
+                &tenant_name,
+                token.as_deref(),
+            )?;
+            outbox::enqueue(txn, &state.mailer, Audience::Account, &email).await?;
+            Ok(true)
+        },
+        async |tx, added| {
+            if added {
+                audit::record(tx, &member.user.actor(), "member.invited", email.as_str(), details).await?;
+            }
+            Ok(added)
+        },
+    )
+    .await;
+    match invited {
+        Ok(true) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{}?invited=1", paths::members(slug))))
+            .finish()),
+        Ok(false) => refuse(format!("{} is a member of this tenant already.", email.as_str())).await,
+        Err(InviteError::Db(e)) => Err(e.into()),
+        Err(InviteError::Email(e)) => Err(AppError::internal(e)),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum InviteError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Email(#[from] OutboxError),
 }
 
 /// One checkbox of the edit form.
@@ -117,14 +298,7 @@ async fn edit_page(
     let slug = admin.slug.as_str();
     Ok(MemberEditPage {
         shell: Shell::member(admin, Section::Members),
-        roles: Role::ALL
-            .iter()
-            .map(|r| Choice {
-                value: r.as_str().into(),
-                label: r.label().into(),
-                checked: chosen_roles.iter().any(|c| c == r.as_str()),
-            })
-            .collect(),
+        roles: role_choices(chosen_roles),
         groups: groups
             .iter()
             .map(|g| Choice {
@@ -290,5 +464,9 @@ async fn remove(
 }
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(index).service(edit_form).service(update).service(remove);
+    cfg.service(index)
+        .service(send_invite)
+        .service(edit_form)
+        .service(update)
+        .service(remove);
 }

@@ -22,8 +22,9 @@ use super::AppState;
 use super::errors::{AppError, ErrorMessage};
 
 /// Paths that take non-GET requests without a CSRF token because they authenticate otherwise
-/// (DESIGN §8: the RFC 8058 unsubscribe POST and the Odoo webhook, both added by later issues).
-const CSRF_EXEMPT_PREFIXES: &[&str] = &["/hooks/odoo/"];
+/// (DESIGN §8): the Odoo webhook (a secret per-tenant URL) and the RFC 8058 one-click unsubscribe (a
+/// signed token naming the recipient and the rules).
+const CSRF_EXEMPT_PREFIXES: &[&str] = &["/hooks/odoo/", "/unsubscribe/"];
 
 /// Wraps each request in a tracing span with a request id, and records its metrics.
 pub async fn observe(
@@ -98,6 +99,10 @@ pub async fn security_headers(
         ),
     ];
     for (name, value) in fixed {
+        // A handler may set a stricter policy of its own (the dev mailbox's email view does).
+        if name == "content-security-policy" && headers.contains_key(name) {
+            continue;
+        }
         headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
     }
     if hsts {

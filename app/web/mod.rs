@@ -1,9 +1,13 @@
 //! The web layer: turns HTTP into domain values, calls `db`, picks a template. One module per screen
 //! area, each ending with `routes`.
 
+pub mod account_links;
+pub mod alert_emails;
+pub mod alert_rules;
 pub mod assets;
 pub mod auth;
 pub mod connection;
+pub mod dev_mail;
 pub mod errors;
 pub mod export;
 pub mod extractors;
@@ -19,6 +23,7 @@ pub mod product;
 pub mod shell;
 pub mod stock;
 pub mod stock_settings;
+pub mod subscriptions;
 pub mod sync;
 pub mod tenants;
 
@@ -57,6 +62,10 @@ pub struct AppState {
     pub key_ring: Arc<crate::auth::vault::KeyRing>,
     /// Which Odoo addresses may be reached (`TRUESTOCK_ODOO_ALLOW_PRIVATE`).
     pub odoo_reach: crate::odoo::Reach,
+    /// Makes emails (links, sender) for the outbox.
+    pub mailer: Arc<crate::email::Mailer>,
+    /// The demo's in-process SMTP sink, readable at `/dev/mail` (dev mode only).
+    pub dev_mailbox: Option<Arc<crate::email::sink::SmtpSink>>,
     /// `TRUESTOCK_SERVER_TIMING`
     pub server_timing: bool,
 }
@@ -132,9 +141,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(health::routes)
         .configure(assets::routes)
         .configure(auth::routes)
+        .configure(account_links::routes)
         .configure(tenants::routes)
         .configure(overview::routes)
         .configure(members::routes)
+        .configure(alert_emails::routes)
+        .configure(alert_rules::routes)
+        .configure(subscriptions::routes)
+        .configure(dev_mail::routes)
         .configure(stock::routes)
         .configure(product::routes)
         .configure(export::routes)

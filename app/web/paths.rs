@@ -46,6 +46,31 @@ pub fn members(slug: &str) -> String {
     format!("/t/{slug}/settings/members")
 }
 
+pub fn alert_rules(slug: &str) -> String {
+    format!("/t/{slug}/settings/alerts")
+}
+
+pub fn alert_rule_action(slug: &str, id: Uuid, action: &str) -> String {
+    format!("/t/{slug}/settings/alerts/{id}/{action}")
+}
+
+/// What a member receives, and how.
+pub fn subscriptions(slug: &str) -> String {
+    format!("/t/{slug}/alerts")
+}
+
+pub fn emails(slug: &str) -> String {
+    format!("/t/{slug}/settings/emails")
+}
+
+pub fn email_retry(slug: &str, id: Uuid) -> String {
+    format!("/t/{slug}/settings/emails/{id}/retry")
+}
+
+pub fn member_invite(slug: &str) -> String {
+    format!("/t/{slug}/settings/members/invite")
+}
+
 pub fn member(slug: &str, membership_id: Uuid) -> String {
     format!("/t/{slug}/settings/members/{membership_id}")
 }

@@ -23,6 +23,9 @@ pub enum Section {
     Odoo,
     StockSettings,
     Members,
+    Alerts,
+    Subscriptions,
+    Emails,
     Account,
 }
 
@@ -72,6 +75,11 @@ impl Shell {
             href: paths::stock(slug),
             current: section == Section::Stock,
         });
+        nav.push(NavLink {
+            label: "My alerts",
+            href: paths::subscriptions(slug),
+            current: section == Section::Subscriptions,
+        });
         if member.roles.contains(Role::Admin) || member.roles.contains(Role::Manager) {
             nav.push(NavLink {
                 label: "Sync",
@@ -94,6 +102,16 @@ impl Shell {
                 label: "Members",
                 href: paths::members(slug),
                 current: section == Section::Members,
+            });
+            nav.push(NavLink {
+                label: "Alert rules",
+                href: paths::alert_rules(slug),
+                current: section == Section::Alerts,
+            });
+            nav.push(NavLink {
+                label: "Emails",
+                href: paths::emails(slug),
+                current: section == Section::Emails,
             });
         }
         Self {

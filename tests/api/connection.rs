@@ -542,8 +542,7 @@ async fn a_refused_key_opens_one_alert_that_a_working_key_resolves() {
 
 #[tokio::test]
 async fn the_maintenance_job_alerts_admins_to_a_key_expiring_within_14_days_until_it_is_replaced() {
-    use std::sync::Arc;
-    use truestock::jobs::{self, NewJob, Queue, Registry, maintenance, worker::drain};
+    use truestock::jobs::{self, NewJob, Queue, maintenance, worker::drain};
     let _ = rustls::crypto::ring::default_provider().install_default();
     let app = TestApp::spawn().await;
     let soon = app.create_tenant("acme", "Acme").await;
@@ -563,10 +562,7 @@ async fn the_maintenance_job_alerts_admins_to_a_key_expiring_within_14_days_unti
         soon.as_uuid()
     ))
     .await;
-    let registry = Registry::production(Arc::new(truestock::sync::pull::SyncDeps {
-        ring: app.settings.key_ring().unwrap(),
-        reach: Reach::Anywhere,
-    }));
+    let registry = crate::helpers::production_registry(&app);
     let maintain = async || {
         let job = NewJob::new(Queue::Maintenance, maintenance::KIND);
         jobs::enqueue(&app.app_db, &job).await.unwrap().unwrap();

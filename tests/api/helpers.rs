@@ -177,6 +177,8 @@ pub struct TestApp {
     /// A superuser connection into the test database, to arrange and inspect what the app may not.
     pub superuser_db: DatabaseConnection,
     pub hasher: PasswordHasher,
+    /// The dev mailbox's SMTP sink ([`TestApp::spawn_with_mailbox`]).
+    pub mailbox: Option<std::sync::Arc<truestock::email::sink::SmtpSink>>,
 }
 
 impl TestApp {
@@ -186,6 +188,16 @@ impl TestApp {
 
     /// `dev`: dev-mode cookies (no `__Host-`, no `Secure`).
     pub async fn spawn_with(dev: bool) -> Self {
+        Self::spawn_inner(dev, None).await
+    }
+
+    /// A dev-mode app with the demo's mailbox: an SMTP sink shown at `/dev/mail`.
+    pub async fn spawn_with_mailbox() -> Self {
+        let sink = truestock::email::sink::SmtpSink::start().await.unwrap();
+        Self::spawn_inner(true, Some(std::sync::Arc::new(sink))).await
+    }
+
+    async fn spawn_inner(dev: bool, mailbox: Option<std::sync::Arc<truestock::email::sink::SmtpSink>>) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let template = template().await;
         let database = format!("ts_test_{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
@@ -195,7 +207,9 @@ impl TestApp {
             .expect("clone the template");
         su.close().await.unwrap();
         let settings = settings_for(&database, dev);
-        let app = Application::build(&settings, None).await.expect("the app starts");
+        let app = Application::build_with_mailbox(&settings, None, mailbox.clone())
+            .await
+            .expect("the app starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let metrics_address = format!("http://127.0.0.1:{}", app.metrics_port().expect("metrics bound"));
         tokio::spawn(app.run_until_stopped());
@@ -213,6 +227,7 @@ impl TestApp {
             app_db,
             owner_db,
             superuser_db,
+            mailbox,
         }
     }
 
@@ -469,12 +484,36 @@ pub async fn start_simulator(
     RunningSimulator::start(simulator, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).unwrap()
 }
 
-/// The production job handlers, reaching any Odoo address.
+/// The production job handlers, reaching any Odoo address; emails stay in the outbox.
 pub fn production_registry(app: &TestApp) -> truestock::jobs::Registry {
-    truestock::jobs::Registry::production(std::sync::Arc::new(truestock::sync::pull::SyncDeps {
+    registry_with_mailer(app, mailer(app, None))
+}
+
+/// The production job handlers, with emails delivered by `mailer`.
+pub fn registry_with_mailer(
+    app: &TestApp,
+    mailer: std::sync::Arc<truestock::email::Mailer>,
+) -> truestock::jobs::Registry {
+    let sync = std::sync::Arc::new(truestock::sync::pull::SyncDeps {
         ring: app.settings.key_ring().unwrap(),
         reach: truestock::odoo::Reach::Anywhere,
-    }))
+    });
+    truestock::jobs::Registry::production(sync, mailer)
+}
+
+/// A mailer like the app's (links into the app under test), sending to `smtp_url` with a 2-second
+/// timeout; without a URL, emails stay in the outbox.
+pub fn mailer(app: &TestApp, smtp_url: Option<&str>) -> std::sync::Arc<truestock::email::Mailer> {
+    use truestock::email::{Mailer, Transport};
+    let transport = smtp_url.map(|url| Transport::with_timeout(url, std::time::Duration::from_secs(2)).unwrap());
+    let from = "TrueStock <truestock@localhost>".parse().unwrap();
+    let signer = truestock::auth::signed_link::LinkSigner::derive(app.settings.jwt_secret().unwrap());
+    std::sync::Arc::new(Mailer::new(
+        from,
+        url::Url::parse(&app.address).unwrap(),
+        signer,
+        transport,
+    ))
 }
 
 /// Connects `tenant` to `sim` (as an operator would, audited as "test").

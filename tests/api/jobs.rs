@@ -388,11 +388,8 @@ async fn two_schedulers_enqueue_one_job_per_window_even_after_it_ran() {
     let now = chrono::Utc::now();
     let (a, b) = tokio::join!(jobs::schedule::tick(&db, now), jobs::schedule::tick(&db, now));
     assert_eq!(a.unwrap() + b.unwrap(), 1);
-    let sync = Arc::new(truestock::sync::pull::SyncDeps {
-        ring: app.settings.key_ring().unwrap(),
-        reach: truestock::odoo::Reach::Anywhere,
-    });
-    let report = drain(&db, &Registry::production(sync), &Queue::ALL).await.unwrap();
+    let registry = crate::helpers::production_registry(&app);
+    let report = drain(&db, &registry, &Queue::ALL).await.unwrap();
     assert_eq!(report.done, 1, "the maintenance job runs");
     assert_eq!(
         jobs::schedule::tick(&db, now).await.unwrap(),

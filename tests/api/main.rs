@@ -4,9 +4,11 @@
 // Tests deliberately run raw SQL as other roles to prove what the database refuses.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+mod alerts;
 mod auth;
 mod browser;
 mod connection;
+mod email;
 mod helpers;
 mod jobs;
 mod members;

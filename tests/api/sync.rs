@@ -553,10 +553,12 @@ async fn child_pull() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let settings = crate::helpers::settings_for(&database, false);
     let db = truestock::db::connect(&settings.database_url, 2).await.unwrap();
-    let registry = Registry::production(Arc::new(SyncDeps {
+    let sync = Arc::new(SyncDeps {
         ring: settings.key_ring().unwrap(),
         reach: Reach::Anywhere,
-    }));
+    });
+    let mailer = Arc::new(settings.mailer(&settings.public_url(settings.bind)).unwrap());
+    let registry = Registry::production(sync, mailer);
     drain(&db, &registry, &[Queue::Pull]).await.unwrap();
 }
 

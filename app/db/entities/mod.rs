@@ -2,6 +2,11 @@
 //! `with_tenant`, whose search_path names the tenant's schema.
 
 pub mod alert;
+pub mod alert_condition;
+pub mod alert_digest_item;
+pub mod alert_recipient;
+pub mod alert_rule;
+pub mod alert_subscription;
 pub mod audit_log;
 pub mod location_group;
 pub mod location_group_location;

@@ -13,6 +13,7 @@ pub struct Model {
     pub low_cover_days: f64,
     pub overstock_cover_days: f64,
     pub locations_configured: bool,
+    pub digest_hour: i16,
     pub updated_at: DateTimeUtc,
 }
 

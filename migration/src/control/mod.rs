@@ -10,6 +10,7 @@ mod m20261126_000005_job_queue;
 mod m20261126_000006_create_odoo_connections;
 mod m20261126_000007_add_odoo_webhook_token;
 mod m20261126_000008_add_sync_settings;
+mod m20261127_000009_create_email_outbox;
 
 /// The control-plane migrator. Run with `search_path = control`.
 pub struct ControlMigrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for ControlMigrator {
             Box::new(m20261126_000006_create_odoo_connections::Migration),
             Box::new(m20261126_000007_add_odoo_webhook_token::Migration),
             Box::new(m20261126_000008_add_sync_settings::Migration),
+            Box::new(m20261127_000009_create_email_outbox::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod m20261126_000005_create_mirror_history;
 mod m20261126_000006_create_alerts;
 mod m20261126_000007_add_product_unit_quantities;
 mod m20261127_000008_create_stock_positions;
+mod m20261127_000009_create_alert_rules;
 
 /// The per-tenant migrator. Run with `search_path` set to the tenant's schema.
 pub struct TenantMigrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for TenantMigrator {
             Box::new(m20261126_000006_create_alerts::Migration),
             Box::new(m20261126_000007_add_product_unit_quantities::Migration),
             Box::new(m20261127_000008_create_stock_positions::Migration),
+            Box::new(m20261127_000009_create_alert_rules::Migration),
         ]
     }
 }
