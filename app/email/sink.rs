@@ -129,6 +129,8 @@ impl SmtpSink {
         let serving = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                // Replies are small writes: send each at once, as mail servers do.
+                let _ = stream.set_nodelay(true);
                 tokio::spawn(converse(stream, serving.clone()));
             }
         });

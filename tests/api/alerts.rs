@@ -464,3 +464,86 @@ async fn a_refused_key_alerts_the_admins_once_while_it_lasts() {
     );
     assert!(messages[0].text_body().contains("/t/acme/sync"));
 }
+
+#[tokio::test]
+async fn a_digest_skips_whoever_lost_access_since_the_alert_and_the_evaluation_is_not_lost_while_one_runs() {
+    let app = TestApp::spawn().await;
+    let tenant = app.create_tenant("acme", "Acme").await;
+    let smtp = SmtpSink::start().await.unwrap();
+    let admin = app.add_user("ada@acme.test", "acme", "admin").await;
+    let leaver = app.add_user("lee@acme.test", "acme", "admin").await;
+    let client = app.signed_in(&admin).await;
+    let res = create_rule(
+        &client,
+        &[("name", "Odoo key"), ("kind", "credential_invalid"), ("role", "admin")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rule_id = text_of(
+        &app,
+        &format!("SELECT id::text AS v FROM {}.alert_rules", tenant.schema_name()),
+    )
+    .await;
+    // Both admins take the digest.
+    for user in [&admin, &leaver] {
+        let c = app.signed_in(user).await;
+        let token = c.csrf_token("/t/acme/alerts").await;
+        let res = c
+            .post_form(&format!("/t/acme/alerts/{rule_id}"), &[("delivery", "digest")], &token)
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    truestock::sync::connection::refused_credentials(&app.app_db, tenant, "refused", "test")
+        .await
+        .unwrap();
+    mail(&app, &smtp).await;
+    assert!(smtp.messages().is_empty(), "digest recipients wait");
+    let pending = format!(
+        "SELECT count(*) AS n FROM {}.alert_digest_items WHERE sent_at IS NULL",
+        tenant.schema_name()
+    );
+    assert_eq!(app.su_number(&pending).await, 2);
+
+    // One admin leaves the tenant before the digest hour: the digest goes to the other only.
+    let members_page = "/t/acme/settings/members";
+    let (_, html) = client.get_html(members_page).await;
+    let doc = scraper::Html::parse_document(&html);
+    let selector = scraper::Selector::parse("tbody tr").unwrap();
+    let edit = doc
+        .select(&selector)
+        .find(|row| row.text().collect::<String>().contains("lee@acme.test"))
+        .and_then(|row| row.select(&scraper::Selector::parse("a").unwrap()).next())
+        .and_then(|a| a.value().attr("href"))
+        .unwrap()
+        .to_string();
+    let remove = edit.replace("/edit", "/remove");
+    let token = client.csrf_token(&edit).await;
+    assert_eq!(
+        client.post_form(&remove, &[], &token).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.su_exec(&format!(
+        "UPDATE {}.settings SET digest_hour = extract(hour FROM now() AT TIME ZONE 'UTC')::smallint",
+        tenant.schema_name()
+    ))
+    .await;
+    let job = truestock::email::alerts::digest_job(tenant, "now");
+    truestock::jobs::enqueue(&app.app_db, &job).await.unwrap();
+    mail(&app, &smtp).await;
+    let messages = smtp.wait_for(2, WAIT).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].to, vec!["ada@acme.test".to_string()]);
+    assert_eq!(
+        app.su_number(&pending).await,
+        0,
+        "the leaver's item is settled, not kept"
+    );
+
+    // Two evaluations asked for at once both run, one after the other, and fire nothing twice.
+    for _ in 0..2 {
+        let job = truestock::email::alerts::evaluate_job(tenant);
+        assert!(truestock::jobs::enqueue(&app.app_db, &job).await.unwrap().is_some());
+    }
+    mail(&app, &smtp).await;
+    assert_eq!(smtp.wait_for(2, WAIT).await.len(), 1);
+}

@@ -745,3 +745,24 @@ async fn the_dev_mailbox_shows_the_sinks_emails_only_in_dev_mode_with_a_sink() {
     assert_eq!(client.get("/dev/mail/2").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(client.get("/dev/mail/0").await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_queued_email_whose_delivery_job_is_gone_is_marked_failed_not_left_waiting() {
+    let app = TestApp::spawn().await;
+    let mailer = mailer(&app, None);
+    let email = account_emails::password_changed(&mailer, "Ada", "ada@acme.test").unwrap();
+    let id = outbox::enqueue(&app.app_db, &mailer, Audience::Account, &email)
+        .await
+        .unwrap();
+    // Recent, or with a live job: left alone.
+    assert_eq!(truestock::db::outbox::fail_orphaned(&app.app_db).await.unwrap(), 0);
+    app.su_exec("UPDATE control.email_outbox SET created_at = now() - interval '1 hour'")
+        .await;
+    assert_eq!(truestock::db::outbox::fail_orphaned(&app.app_db).await.unwrap(), 0);
+    // Its job discarded (a worker killed on the last attempt): failed, and the account email's body
+    // (with its link) is gone.
+    app.su_exec("UPDATE control.jobs SET state = 'discarded'").await;
+    assert_eq!(truestock::db::outbox::fail_orphaned(&app.app_db).await.unwrap(), 1);
+    assert_eq!(outbox_text(&app, id, "state").await.as_deref(), Some("failed"));
+    assert_eq!(outbox_text(&app, id, "message").await, None);
+}
