@@ -315,6 +315,15 @@ pub async fn categories(tx: &TenantTxn) -> Result<Vec<(i64, String)>, DbErr> {
         .collect())
 }
 
+/// Whether a category of this id is mirrored (and not deleted in Odoo).
+pub async fn category_exists(tx: &TenantTxn, id: i64) -> Result<bool, DbErr> {
+    let found = odoo_product_category::Entity::find_by_id(id)
+        .filter(odoo_product_category::Column::OdooDeletedAt.is_null())
+        .one(tx)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn set_digest_hour(tx: &TenantTxn, hour: i16) -> Result<(), DbErr> {
     settings::Entity::update_many()
         .col_expr(settings::Column::DigestHour, Expr::value(hour))

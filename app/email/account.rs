@@ -5,7 +5,6 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
-use lettre::message::Mailbox;
 
 use super::Mailer;
 use super::outbox::{Email, OutboxError};
@@ -27,31 +26,6 @@ pub fn reset_path(token: &str) -> String {
 
 fn when(at: DateTime<Utc>) -> String {
     at.format("%-d %B %Y, %H:%M UTC").to_string()
-}
-
-fn mailbox(name: &str, email: &str) -> Result<Mailbox, OutboxError> {
-    let address = email
-        .parse()
-        .map_err(|e| OutboxError::Build(format!("{email:?} is not an address: {e}")))?;
-    Ok(Mailbox::new(Some(name.to_string()), address))
-}
-
-fn built(
-    to: Mailbox,
-    template: &'static str,
-    subject: String,
-    text: askama::Result<String>,
-    html: askama::Result<String>,
-) -> Result<Email, OutboxError> {
-    let render = |e: askama::Error| OutboxError::Build(e.to_string());
-    Ok(Email {
-        to,
-        template,
-        subject,
-        text: text.map_err(render)?,
-        html: html.map_err(render)?,
-        unsubscribe: None,
-    })
 }
 
 /// An invitation to a tenant: with a set-password link for a new account, or a notice that access was
@@ -100,8 +74,9 @@ pub fn invite(
         Some(_) => format!("{inviter} invited you to {tenant} on TrueStock"),
         None => format!("You now have access to {tenant} on TrueStock"),
     };
-    built(
-        mailbox(name, email)?,
+    Email::build(
+        name,
+        email,
         "invite",
         subject.clone(),
         InviteText { m: &m }.render(),
@@ -141,8 +116,9 @@ pub fn password_reset(mailer: &Mailer, name: &str, email: &str, token: &str) -> 
         expires: when(Utc::now() + RESET_LIFETIME),
     };
     let subject = "Reset your TrueStock password".to_string();
-    built(
-        mailbox(name, email)?,
+    Email::build(
+        name,
+        email,
         "password_reset",
         subject.clone(),
         PasswordResetText { m: &m }.render(),
@@ -182,8 +158,9 @@ pub fn password_changed(mailer: &Mailer, name: &str, email: &str) -> Result<Emai
         reset_link: mailer.link("/account/forgot"),
     };
     let subject = "Your TrueStock password was changed".to_string();
-    built(
-        mailbox(name, email)?,
+    Email::build(
+        name,
+        email,
         "password_changed",
         subject.clone(),
         PasswordChangedText { m: &m }.render(),

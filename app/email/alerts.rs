@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use askama::Template;
 use chrono::{DateTime, Utc};
-use lettre::message::Mailbox;
 use sea_orm::DbErr;
 use uuid::Uuid;
 
@@ -150,7 +149,6 @@ fn alert_email(
     let unsubscribe = mailer.link(&unsubscribe_path(mailer, tenant.tenant_id(), &rule_ids, to.key));
     let manage_link =
         matches!(to.key, Recipient::Account(_)).then(|| mailer.link(&format!("/t/{}/alerts", tenant.slug)));
-    let render = |e: askama::Error| OutboxError::Build(e.to_string());
     let text = AlertText {
         tenant: &tenant.name,
         rule: &rule,
@@ -158,8 +156,7 @@ fn alert_email(
         manage_link: manage_link.clone(),
         unsubscribe_link: &unsubscribe,
     }
-    .render()
-    .map_err(render)?;
+    .render();
     let html = AlertHtml {
         subject: &subject,
         tenant: &tenant.name,
@@ -168,20 +165,10 @@ fn alert_email(
         manage_link,
         unsubscribe_link: &unsubscribe,
     }
-    .render()
-    .map_err(render)?;
-    let address = to
-        .email
-        .parse()
-        .map_err(|e| OutboxError::Build(format!("{:?} is not an address: {e}", to.email)))?;
-    Ok(Email {
-        to: Mailbox::new(Some(to.name.clone()), address),
-        template: "alert",
-        subject,
-        text,
-        html,
-        unsubscribe: Some(unsubscribe),
-    })
+    .render();
+    let mut email = Email::build(&to.name, &to.email, "alert", subject, text, html)?;
+    email.unsubscribe = Some(unsubscribe);
+    Ok(email)
 }
 
 #[derive(Template)]
@@ -214,34 +201,29 @@ pub fn confirmation_email(
 ) -> Result<Email, OutboxError> {
     let link = mailer.link(&confirm_path(mailer, tenant, recipient.id));
     let subject = format!("Confirm that you want TrueStock alerts from {tenant_name}");
-    let render = |e: askama::Error| OutboxError::Build(e.to_string());
-    let address = recipient
-        .email
-        .parse()
-        .map_err(|e| OutboxError::Build(format!("{:?} is not an address: {e}", recipient.email)))?;
-    Ok(Email {
-        to: Mailbox::new(Some(recipient.name.clone()), address),
-        template: "confirm_recipient",
-        text: ConfirmText {
-            admin,
-            tenant: tenant_name,
-            rule,
-            link: &link,
-        }
-        .render()
-        .map_err(render)?,
-        html: ConfirmHtml {
-            subject: &subject,
-            admin,
-            tenant: tenant_name,
-            rule,
-            link: &link,
-        }
-        .render()
-        .map_err(render)?,
+    let text = ConfirmText {
+        admin,
+        tenant: tenant_name,
+        rule,
+        link: &link,
+    }
+    .render();
+    let html = ConfirmHtml {
+        subject: &subject,
+        admin,
+        tenant: tenant_name,
+        rule,
+        link: &link,
+    }
+    .render();
+    Email::build(
+        &recipient.name,
+        &recipient.email,
+        "confirm_recipient",
         subject,
-        unsubscribe: None,
-    })
+        text,
+        html,
+    )
 }
 
 fn job_error(e: impl std::fmt::Display) -> JobError {
@@ -455,8 +437,6 @@ async fn read_condition(
     })
 }
 
-/// Who receives `rule`: members with one of its roles and accounts named on it (if they may see its
-/// place), and confirmed external addresses; each address once.
 /// Whether `member` may hear about `rule`'s place: stock rules reach a member scoped to some location
 /// groups only when the rule's group lies within their scope (never for "all locations").
 pub fn sees_place(rule: &alert_rule::Model, member: &MemberRow, groups: &[location_group::Model]) -> bool {
@@ -484,45 +464,31 @@ pub fn receives(
                 .any(|n| n.rule_id == rule.id && n.account_id == Some(member.account_id)))
 }
 
+/// Who receives `rule`: members with one of its roles and accounts named on it (if they may see its
+/// place), and confirmed external addresses; each address once.
 fn recipients_of(
     rule: &alert_rule::Model,
     members: &[MemberRow],
     named: &[alert_recipient::Model],
     groups: &[location_group::Model],
 ) -> Vec<To> {
-    let active = |member: &&MemberRow| member.disabled_at.is_none() && sees_place(rule, member, groups);
+    let accounts = members.iter().filter(|m| receives(rule, m, named, groups)).map(|m| To {
+        key: Recipient::Account(m.account_id),
+        email: m.email.clone(),
+        name: m.display_name.clone(),
+    });
+    let externals = named
+        .iter()
+        .filter(|r| r.rule_id == rule.id && r.account_id.is_none() && r.confirmed_at.is_some())
+        .map(|r| To {
+            key: Recipient::External(r.id),
+            email: r.email.clone(),
+            name: r.name.clone(),
+        });
     let mut found: Vec<To> = Vec::new();
-    let mut push = |to: To| {
+    for to in accounts.chain(externals) {
         if !found.iter().any(|t| t.email.eq_ignore_ascii_case(&to.email)) {
             found.push(to);
-        }
-    };
-    for member in members.iter().filter(active) {
-        if member.roles.iter().any(|r| rule.recipient_roles.contains(r)) {
-            push(To {
-                key: Recipient::Account(member.account_id),
-                email: member.email.clone(),
-                name: member.display_name.clone(),
-            });
-        }
-    }
-    for recipient in named.iter().filter(|r| r.rule_id == rule.id) {
-        match recipient.account_id {
-            Some(account) => {
-                if let Some(member) = members.iter().filter(active).find(|m| m.account_id == account) {
-                    push(To {
-                        key: Recipient::Account(account),
-                        email: member.email.clone(),
-                        name: member.display_name.clone(),
-                    });
-                }
-            }
-            None if recipient.confirmed_at.is_some() => push(To {
-                key: Recipient::External(recipient.id),
-                email: recipient.email.clone(),
-                name: recipient.name.clone(),
-            }),
-            None => {}
         }
     }
     found

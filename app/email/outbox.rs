@@ -34,6 +34,32 @@ pub struct Email {
     pub unsubscribe: Option<String>,
 }
 
+impl Email {
+    /// An email to `name <email>` from its two renderings (a template error or an address the mail
+    /// server would refuse is an [`OutboxError::Build`]); without an unsubscribe link.
+    pub fn build(
+        name: &str,
+        email: &str,
+        template: &'static str,
+        subject: String,
+        text: askama::Result<String>,
+        html: askama::Result<String>,
+    ) -> Result<Self, OutboxError> {
+        let render = |e: askama::Error| OutboxError::Build(e.to_string());
+        let address = email
+            .parse()
+            .map_err(|e| OutboxError::Build(format!("{email:?} is not an address: {e}")))?;
+        Ok(Email {
+            to: Mailbox::new(Some(name.to_string()), address),
+            template,
+            subject,
+            text: text.map_err(render)?,
+            html: html.map_err(render)?,
+            unsubscribe: None,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error(transparent)]

@@ -15,7 +15,6 @@ use sea_orm::TransactionTrait as _;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::auth::csrf::Binding;
 use crate::auth::password::check_new_password;
 use crate::auth::token;
 use crate::db::control::{self, TokenPurpose};
@@ -24,7 +23,7 @@ use crate::email::account as account_emails;
 use crate::email::outbox::{self, Audience};
 
 use super::AppState;
-use super::auth::pre_session;
+use super::auth::anonymous_page;
 use super::errors::AppError;
 use super::extractors::parse_form;
 use super::shell::Shell;
@@ -47,24 +46,6 @@ pub struct ChoosePasswordPage {
     pub action: String,
     pub error: Option<String>,
     pub done: bool,
-}
-
-/// Renders a page shown before sign-in, with its CSRF token bound to the browser's pre-session.
-pub(super) fn anonymous_page(
-    state: &AppState,
-    req: &HttpRequest,
-    status: StatusCode,
-    page: impl FnOnce(Shell) -> Result<String, askama::Error>,
-) -> Result<HttpResponse, AppError> {
-    let (value, fresh) = pre_session(state, req);
-    let shell = Shell::with_csrf(state.csrf.token(&Binding::PreSession(value.clone())));
-    let body = page(shell).map_err(AppError::internal)?;
-    let mut res = HttpResponse::build(status);
-    res.content_type("text/html; charset=utf-8");
-    if fresh {
-        res.cookie(state.cookies.pre_session_cookie(value));
-    }
-    Ok(res.body(body))
 }
 
 #[get("/account/forgot")]

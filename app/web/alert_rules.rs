@@ -376,7 +376,7 @@ async fn check(
             return Ok::<_, AppError>((None, Some("The chosen location group no longer exists.".to_string())));
         }
         if let Some(id) = category_id
-            && !alert_rules::categories(tx).await?.iter().any(|(c, _)| *c == id)
+            && !alert_rules::category_exists(tx, id).await?
         {
             return Ok((None, Some("The chosen category no longer exists.".to_string())));
         }

@@ -53,7 +53,7 @@ struct LoginForm {
 
 /// The pre-session value that binds the CSRF token of a form shown before sign-in (sign-in, forgotten
 /// password, invite and reset links), minted if the browser has none (`true`: set its cookie).
-pub(super) fn pre_session(state: &AppState, req: &HttpRequest) -> (String, bool) {
+fn pre_session(state: &AppState, req: &HttpRequest) -> (String, bool) {
     match req.cookie(state.cookies.pre_session) {
         Some(cookie) if !cookie.value().is_empty() && cookie.value().len() <= 64 => (cookie.value().to_string(), false),
         _ => (csrf::new_pre_session_value(), true),
@@ -67,21 +67,27 @@ fn login_page(
     next: &str,
     error: Option<String>,
 ) -> HttpResponse {
+    let next = paths::safe_next(next).unwrap_or_default().to_string();
+    anonymous_page(state, req, status, |shell| LoginPage { shell, next, error }.render())
+        .unwrap_or_else(|e| actix_web::ResponseError::error_response(&e))
+}
+
+/// Renders a page shown before sign-in, with its CSRF token bound to the browser's pre-session.
+pub(super) fn anonymous_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    page: impl FnOnce(Shell) -> Result<String, askama::Error>,
+) -> Result<HttpResponse, AppError> {
     let (value, fresh) = pre_session(state, req);
-    let page = LoginPage {
-        shell: Shell::with_csrf(state.csrf.token(&Binding::PreSession(value.clone()))),
-        next: paths::safe_next(next).unwrap_or_default().to_string(),
-        error,
-    };
+    let shell = Shell::with_csrf(state.csrf.token(&Binding::PreSession(value.clone())));
+    let body = page(shell).map_err(AppError::internal)?;
     let mut res = HttpResponse::build(status);
     res.content_type("text/html; charset=utf-8");
     if fresh {
         res.cookie(state.cookies.pre_session_cookie(value));
     }
-    match page.render() {
-        Ok(body) => res.body(body),
-        Err(e) => actix_web::ResponseError::error_response(&AppError::internal(e)),
-    }
+    Ok(res.body(body))
 }
 
 #[get("/login")]

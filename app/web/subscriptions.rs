@@ -18,7 +18,7 @@ use crate::domain::alert::{Delivery, Recipient, RuleKind};
 use crate::email::alerts::{read_confirm, read_unsubscribe, receives};
 
 use super::AppState;
-use super::account_links::anonymous_page;
+use super::auth::anonymous_page;
 use super::auth::render;
 use super::errors::AppError;
 use super::extractors::{Member, parse_form};
